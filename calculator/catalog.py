@@ -1,0 +1,175 @@
+"""Load and validate the YAML catalogs of ``data/`` into typed, frozen schema objects.
+
+Loading is pure (no network) and cached per directory. A catalog error names the file, the entry and the
+field, in one sentence.
+"""
+
+from __future__ import annotations
+
+import difflib
+import functools
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, TypeVar
+
+import yaml
+from pydantic import BaseModel, ValidationError
+
+from calculator.schemas import (
+    ApiModel,
+    Benchmark,
+    Efficiency,
+    Gpu,
+    Measurement,
+    Model,
+    OwnershipAssumption,
+    PurchasePrice,
+    RentalPrice,
+    Score,
+    Workload,
+)
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+DATA_DIR = REPO_ROOT / "data"
+CALIBRATION_FILE = REPO_ROOT / "tests" / "calibration" / "measurements.yaml"
+
+T = TypeVar("T", bound=BaseModel)
+
+
+class CatalogError(ValueError):
+    """A catalog file is missing, malformed or fails its schema."""
+
+
+def format_validation_error(err: ValidationError, where: str) -> str:
+    """One readable sentence per problem: '<where>: field <loc>: <message>'."""
+    parts = []
+    for e in err.errors()[:5]:
+        loc = ".".join(str(x) for x in e["loc"]) or "(entry)"
+        parts.append(f"{where}: field '{loc}': {e['msg']}")
+    more = len(err.errors()) - 5
+    return "; ".join(parts) + (f"; and {more} more" if more > 0 else "")
+
+
+def read_yaml(path: Path) -> Any:
+    """Parse a YAML file with ``yaml.safe_load`` (never the unsafe loader)."""
+    try:
+        with path.open(encoding="utf-8") as fh:
+            return yaml.safe_load(fh)
+    except FileNotFoundError as exc:
+        raise CatalogError(f"catalog file {path} is missing") from exc
+    except yaml.YAMLError as exc:
+        raise CatalogError(f"{path.name}: not valid YAML ({exc})") from exc
+
+
+def parse_entries(raw: Any, key: str, schema: type[T], where: str) -> tuple[T, ...]:
+    """Validate the list under ``key`` of a parsed YAML document into schema objects."""
+    if not isinstance(raw, dict) or not isinstance(raw.get(key), list):
+        raise CatalogError(f"{where}: expected a top-level key '{key}:' holding a list")
+    out = []
+    for n, item in enumerate(raw[key]):
+        label = item.get("id", item.get("model_id", item.get("gpu_id", n))) if isinstance(item, dict) else n
+        try:
+            out.append(schema.model_validate(item))
+        except ValidationError as exc:
+            raise CatalogError(format_validation_error(exc, f"{where} entry '{label}'")) from exc
+    return tuple(out)
+
+
+def _load(path: Path, key: str, schema: type[T], required: bool = True) -> tuple[T, ...]:
+    if not path.exists() and not required:
+        return ()
+    return parse_entries(read_yaml(path), key, schema, path.name)
+
+
+@dataclass(frozen=True)
+class Catalog:
+    """All catalogs, with id look-ups. Immutable; build a new one to add user entries."""
+
+    gpus: tuple[Gpu, ...]
+    models: tuple[Model, ...]
+    api_models: tuple[ApiModel, ...] = ()
+    benchmarks: tuple[Benchmark, ...] = ()
+    scores: tuple[Score, ...] = ()
+    workloads: tuple[Workload, ...] = ()
+    rental_prices: tuple[RentalPrice, ...] = ()
+    purchase_prices: tuple[PurchasePrice, ...] = ()
+    ownership_defaults: dict[str, OwnershipAssumption] = field(default_factory=dict)
+    efficiency: Efficiency | None = None
+
+    def gpu(self, gpu_id: str) -> Gpu:
+        """The GPU with this id; a CatalogError naming the closest ids otherwise."""
+        return _lookup(self.gpus, gpu_id, "GPU")
+
+    def model(self, model_id: str) -> Model:
+        """The open-weight model with this id; a CatalogError naming the closest ids otherwise."""
+        return _lookup(self.models, model_id, "model")
+
+    def api_model(self, api_id: str) -> ApiModel:
+        return _lookup(self.api_models, api_id, "API model")
+
+    def workload(self, workload_id: str) -> Workload:
+        return _lookup(self.workloads, workload_id, "workload")
+
+
+def closest_ids(wanted: str, ids: list[str], n: int = 3) -> list[str]:
+    """The ids most similar to ``wanted`` (difflib ratio), best first."""
+    return difflib.get_close_matches(wanted, ids, n=n, cutoff=0.3) or ids[:n]
+
+
+def _lookup(items: tuple[Any, ...], wanted: str, kind: str) -> Any:
+    for item in items:
+        if item.id == wanted:
+            return item
+    ids = [item.id for item in items]
+    raise CatalogError(f"unknown {kind} id '{wanted}'; closest: {', '.join(closest_ids(wanted, ids))}")
+
+
+def load_ownership_defaults(path: Path) -> dict[str, OwnershipAssumption]:
+    """Named ownership assumptions (power price, PUE, ...) from ``ownership_defaults.yaml``."""
+    if not path.exists():
+        return {}
+    raw = read_yaml(path)
+    if not isinstance(raw, dict) or not isinstance(raw.get("ownership_defaults"), dict):
+        raise CatalogError(f"{path.name}: expected a top-level mapping 'ownership_defaults:'")
+    out = {}
+    for name, item in raw["ownership_defaults"].items():
+        try:
+            out[name] = OwnershipAssumption.model_validate(item)
+        except ValidationError as exc:
+            raise CatalogError(format_validation_error(exc, f"{path.name} entry '{name}'")) from exc
+    return out
+
+
+def load_efficiency(path: Path) -> Efficiency:
+    """The fitted efficiency constants of ``data/efficiency.yaml``."""
+    raw = read_yaml(path)
+    try:
+        return Efficiency.model_validate(raw.get("efficiency") if isinstance(raw, dict) else raw)
+    except ValidationError as exc:
+        raise CatalogError(format_validation_error(exc, path.name)) from exc
+
+
+@functools.lru_cache(maxsize=4)
+def load_catalog(data_dir: Path = DATA_DIR) -> Catalog:
+    """Load every catalog file of ``data_dir`` (cached). Raises CatalogError with a clear message."""
+    prices = data_dir / "gpu_prices.yaml"
+    scores = data_dir / "scores.yaml"
+    raw_prices = read_yaml(prices) if prices.exists() else {"rental_prices": [], "purchase_prices": []}
+    raw_scores = read_yaml(scores) if scores.exists() else {"benchmarks": [], "scores": []}
+    return Catalog(
+        gpus=_load(data_dir / "gpus.yaml", "gpus", Gpu),
+        models=_load(data_dir / "models.yaml", "models", Model),
+        api_models=_load(data_dir / "api_models.yaml", "api_models", ApiModel, required=False),
+        benchmarks=parse_entries(raw_scores, "benchmarks", Benchmark, scores.name),
+        scores=parse_entries(raw_scores, "scores", Score, scores.name),
+        workloads=_load(data_dir / "workloads.yaml", "workloads", Workload, required=False),
+        rental_prices=parse_entries(raw_prices, "rental_prices", RentalPrice, prices.name),
+        purchase_prices=parse_entries(raw_prices, "purchase_prices", PurchasePrice, prices.name),
+        ownership_defaults=load_ownership_defaults(data_dir / "ownership_defaults.yaml"),
+        efficiency=load_efficiency(data_dir / "efficiency.yaml"),
+    )
+
+
+def load_measurements(path: Path = CALIBRATION_FILE) -> tuple[Measurement, ...]:
+    """The calibration set of published measurements (``tests/calibration/measurements.yaml``)."""
+    return _load(path, "measurements", Measurement)

@@ -1,0 +1,139 @@
+"""GPU memory: weights, KV cache, runtime reserve, and how many sequences fit.
+
+Functions accept floats or numpy arrays (they broadcast), so the single-estimate path and the vectorised
+sweep share one implementation.
+
+Notes
+-----
+Weights [B] = embedding and output-head parameters x 2 B (kept in bf16 by FP8/FP4 checkpoints and by
+vLLM/TensorRT-LLM quantisation recipes) + transformer-block parameters x bytes per weight of the precision
+(``calculator.units.BITS_PER_WEIGHT``; scale overhead included).
+
+KV cache per token and layer, elements [-] (bytes = elements x bytes per KV element):
+
+- GQA/MHA softmax layer: ``2 * h_kv * d_h`` (keys and values; e.g. vLLM ``FullAttentionSpec``);
+- MLA layer: ``r_kv + d_rope`` (the compressed latent and the shared RoPE key are cached; DeepSeek-V2
+  paper, arXiv:2405.04434, eq. 9-10);
+- sliding-window or chunked layer: as above, but at most ``window`` tokens per sequence;
+- linear-attention (Gated DeltaNet) layer: no per-token cache; a fixed state per sequence of
+  ``h_v * d_k * d_v`` recurrent elements plus a ``(2 h_k d_k + h_v d_v) * (kernel - 1)`` convolution state
+  (Qwen3-Next implementation), stored in the state dtype (bf16 by default, float32 for Qwen3.5).
+
+Runtime reserve: a fraction of each GPU's memory is not available to weights and KV cache (CUDA context,
+NCCL buffers, CUDA graphs, activations of the largest prefill chunk, allocator fragmentation). vLLM's
+default ``gpu_memory_utilization=0.9`` leaves 10 %; the fraction is part of ``data/efficiency.yaml``.
+
+Tensor parallelism over N GPUs shards weights and KV heads N ways. When N exceeds the number of KV heads
+(MLA counts as one latent "head"), KV heads are replicated, so per-GPU KV memory stops shrinking:
+per-GPU KV = per-sequence KV x max(1, N / h_kv) / N (vLLM and TensorRT-LLM replicate KV heads this way).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import numpy.typing as npt
+
+from calculator.params import ParamCounts
+from calculator.schemas import Architecture
+from calculator.units import BYTES_PER_GB, bytes_per_weight
+
+ArrayLike = float | npt.NDArray[np.float64]
+
+EMBEDDING_BYTES_PER_PARAM: float = 2.0  # embeddings and LM head stay in bf16
+
+
+def weights_bytes(counts: ParamCounts, precision: str) -> float:
+    """Bytes of all weights of one model copy [B] at a weight precision.
+
+    ``embedding * 2 B + lm_head * 2 B + (total - embedding - lm_head) * bytes_per_weight(precision)``
+    """
+    per_weight = min(bytes_per_weight(precision), EMBEDDING_BYTES_PER_PARAM)
+    table = (counts.embedding + counts.lm_head) * EMBEDDING_BYTES_PER_PARAM
+    return table + (counts.total - counts.embedding - counts.lm_head) * per_weight
+
+
+def kv_elements_per_token_per_layer(arch: Architecture) -> float:
+    """KV-cache elements one token adds to one softmax-attention layer [-].
+
+    GQA/MHA: ``2 * h_kv * d_h``; MLA: ``r_kv + d_rope``.
+    """
+    if arch.attention_kind == "mla":
+        return float((arch.kv_lora_rank or 0) + (arch.qk_rope_head_dim or 0))
+    return float(2 * arch.num_kv_heads * arch.head_dim)
+
+
+def kv_elements_per_token(arch: Architecture) -> tuple[float, float]:
+    """KV-cache elements per token [-], split into (full-attention layers, local-window layers)."""
+    per_layer = kv_elements_per_token_per_layer(arch)
+    num_full = arch.num_layers - arch.num_local_attention_layers - arch.num_linear_attention_layers
+    return num_full * per_layer, arch.num_local_attention_layers * per_layer
+
+
+def linear_state_bytes_per_sequence(arch: Architecture) -> float:
+    """Fixed recurrent-state bytes per sequence of all linear-attention layers [B].
+
+    Elements are stored at ``linear_state_bytes_per_element`` (2 for bf16; Qwen3.5's config asks for
+    float32, ``mamba_ssm_dtype``, i.e. 4).
+    """
+    if arch.num_linear_attention_layers == 0:
+        return 0.0
+    h_k, h_v = arch.linear_num_key_heads or 0, arch.linear_num_value_heads or 0
+    d_k, d_v = arch.linear_key_head_dim or 0, arch.linear_value_head_dim or 0
+    kernel = arch.linear_conv_kernel_dim or 4
+    recurrent = h_v * d_k * d_v
+    conv = (2 * h_k * d_k + h_v * d_v) * (kernel - 1)
+    return float(arch.num_linear_attention_layers * (recurrent + conv) * arch.linear_state_bytes_per_element)
+
+
+def kv_heads_effective(arch: Architecture) -> int:
+    """KV heads that tensor parallelism can shard over [-]: h_kv for GQA, 1 for MLA's shared latent."""
+    return 1 if arch.attention_kind == "mla" else arch.num_kv_heads
+
+
+def kv_cache_bytes_per_sequence(
+    context_tokens: ArrayLike,
+    full_bytes_per_token: ArrayLike,
+    local_bytes_per_token: ArrayLike,
+    window_tokens: ArrayLike,
+    state_bytes_per_sequence: ArrayLike,
+) -> ArrayLike:
+    """KV-cache bytes one sequence holds at a context length [B].
+
+    ``L * kv_full + min(L, window) * kv_local + state``, with L = ``context_tokens`` [tokens],
+    kv_full and kv_local in [B/token], window [tokens] and state [B].
+    """
+    return (
+        context_tokens * full_bytes_per_token
+        + np.minimum(context_tokens, window_tokens) * local_bytes_per_token
+        + state_bytes_per_sequence
+    )
+
+
+def kv_replication(num_gpus: ArrayLike, kv_heads: ArrayLike) -> ArrayLike:
+    """How many copies of each KV head tensor parallelism keeps [-]: ``max(1, N / h_kv)``."""
+    return np.maximum(1.0, np.asarray(num_gpus, dtype=float) / kv_heads)
+
+
+def runtime_reserve_gb(memory_gb: ArrayLike, reserve_frac: float) -> ArrayLike:
+    """Memory per GPU kept for the runtime, not for weights or KV cache [GB]: ``reserve_frac * memory``."""
+    return np.asarray(memory_gb, dtype=float) * reserve_frac
+
+
+def max_concurrency(
+    memory_gb: ArrayLike,
+    reserve_frac: float,
+    weights_gb_per_gpu: ArrayLike,
+    kv_gb_per_sequence_per_gpu: ArrayLike,
+) -> ArrayLike:
+    """Most sequences whose KV cache fits beside the weights on each GPU [-] (0 when none fits).
+
+    ``floor((memory - reserve - weights_per_gpu) / kv_per_sequence_per_gpu)``, all in [GB].
+    """
+    free = np.asarray(memory_gb, dtype=float) * (1.0 - reserve_frac) - weights_gb_per_gpu
+    per_seq = np.maximum(np.asarray(kv_gb_per_sequence_per_gpu, dtype=float), 1e-12)
+    return np.maximum(np.floor(free / per_seq), 0.0)
+
+
+def gb(num_bytes: ArrayLike) -> ArrayLike:
+    """Bytes to decimal gigabytes [GB]."""
+    return num_bytes / BYTES_PER_GB

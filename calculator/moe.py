@@ -1,0 +1,99 @@
+"""Mixture-of-experts: how many distinct experts a batch touches, and the weight bytes a step reads.
+
+Notes
+-----
+Each token picks k of the E routed experts of a layer. Under uniform routing a given expert is missed by
+one token with probability ``1 - k/E``, so a batch of T tokens (routed independently) touches on average::
+
+    E_touched(T) = E * (1 - (1 - k/E)^T)                                                    (1)
+
+experts per layer. At T = 1 this is exactly k (the "active" experts); as T grows it approaches E (every
+expert is read). This is the standard occupancy result (balls into bins; used for MoE decode by e.g.
+the MoE-Lightning and "Toward cost-efficient serving of MoE" analyses) and is checked by a Monte-Carlo
+test in ``tests/test_moe.py``.
+
+Real routers are skewed: some experts are popular. With ``routing_skew`` s > 0 the expert of popularity
+rank i is chosen by a token with probability ``q_i = min(1, k * p_i)``, ``p_i = i^-s / sum_j j^-s``
+(a Zipf law), and::
+
+    E_touched(T) = sum_i (1 - (1 - q_i)^T)                                                  (2)
+
+which equals (1) at s = 0 and touches fewer experts for s > 0 at the same T (skew concentrates tokens on
+fewer experts).
+
+Weight bytes read by one forward step of T tokens::
+
+    W_read = W_non_routed + L_moe * E_touched(T) * W_expert                                 (3)
+
+where W_non_routed holds attention, dense MLPs (including DeepSeek's ``first_k_dense_replace`` layers and
+Llama 4's interleaved dense layers), shared experts, routers, norms and the output head; every token uses
+them, so they are read once per step whatever T is.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import numpy.typing as npt
+
+ArrayLike = float | npt.NDArray[np.float64]
+
+
+def _zipf_choice_probabilities(num_experts: int, experts_per_token: int, routing_skew: float) -> npt.NDArray[np.float64]:
+    """Per-token probability that each expert is chosen [-], Zipf popularity with exponent s."""
+    ranks = np.arange(1, num_experts + 1, dtype=float)
+    popularity = ranks ** (-routing_skew)
+    popularity /= popularity.sum()
+    return np.minimum(1.0, experts_per_token * popularity)
+
+
+def experts_touched(
+    num_experts: ArrayLike,
+    experts_per_token: ArrayLike,
+    num_tokens: ArrayLike,
+    routing_skew: float = 0.0,
+) -> ArrayLike:
+    """Expected number of distinct routed experts per MoE layer a step of T tokens reads [-].
+
+    Parameters
+    ----------
+    num_experts : numeric
+        Routed experts per MoE layer, E [-]. 0 for a dense model (result 0).
+    experts_per_token : numeric
+        Experts each token is routed to, k [-].
+    num_tokens : numeric
+        Tokens routed in the step, T [tokens] (decode: the batch size; a mixed step adds prefill tokens).
+    routing_skew : float
+        Zipf exponent s >= 0 of expert popularity; 0 = uniform routing (eq. 1), larger = more skewed (eq. 2).
+
+    Returns
+    -------
+    numeric
+        E_touched in [0, E].
+    """
+    e = np.asarray(num_experts, dtype=float)
+    k = np.asarray(experts_per_token, dtype=float)
+    t = np.asarray(num_tokens, dtype=float)
+    if routing_skew == 0.0:
+        frac = np.divide(k, e, out=np.zeros(np.broadcast(e, k).shape), where=e > 0)
+        touched = e * (1.0 - (1.0 - frac) ** t)
+        return np.where(e > 0, touched, 0.0)
+    e_b, k_b, t_b = np.broadcast_arrays(e, k, t)
+    out = np.zeros(e_b.shape)
+    pairs = {(int(a), int(b)) for a, b in zip(e_b.ravel(), k_b.ravel(), strict=True) if a > 0}
+    for num_e, top_k in pairs:
+        mask = (e_b == num_e) & (k_b == top_k)
+        q = _zipf_choice_probabilities(num_e, top_k, routing_skew)
+        tokens, inverse = np.unique(t_b[mask], return_inverse=True)
+        per_unique = (1.0 - (1.0 - q[None, :]) ** tokens[:, None]).sum(axis=1)
+        out[mask] = per_unique[inverse]
+    return out
+
+
+def weight_bytes_read(
+    non_routed_bytes: ArrayLike,
+    num_moe_layers: ArrayLike,
+    expert_bytes: ArrayLike,
+    touched_per_layer: ArrayLike,
+) -> ArrayLike:
+    """Weight bytes one forward step reads [B] (eq. 3): ``W_non_routed + L_moe * E_touched * W_expert``."""
+    return non_routed_bytes + num_moe_layers * touched_per_layer * expert_bytes

@@ -1,0 +1,174 @@
+"""Parameter counts derived from a model's architecture.
+
+All counts are numbers of parameters [-] (not bytes). The layer formulas follow the Hugging Face
+``transformers`` implementations of the families the parser supports (LlamaAttention, DeepseekV3Attention,
+Qwen3NextGatedDeltaNet, the SwiGLU MLP). Norm weights and biases are included; they are < 0.1 % of a model.
+
+Notes
+-----
+Attention, GQA/MHA/MQA (Llama, Qwen, Mistral, Gemma, gpt-oss, Llama 4), per layer::
+
+    q = d * h * d_h * (2 if output gate else 1);  k = v = d * h_kv * d_h;  o = h * d_h * d
+
+Multi-head latent attention, MLA (DeepSeek-V2/V3, Kimi K2; DeepSeek-V2 paper, arXiv:2405.04434, sec. 2.1)::
+
+    q = d * r_q + r_q * h * (d_nope + d_rope)     (or d * h * (d_nope + d_rope) without q LoRA)
+    kv = d * (r_kv + d_rope) + r_kv * h * (d_nope + d_v);  o = h * d_v * d
+
+Gated DeltaNet linear attention (Qwen3-Next, Qwen3.5; Yang et al. 2024, arXiv:2412.06464), with key width
+K = h_k * d_k and value width V = h_v * d_v::
+
+    in_proj = d * (2K + 2V) + d * 2 h_v;  conv = (2K + V) * kernel;  out = V * d
+
+Gated MLP (SwiGLU, all supported families): ``3 * d * d_ff`` per dense MLP or per expert.
+Router: ``d * E`` per MoE layer.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from calculator.schemas import Architecture
+
+
+def gqa_attention_params(arch: Architecture) -> float:
+    """Parameters of one GQA/MHA attention layer [-] (projections, biases, q/k norms ignored)."""
+    d, h, h_kv, d_h = arch.hidden_size, arch.num_attention_heads, arch.num_kv_heads, arch.head_dim
+    gate = 2.0 if arch.attention_output_gate else 1.0
+    q = d * h * d_h * gate
+    kv = 2.0 * d * h_kv * d_h
+    o = h * d_h * d
+    bias = (h + 2 * h_kv) * d_h if arch.attention_bias else 0.0
+    return float(q + kv + o + bias)
+
+
+def mla_attention_params(arch: Architecture) -> float:
+    """Parameters of one multi-head latent attention layer [-] (DeepSeek-V2 paper, sec. 2.1)."""
+    d, h = arch.hidden_size, arch.num_attention_heads
+    r_kv = arch.kv_lora_rank or 0
+    d_nope = arch.qk_nope_head_dim or 0
+    d_rope = arch.qk_rope_head_dim or 0
+    d_v = arch.v_head_dim or 0
+    if arch.q_lora_rank:
+        q = d * arch.q_lora_rank + arch.q_lora_rank * h * (d_nope + d_rope) + arch.q_lora_rank
+    else:
+        q = d * h * (d_nope + d_rope)
+    kv = d * (r_kv + d_rope) + r_kv * h * (d_nope + d_v) + r_kv
+    o = h * d_v * d
+    return float(q + kv + o)
+
+
+def linear_attention_params(arch: Architecture) -> float:
+    """Parameters of one Gated DeltaNet linear-attention layer [-] (0 when the model has none)."""
+    if arch.num_linear_attention_layers == 0:
+        return 0.0
+    d = arch.hidden_size
+    h_k, h_v = arch.linear_num_key_heads or 0, arch.linear_num_value_heads or 0
+    key_width = h_k * (arch.linear_key_head_dim or 0)
+    value_width = h_v * (arch.linear_value_head_dim or 0)
+    kernel = arch.linear_conv_kernel_dim or 4
+    in_proj = d * (2 * key_width + 2 * value_width) + d * 2 * h_v
+    conv = (2 * key_width + value_width) * kernel
+    out = value_width * d
+    small = 2 * h_v + (arch.linear_value_head_dim or 0)  # A_log, dt_bias, gated norm
+    return float(in_proj + conv + out + small)
+
+
+def softmax_attention_params(arch: Architecture) -> float:
+    """Parameters of one softmax-attention layer (full or local window) [-], GQA or MLA."""
+    return mla_attention_params(arch) if arch.attention_kind == "mla" else gqa_attention_params(arch)
+
+
+def gated_mlp_params(hidden_size: int, intermediate_size: int) -> float:
+    """Parameters of one gated (SwiGLU) MLP [-]: gate, up and down projections, ``3 * d * d_ff``."""
+    return 3.0 * hidden_size * intermediate_size
+
+
+@dataclass(frozen=True)
+class ParamCounts:
+    """Parameter counts of a model [-], split by how inference uses them.
+
+    ``routed_expert`` is one routed expert of one layer; the model holds
+    ``num_moe_layers * num_experts`` of them.
+    """
+
+    embedding: float
+    lm_head: float  # stored output head; 0 when tied to the embedding
+    lm_head_matmul: float  # vocab * hidden: the head's matmul work per token, tied or not
+    attention: float
+    dense_mlp: float
+    shared_experts: float
+    router: float
+    norms: float
+    routed_expert: float
+    num_moe_layers: int
+    num_experts: int
+    num_experts_per_token: int
+
+    @property
+    def routed_total(self) -> float:
+        """All routed-expert parameters [-]."""
+        return self.routed_expert * self.num_experts * self.num_moe_layers
+
+    @property
+    def block_non_routed(self) -> float:
+        """Transformer-block parameters every token uses [-]: attention, dense MLPs, shared experts."""
+        return self.attention + self.dense_mlp + self.shared_experts + self.router + self.norms
+
+    @property
+    def total(self) -> float:
+        """Total parameters [-] (the memory a model needs scales with this)."""
+        return self.embedding + self.lm_head + self.block_non_routed + self.routed_total
+
+    @property
+    def active(self) -> float:
+        """Parameters used per token [-]: total minus the routed experts a token does not use."""
+        unused = self.routed_expert * (self.num_experts - self.num_experts_per_token) * self.num_moe_layers
+        return self.total - unused
+
+    @property
+    def matmul_per_token(self) -> float:
+        """Parameters that take part in a matrix multiply per token [-] (FLOPs = 2 x this).
+
+        The embedding is a table lookup, not a matmul; the output head is a matmul even when tied.
+        """
+        return self.active - self.embedding - self.lm_head + self.lm_head_matmul
+
+
+def param_counts(arch: Architecture) -> ParamCounts:
+    """Count a model's parameters from its architecture.
+
+    Returns
+    -------
+    ParamCounts
+        Counts [-] per component; ``total`` and ``active`` are checked against vendors' published totals
+        in ``tests/test_params.py`` (within 2 %).
+    """
+    d = arch.hidden_size
+    num_linear = arch.num_linear_attention_layers
+    num_softmax = arch.num_layers - num_linear
+    attention = num_softmax * softmax_attention_params(arch) + num_linear * linear_attention_params(arch)
+
+    num_moe = arch.num_layers - arch.num_dense_layers if arch.is_moe else 0
+    num_dense_mlp = arch.num_layers - num_moe
+    dense_mlp = num_dense_mlp * gated_mlp_params(d, arch.intermediate_size or 0)
+    routed_expert = gated_mlp_params(d, arch.moe_intermediate_size or 0) if arch.is_moe else 0.0
+    shared_width = arch.shared_expert_intermediate_size or arch.moe_intermediate_size or 0
+    shared = num_moe * arch.num_shared_experts * gated_mlp_params(d, shared_width)
+    router = float(num_moe * d * arch.num_experts)
+    norms = float((2 * arch.num_layers + 1) * d)
+    embedding = float(arch.vocab_size * d)
+    return ParamCounts(
+        embedding=embedding,
+        lm_head=0.0 if arch.tie_word_embeddings else embedding,
+        lm_head_matmul=embedding,
+        attention=float(attention),
+        dense_mlp=float(dense_mlp),
+        shared_experts=float(shared),
+        router=router,
+        norms=norms,
+        routed_expert=float(routed_expert),
+        num_moe_layers=num_moe,
+        num_experts=arch.num_experts,
+        num_experts_per_token=arch.num_experts_per_token,
+    )

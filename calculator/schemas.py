@@ -1,0 +1,324 @@
+"""Typed, closed, frozen schemas for every catalog file in ``data/``.
+
+Catalogs are data, schemas are code: each YAML entry is validated into one of these pydantic models with
+``extra="forbid"`` (an unknown key is an error, so a typo cannot silently drop a number) and ``frozen=True``.
+Every entry carries ``source`` and ``as_of``; an estimate says so (``estimate: true``) and how it was derived.
+Sanity ranges catch unit slips (a price typed per token instead of per million tokens, TFLOPs typed as
+FLOPs, memory typed in bytes).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+from calculator.units import KvPrecision, Precision
+
+
+class Closed(BaseModel):
+    """Base for every schema: frozen, closed to unknown keys."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+class Sourced(Closed):
+    """Provenance fields carried by every catalog entry."""
+
+    source: str = Field(min_length=3, description="A page or document a reader can check.")
+    as_of: dt.date
+    estimate: bool = False
+    estimate_method: str | None = None
+    notes: str | None = None
+
+    @model_validator(mode="after")
+    def _estimate_needs_method(self) -> Sourced:
+        if self.estimate and not self.estimate_method:
+            raise ValueError("estimate is true but estimate_method is empty: say how it was derived")
+        return self
+
+
+# --------------------------------------------------------------------------------------------- GPUs
+class Gpu(Sourced):
+    """One accelerator type, with datasheet specs. TFLOPs are dense unless the key says sparse."""
+
+    id: str = Field(pattern=r"^[a-z0-9][a-z0-9.\-]*$")
+    name: str
+    vendor: Literal["nvidia", "amd", "google", "intel", "other"]
+    architecture: str | None = None
+    form_factor: str | None = None
+    release_year: int | None = Field(default=None, ge=2015, le=2030)
+    memory_gb: float = Field(ge=8, le=400)
+    memory_type: str | None = None
+    memory_bandwidth_gb_per_s: float = Field(ge=100, le=20000)
+    bf16_dense_tflops: float = Field(gt=10, le=10000)
+    bf16_sparse_tflops: float | None = Field(default=None, gt=10, le=20000)
+    fp8_dense_tflops: float | None = Field(default=None, gt=10, le=20000)
+    fp8_sparse_tflops: float | None = Field(default=None, gt=10, le=40000)
+    fp4_dense_tflops: float | None = Field(default=None, gt=10, le=40000)
+    fp4_sparse_tflops: float | None = Field(default=None, gt=10, le=80000)
+    int8_dense_tops: float | None = Field(default=None, gt=10, le=40000)
+    interconnect_gb_per_s: float = Field(gt=1, le=5000)
+    interconnect_kind: str | None = None
+    scale_up_domain_gpus: int = Field(default=8, ge=1, le=100000)
+    tdp_w: float | None = Field(default=None, gt=10, le=3000)  # Google publishes no TPU chip power
+
+    @model_validator(mode="after")
+    def _dense_not_above_sparse(self) -> Gpu:
+        pairs = [
+            ("bf16", self.bf16_dense_tflops, self.bf16_sparse_tflops),
+            ("fp8", self.fp8_dense_tflops, self.fp8_sparse_tflops),
+            ("fp4", self.fp4_dense_tflops, self.fp4_sparse_tflops),
+        ]
+        for name, dense, sparse in pairs:
+            if dense is not None and sparse is not None and dense > sparse:
+                raise ValueError(f"{name}_dense_tflops ({dense}) exceeds {name}_sparse_tflops ({sparse})")
+        return self
+
+    def dense_tflops(self, precision: str) -> float | None:
+        """Dense peak TFLOP/s of the tensor cores at a precision, or None if the chip lacks it."""
+        return {
+            "bf16": self.bf16_dense_tflops,
+            "fp8": self.fp8_dense_tflops,
+            "fp4": self.fp4_dense_tflops,
+        }.get(precision)
+
+
+# --------------------------------------------------------------------------------------------- models
+class Architecture(Closed):
+    """Architecture of a decoder-only transformer, in Hugging Face config.json terms (text model only).
+
+    Layer kinds: full-attention layers = num_layers - num_local_attention_layers - num_linear_attention_layers.
+    MoE: num_experts routed experts (each ``moe_intermediate_size`` wide) in every layer except the
+    ``num_dense_layers`` layers that use a dense MLP ``intermediate_size`` wide.
+    """
+
+    num_layers: int = Field(ge=1, le=1000)
+    hidden_size: int = Field(ge=64, le=100000)
+    vocab_size: int = Field(ge=100, le=2_000_000)
+    tie_word_embeddings: bool = False
+    num_attention_heads: int = Field(ge=1, le=1024)
+    num_kv_heads: int = Field(ge=1, le=1024)
+    head_dim: int = Field(ge=8, le=1024)
+    intermediate_size: int | None = Field(default=None, ge=1, le=1_000_000)  # dense MLP width
+    attention_kind: Literal["gqa", "mla"] = "gqa"
+    attention_bias: bool = False
+    attention_output_gate: bool = False
+    q_lora_rank: int | None = Field(default=None, ge=1)
+    kv_lora_rank: int | None = Field(default=None, ge=1)
+    qk_nope_head_dim: int | None = Field(default=None, ge=1)
+    qk_rope_head_dim: int | None = Field(default=None, ge=1)
+    v_head_dim: int | None = Field(default=None, ge=1)
+    num_local_attention_layers: int = Field(default=0, ge=0)
+    local_attention_window_tokens: int | None = Field(default=None, ge=1)
+    num_linear_attention_layers: int = Field(default=0, ge=0)
+    linear_num_key_heads: int | None = Field(default=None, ge=1)
+    linear_num_value_heads: int | None = Field(default=None, ge=1)
+    linear_key_head_dim: int | None = Field(default=None, ge=1)
+    linear_value_head_dim: int | None = Field(default=None, ge=1)
+    linear_conv_kernel_dim: int | None = Field(default=None, ge=1)
+    linear_state_bytes_per_element: float = Field(default=2.0, gt=0, le=8)
+    num_experts: int = Field(default=0, ge=0, le=100000)
+    num_experts_per_token: int = Field(default=0, ge=0)
+    moe_intermediate_size: int | None = Field(default=None, ge=1)
+    num_shared_experts: int = Field(default=0, ge=0)
+    shared_expert_intermediate_size: int | None = Field(default=None, ge=1)
+    num_dense_layers: int = Field(default=0, ge=0)
+    num_mtp_layers: int = Field(default=0, ge=0)
+
+    @model_validator(mode="after")
+    def _consistent(self) -> Architecture:
+        if self.num_kv_heads > self.num_attention_heads:
+            raise ValueError("num_kv_heads exceeds num_attention_heads")
+        if self.num_local_attention_layers + self.num_linear_attention_layers > self.num_layers:
+            raise ValueError("local + linear attention layers exceed num_layers")
+        if self.num_local_attention_layers > 0 and self.local_attention_window_tokens is None:
+            raise ValueError("num_local_attention_layers > 0 needs local_attention_window_tokens")
+        if self.attention_kind == "mla":
+            for name in ("kv_lora_rank", "qk_nope_head_dim", "qk_rope_head_dim", "v_head_dim"):
+                if getattr(self, name) is None:
+                    raise ValueError(f"attention_kind mla needs {name}")
+        if self.num_linear_attention_layers > 0:
+            for name in ("linear_num_key_heads", "linear_num_value_heads", "linear_key_head_dim",
+                         "linear_value_head_dim"):
+                if getattr(self, name) is None:
+                    raise ValueError(f"num_linear_attention_layers > 0 needs {name}")
+        needs_dense_mlp = self.num_experts == 0 or self.num_dense_layers > 0
+        if needs_dense_mlp and not self.intermediate_size:
+            raise ValueError("intermediate_size (dense MLP width) is required for dense layers")
+        if self.num_experts > 0:
+            if not 1 <= self.num_experts_per_token <= self.num_experts:
+                raise ValueError("num_experts_per_token must be between 1 and num_experts")
+            if self.moe_intermediate_size is None:
+                raise ValueError("an MoE model (num_experts > 0) needs moe_intermediate_size")
+            if self.num_dense_layers >= self.num_layers:
+                raise ValueError("num_dense_layers must be below num_layers for an MoE model")
+        return self
+
+    @property
+    def is_moe(self) -> bool:
+        return self.num_experts > 0
+
+
+class Model(Sourced):
+    """An open-weight model: architecture plus the vendor's published facts."""
+
+    id: str = Field(pattern=r"^[a-z0-9][a-z0-9.\-]*$")
+    name: str
+    family: str
+    developer: str | None = None
+    hf_repo: str | None = None
+    release_date: dt.date | None = None
+    license: str | None = None
+    context_length_tokens: int | None = Field(default=None, ge=512, le=100_000_000)
+    native_precision: Precision = "bf16"
+    published_total_params_b: float | None = Field(default=None, gt=0, le=10000)
+    published_active_params_b: float | None = Field(default=None, gt=0, le=10000)
+    params_note: str | None = None
+    architecture: Architecture
+
+    @model_validator(mode="after")
+    def _active_not_above_total(self) -> Model:
+        t, a = self.published_total_params_b, self.published_active_params_b
+        if t is not None and a is not None and a > t * 1.0001:
+            raise ValueError(f"published_active_params_b ({a}) exceeds published_total_params_b ({t})")
+        return self
+
+
+# --------------------------------------------------------------------------------------------- API
+class ApiModel(Sourced):
+    """A model sold per token through an API (closed models and hosted open-weight models)."""
+
+    id: str = Field(pattern=r"^[a-z0-9][a-z0-9.\-]*$")
+    name: str
+    provider: str
+    open_model_id: str | None = None
+    usd_per_million_input_tokens: float = Field(ge=0.0, le=500)
+    usd_per_million_output_tokens: float = Field(ge=0.0, le=2000)
+    usd_per_million_cached_input_tokens: float | None = Field(default=None, ge=0.0, le=500)
+    long_context_threshold_tokens: int | None = Field(default=None, ge=1000)
+    long_context_usd_per_million_input_tokens: float | None = Field(default=None, ge=0.0, le=1000)
+    long_context_usd_per_million_output_tokens: float | None = Field(default=None, ge=0.0, le=4000)
+    long_context_usd_per_million_cached_input_tokens: float | None = Field(default=None, ge=0.0, le=1000)
+    context_length_tokens: int | None = Field(default=None, ge=1000)
+    max_output_tokens: int | None = Field(default=None, ge=1)
+    reasoning: bool = False
+    release_date: dt.date | None = None
+
+
+# --------------------------------------------------------------------------------------------- quality
+class Benchmark(Sourced):
+    id: str = Field(pattern=r"^[a-z0-9][a-z0-9.\-]*$")
+    name: str
+    unit: str = "percent"
+    min_value: float = 0.0
+    max_value: float = 100.0
+    higher_is_better: bool = True
+    description: str | None = None
+
+
+class Score(Sourced):
+    model_id: str
+    benchmark_id: str
+    value: float
+    setting: str | None = None
+    harness: str | None = None
+
+
+class Workload(Sourced):
+    """A workload preset: request shape, latency limits, traffic and a quality profile."""
+
+    id: str = Field(pattern=r"^[a-z0-9][a-z0-9.\-]*$")
+    name: str
+    description: str | None = None
+    input_tokens: int = Field(ge=1, le=10_000_000)
+    output_tokens: int = Field(ge=1, le=1_000_000)
+    cached_input_frac: float = Field(default=0.0, ge=0.0, le=1.0)
+    ttft_slo_ms: float | None = Field(default=None, gt=0)
+    tpot_slo_ms: float | None = Field(default=None, gt=0)
+    requests_per_day: float = Field(default=100_000, ge=0)
+    peak_to_average_ratio: float = Field(default=2.0, ge=1.0, le=100.0)
+    quality_weights: dict[str, float]
+    min_coverage_frac: float = Field(default=0.5, ge=0.0, le=1.0)
+
+    @model_validator(mode="after")
+    def _weights(self) -> Workload:
+        total = sum(self.quality_weights.values())
+        if any(w < 0 for w in self.quality_weights.values()) or abs(total - 1.0) > 1e-6:
+            raise ValueError(f"quality_weights must be non-negative and sum to 1 (they sum to {total:.4f})")
+        return self
+
+
+# --------------------------------------------------------------------------------------------- prices
+class RentalPrice(Sourced):
+    gpu_id: str
+    provider: str
+    provider_kind: Literal["hyperscaler", "specialist", "marketplace", "neocloud", "other"]
+    pricing_tier: Literal["on_demand", "reserved_1y", "reserved_3y", "spot", "commitment"]
+    instance: str | None = None
+    region: str | None = None
+    usd_per_gpu_hour: float = Field(ge=0.05, le=100)
+
+
+class PurchasePrice(Sourced):
+    gpu_id: str
+    usd_per_gpu_low: float | None = Field(default=None, ge=100, le=2_000_000)
+    usd_per_gpu_typical: float = Field(ge=100, le=2_000_000)
+    usd_per_gpu_high: float | None = Field(default=None, ge=100, le=2_000_000)
+    includes: Literal["gpu_only", "server_share"] = "gpu_only"
+
+
+class OwnershipAssumption(Sourced):
+    value: float
+    unit: str
+    low: float | None = None
+    high: float | None = None
+
+
+# --------------------------------------------------------------------------------------------- calibration
+class Efficiency(Sourced):
+    """Achieved fractions of peak and fixed overheads, fitted to the calibration set."""
+
+    bandwidth_efficiency_frac: float = Field(gt=0.05, le=1.0)
+    flops_efficiency_frac: float = Field(gt=0.05, le=1.0)
+    step_overhead_s: float = Field(ge=0.0, le=0.1)
+    allreduce_latency_s: float = Field(ge=0.0, le=0.01)
+    runtime_reserve_frac: float = Field(ge=0.0, le=0.5)
+    max_batch_size: int = Field(ge=1, le=100000)
+    scale_out_gb_per_s: float = Field(gt=0, le=10000)
+    routing_skew: float = Field(default=0.0, ge=0.0, le=3.0)
+    median_abs_error_frac: float | None = None
+    num_measurements: int | None = None
+
+
+class Measurement(Closed):
+    """A published, measured inference result used to calibrate and validate the model."""
+
+    id: str
+    model_id: str
+    gpu_id: str
+    num_gpus: int = Field(ge=1)
+    tensor_parallel: int | None = Field(default=None, ge=1)
+    expert_parallel: int | None = Field(default=None, ge=1)
+    precision: Precision
+    kv_precision: KvPrecision | None = None
+    input_tokens: float = Field(gt=0)
+    output_tokens: float = Field(gt=0)
+    scenario: Literal["max_throughput", "server", "interactive", "fixed_concurrency", "batch1"]
+    concurrency: int | None = Field(default=None, ge=1)
+    ttft_slo_ms: float | None = None
+    tpot_slo_ms: float | None = None
+    metric: Literal[
+        "output_tokens_per_s_per_gpu",
+        "total_tokens_per_s_per_gpu",
+        "output_tokens_per_s_per_user",
+        "tpot_ms",
+        "ttft_ms",
+    ]
+    measured_value: float = Field(gt=0)
+    software: str | None = None
+    submitter: str | None = None
+    source: str
+    as_of: dt.date
+    notes: str | None = None

@@ -1,0 +1,206 @@
+"""Sizing: the fewest GPUs that hold a model, and the concurrency that gives the most throughput.
+
+``estimate`` is the single-configuration entry point used by the CLI, the app and the validation: it
+evaluates every concurrency 1..max_concurrency through ``calculator.pipeline.evaluate`` and picks the one
+with the highest output throughput that meets the TTFT and TPOT limits (or takes the concurrency given).
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+
+import numpy as np
+
+from calculator.pipeline import Evaluation, bound, evaluate, gpu_features, model_features, stack
+from calculator.schemas import Architecture, Efficiency, Gpu
+from calculator.units import MS_PER_S, default_kv_precision
+
+GPU_COUNTS: tuple[int, ...] = (1, 2, 4, 8, 16, 32, 64, 128)
+
+
+class SizingError(ValueError):
+    """An input out of its accepted range; the message names the field and the range."""
+
+
+@dataclass(frozen=True)
+class Workload:
+    """Request shape and latency limits of one estimate."""
+
+    input_tokens: int
+    output_tokens: int
+    ttft_slo_ms: float | None = None
+    tpot_slo_ms: float | None = None
+
+
+@dataclass(frozen=True)
+class Estimate:
+    """One deployment's figures at its chosen concurrency (all per replica unless the name says per GPU)."""
+
+    fits: bool
+    num_gpus: int
+    precision: str
+    kv_precision: str
+    concurrency: int
+    max_concurrency: int
+    meets_limits: bool
+    weights_gb_per_gpu: float
+    kv_cache_gb_per_gpu: float
+    reserve_gb_per_gpu: float
+    memory_needed_gb_per_gpu: float
+    memory_gb_per_gpu: float
+    kv_cache_bytes_per_token: float
+    experts_touched_per_layer: float
+    weight_bytes_read_per_step: float
+    ttft_ms: float
+    tpot_ms: float
+    prefill_ms: float
+    decode_step_ms: float
+    output_tokens_per_s: float
+    output_tokens_per_s_per_gpu: float
+    requests_per_s: float
+    usd_per_gpu_hour: float | None
+    usd_per_million_input_tokens: float | None
+    usd_per_million_output_tokens: float | None
+    usd_per_million_tokens: float | None
+    bound: str
+    message: str
+
+    def to_dict(self) -> dict[str, object]:
+        return asdict(self)
+
+
+def check_range(name: str, value: float | None, low: float, high: float) -> None:
+    """Raise SizingError naming the field and accepted range when value is outside [low, high] or not finite."""
+    if value is None:
+        return
+    if not np.isfinite(value) or not low <= value <= high:
+        raise SizingError(f"{name} must be between {low:g} and {high:g} (got {value!r})")
+
+
+def kv_bytes_per_token(arch: Architecture, kv_precision: str) -> float:
+    """KV-cache bytes per context token of the layers whose cache grows with context [B/token]."""
+    feats = model_features(arch, "bf16", kv_precision)
+    return float(feats.kv_full_bytes_per_token) + float(feats.kv_local_bytes_per_token)
+
+
+def _evaluate_one(
+    arch: Architecture, gpu: Gpu, precision: str, kv_precision: str, num_gpus: int,
+    concurrency: np.ndarray, wl: Workload, usd_per_gpu_hour: float, eff: Efficiency,
+) -> Evaluation:
+    idx = np.zeros(concurrency.shape, dtype=np.int64)
+    m = stack([model_features(arch, precision, kv_precision)], idx)
+    g = stack([gpu_features(gpu, precision)], idx)
+    return evaluate(m, g, float(num_gpus), concurrency, float(wl.input_tokens), float(wl.output_tokens),
+                    usd_per_gpu_hour, eff)
+
+
+def max_concurrency(arch: Architecture, gpu: Gpu, precision: str, kv_precision: str, num_gpus: int,
+                    wl: Workload, eff: Efficiency) -> int:
+    """Most sequences that fit in memory on one replica of ``num_gpus`` GPUs [-]."""
+    ev = _evaluate_one(arch, gpu, precision, kv_precision, num_gpus, np.array([1.0]), wl, 0.0, eff)
+    return int(ev.max_concurrency[0])
+
+
+def fewest_gpus(arch: Architecture, gpu: Gpu, precision: str, kv_precision: str, wl: Workload,
+                eff: Efficiency) -> int | None:
+    """Fewest GPUs per replica (from GPU_COUNTS) on which at least one sequence fits; None if none does."""
+    for n in GPU_COUNTS:
+        if max_concurrency(arch, gpu, precision, kv_precision, n, wl, eff) >= 1:
+            return n
+    return None
+
+
+def estimate(
+    arch: Architecture,
+    gpu: Gpu,
+    wl: Workload,
+    eff: Efficiency,
+    precision: str = "bf16",
+    kv_precision: str | None = None,
+    num_gpus: int | None = None,
+    concurrency: int | None = None,
+    usd_per_gpu_hour: float | None = None,
+) -> Estimate:
+    """Estimate memory, latency, throughput and cost of one deployment.
+
+    Parameters
+    ----------
+    arch, gpu : the model architecture and GPU type.
+    wl : request shape [tokens] and optional TTFT/TPOT limits [ms].
+    eff : efficiency constants.
+    precision, kv_precision : weight and KV-cache precision; KV defaults to fp8 for fp8/fp4 weights.
+    num_gpus : GPUs per replica (tensor parallel); default the fewest that fit.
+    concurrency : sequences decoded together; default the highest-throughput one within memory and limits.
+    usd_per_gpu_hour : price of GPU time [$/GPU-hour]; costs are None without it.
+    """
+    check_range("input_tokens", wl.input_tokens, 1, 10_000_000)
+    check_range("output_tokens", wl.output_tokens, 1, 1_000_000)
+    check_range("ttft_slo_ms", wl.ttft_slo_ms, 0.001, 1e9)
+    check_range("tpot_slo_ms", wl.tpot_slo_ms, 0.001, 1e9)
+    check_range("num_gpus", num_gpus, 1, 4096)
+    check_range("concurrency", concurrency, 1, 1_000_000)
+    check_range("usd_per_gpu_hour", usd_per_gpu_hour, 0.0, 1000.0)
+    kv_precision = kv_precision or default_kv_precision(precision)
+    chosen_n = num_gpus or fewest_gpus(arch, gpu, precision, kv_precision, wl, eff) or GPU_COUNTS[-1]
+    max_conc = max_concurrency(arch, gpu, precision, kv_precision, chosen_n, wl, eff)
+    if concurrency is not None:
+        grid = np.array([float(concurrency)])
+    else:
+        grid = np.arange(1.0, max(max_conc, 1) + 1.0)
+    price = usd_per_gpu_hour if usd_per_gpu_hour is not None else 0.0
+    ev = _evaluate_one(arch, gpu, precision, kv_precision, chosen_n, grid, wl, price, eff)
+    ok = ev.concurrency_fits.copy()
+    if wl.ttft_slo_ms is not None:
+        ok &= ev.ttft_s * MS_PER_S <= wl.ttft_slo_ms
+    if wl.tpot_slo_ms is not None:
+        ok &= ev.mixed_step_s * MS_PER_S <= wl.tpot_slo_ms
+    if concurrency is not None or not ok.any():
+        j = 0
+    else:
+        j = int(np.argmax(np.where(ok, ev.output_tokens_per_s, -1.0)))
+    fits = bool(ev.fits[j]) and bool(ev.concurrency_fits[j])
+    meets = bool(ok[j])
+    message = _message(fits, meets, ev, j, chosen_n, gpu, wl)
+    has_price = usd_per_gpu_hour is not None
+    return Estimate(
+        fits=fits,
+        num_gpus=chosen_n,
+        precision=precision,
+        kv_precision=kv_precision,
+        concurrency=int(grid[j]),
+        max_concurrency=max_conc,
+        meets_limits=meets,
+        weights_gb_per_gpu=float(ev.weights_gb_per_gpu[j]),
+        kv_cache_gb_per_gpu=float(ev.kv_cache_gb_per_gpu[j]),
+        reserve_gb_per_gpu=float(ev.reserve_gb_per_gpu[j]),
+        memory_needed_gb_per_gpu=float(ev.memory_needed_gb_per_gpu[j]),
+        memory_gb_per_gpu=gpu.memory_gb,
+        kv_cache_bytes_per_token=kv_bytes_per_token(arch, kv_precision),
+        experts_touched_per_layer=float(ev.experts_touched_per_layer[j]),
+        weight_bytes_read_per_step=float(ev.weight_bytes_read_per_step[j]),
+        ttft_ms=float(ev.ttft_s[j] * MS_PER_S),
+        tpot_ms=float(ev.mixed_step_s[j] * MS_PER_S),
+        prefill_ms=float(ev.prefill_s[j] * MS_PER_S),
+        decode_step_ms=float(ev.decode_step_s[j] * MS_PER_S),
+        output_tokens_per_s=float(ev.output_tokens_per_s[j]),
+        output_tokens_per_s_per_gpu=float(ev.output_tokens_per_s_per_gpu[j]),
+        requests_per_s=float(ev.requests_per_s[j]),
+        usd_per_gpu_hour=usd_per_gpu_hour,
+        usd_per_million_input_tokens=float(ev.usd_per_million_input_tokens[j]) if has_price else None,
+        usd_per_million_output_tokens=float(ev.usd_per_million_output_tokens[j]) if has_price else None,
+        usd_per_million_tokens=float(ev.usd_per_million_tokens[j]) if has_price else None,
+        bound=str(bound(ev)[j]),
+        message=message,
+    )
+
+
+def _message(fits: bool, meets: bool, ev: Evaluation, j: int, n: int, gpu: Gpu, wl: Workload) -> str:
+    if not bool(ev.fits[j]):
+        need = float(ev.weights_gb_per_gpu[j] + ev.reserve_gb_per_gpu[j] + ev.kv_cache_gb_per_sequence_per_gpu[j])
+        return (f"does not fit on {n} x {gpu.name}: needs {need * n:.0f} GB "
+                f"({need:.1f} GB per GPU for one sequence) of {gpu.memory_gb * n:.0f} GB")
+    if not fits:
+        return f"concurrency exceeds the {int(ev.max_concurrency[j])} sequences that fit in memory"
+    if not meets:
+        return "no concurrency meets the latency limits; showing concurrency 1"
+    return "ok"

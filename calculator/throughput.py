@@ -1,0 +1,135 @@
+"""Time of prefill and decode steps: roofline plus communication and a fixed per-step overhead.
+
+All functions broadcast over numpy arrays. Units: bytes [B], FLOPs [FLOP], bandwidth [GB/s = 1e9 B/s],
+peak compute [TFLOP/s = 1e12 FLOP/s], time [s].
+
+Notes
+-----
+Roofline (Williams, Waterman and Patterson, "Roofline", CACM 2009), per GPU::
+
+    t_roof = max(bytes / (BW * eta_bw), flops / (P * eta_flops))                           (1)
+
+with BW the HBM bandwidth, P the dense peak at the compute precision, and eta the achieved fractions,
+fitted to published measurements (``data/efficiency.yaml``, ``python -m calculator validate``).
+
+Matmul FLOPs per token: ``2 * N_matmul`` (one multiply-add per parameter; Kaplan et al. 2020, sec. 2.1).
+
+Attention FLOPs for one query token over a context of L tokens, per softmax layer:
+GQA/MHA ``4 * h * d_h * L`` (QK^T and AV); MLA decode in the absorbed form ``2 * h * (2 r_kv + d_rope) * L``
+(DeepSeek-V2 paper, appendix B); MLA prefill in the expanded form ``2 * h * (d_nope + d_rope + d_v) * L``.
+Local-window layers use ``min(L, window)``. A causal prefill of I tokens sums these over L = 1..I
+(``I^2 / 2`` pairs, or ``W^2/2 + (I - W) W`` with a window W). Linear-attention (Gated DeltaNet) layers
+cost ``4 * h_v * d_k * d_v`` per token (state update and read-out), independent of L.
+
+Tensor parallelism over N GPUs adds two all-reduces per layer (after attention and after the MLP;
+Shoeybi et al., Megatron-LM, arXiv:1909.08053, sec. 3) of T tokens x d x 2 B each. A ring all-reduce moves
+``2 (N-1)/N`` of the message over each GPU's link (Patarasuk and Yuan 2009)::
+
+    t_comm = 2 L_layers * (t_lat + 2 (N-1)/N * T * d * 2 B / B_link)                         (2)
+
+Inside the scale-up domain (NVLink, Infinity Fabric, ICI) B_link is ``interconnect_gb_per_s``; beyond it,
+the scale-out network's ``scale_out_gb_per_s``.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import numpy.typing as npt
+
+from calculator.schemas import Architecture
+from calculator.units import ACTIVATION_BYTES, BYTES_PER_GB, FLOPS_PER_TFLOPS
+
+ArrayLike = float | npt.NDArray[np.float64]
+
+
+def attention_flops_coefficients(arch: Architecture) -> dict[str, float]:
+    """Per-token attention FLOP coefficients of a model, summed over layers.
+
+    Returns
+    -------
+    dict
+        ``decode_full`` and ``decode_local`` [FLOP per query token per context token],
+        ``prefill_full`` and ``prefill_local`` [same, for prefill], ``linear`` [FLOP per token].
+    """
+    h = arch.num_attention_heads
+    num_full = arch.num_layers - arch.num_local_attention_layers - arch.num_linear_attention_layers
+    if arch.attention_kind == "mla":
+        r_kv, d_rope = arch.kv_lora_rank or 0, arch.qk_rope_head_dim or 0
+        d_nope, d_v = arch.qk_nope_head_dim or 0, arch.v_head_dim or 0
+        decode_per_layer = 2.0 * h * (2 * r_kv + d_rope)
+        prefill_per_layer = 2.0 * h * (d_nope + d_rope + d_v)
+    else:
+        decode_per_layer = prefill_per_layer = 4.0 * h * arch.head_dim
+    linear_per_layer = 4.0 * (arch.linear_num_value_heads or 0) * (arch.linear_key_head_dim or 0) * (
+        arch.linear_value_head_dim or 0
+    )
+    return {
+        "decode_full": num_full * decode_per_layer,
+        "decode_local": arch.num_local_attention_layers * decode_per_layer,
+        "prefill_full": num_full * prefill_per_layer,
+        "prefill_local": arch.num_local_attention_layers * prefill_per_layer,
+        "linear": arch.num_linear_attention_layers * linear_per_layer,
+    }
+
+
+def decode_attention_flops(
+    context_tokens: ArrayLike,
+    full_coef: ArrayLike,
+    local_coef: ArrayLike,
+    window_tokens: ArrayLike,
+    linear_flops: ArrayLike,
+) -> ArrayLike:
+    """Attention FLOPs of one decode token at context L [FLOP]: ``c_full L + c_local min(L, W) + c_lin``."""
+    return context_tokens * full_coef + np.minimum(context_tokens, window_tokens) * local_coef + linear_flops
+
+
+def causal_pairs(num_tokens: ArrayLike, window_tokens: ArrayLike) -> ArrayLike:
+    """Query-key pairs of a causal prefill of I tokens with a window W [-]: I^2/2 if I <= W, else W^2/2 + (I-W) W."""
+    i = np.asarray(num_tokens, dtype=float)
+    w = np.minimum(i, window_tokens)
+    return w * w / 2.0 + (i - w) * w
+
+
+def prefill_attention_flops(
+    num_tokens: ArrayLike,
+    full_coef: ArrayLike,
+    local_coef: ArrayLike,
+    window_tokens: ArrayLike,
+    linear_flops: ArrayLike,
+) -> ArrayLike:
+    """Attention FLOPs of a causal prefill of I tokens [FLOP]."""
+    return (
+        causal_pairs(num_tokens, np.inf) * full_coef
+        + causal_pairs(num_tokens, window_tokens) * local_coef
+        + np.asarray(num_tokens, dtype=float) * linear_flops
+    )
+
+
+def matmul_flops(num_tokens: ArrayLike, matmul_params: ArrayLike) -> ArrayLike:
+    """Matmul FLOPs of T tokens through the weights [FLOP]: ``2 * N_matmul * T``."""
+    return 2.0 * matmul_params * num_tokens
+
+
+def memory_time_s(num_bytes: ArrayLike, bandwidth_gb_per_s: ArrayLike, efficiency_frac: float) -> ArrayLike:
+    """Time to stream bytes from HBM [s]: ``bytes / (BW * 1e9 * eta_bw)``."""
+    return num_bytes / (bandwidth_gb_per_s * BYTES_PER_GB * efficiency_frac)
+
+
+def compute_time_s(flops: ArrayLike, peak_tflops: ArrayLike, efficiency_frac: float) -> ArrayLike:
+    """Time to execute FLOPs [s]: ``flops / (P * 1e12 * eta_flops)``."""
+    return flops / (peak_tflops * FLOPS_PER_TFLOPS * efficiency_frac)
+
+
+def allreduce_time_s(
+    num_tokens: ArrayLike,
+    hidden_size: ArrayLike,
+    num_layers: ArrayLike,
+    num_gpus: ArrayLike,
+    link_gb_per_s: ArrayLike,
+    latency_s: float,
+) -> ArrayLike:
+    """Tensor-parallel all-reduce time of one forward step [s] (eq. 2); 0 on one GPU."""
+    n = np.asarray(num_gpus, dtype=float)
+    message_bytes = num_tokens * hidden_size * ACTIVATION_BYTES
+    ring = 2.0 * (n - 1.0) / n * message_bytes / (link_gb_per_s * BYTES_PER_GB)
+    return np.where(n > 1, 2.0 * num_layers * (latency_s + ring), 0.0)
