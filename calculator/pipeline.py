@@ -58,6 +58,7 @@ class GpuFeatures:
     memory_gb: ArrayLike
     memory_bandwidth_gb_per_s: ArrayLike
     peak_tflops: ArrayLike  # dense, at the compute precision
+    fp4_compute: ArrayLike  # 1.0 when the tensor cores run at fp4, else 0.0
     interconnect_gb_per_s: ArrayLike
     scale_up_domain_gpus: ArrayLike
 
@@ -96,11 +97,12 @@ def model_features(arch: Architecture, precision: str, kv_precision: str) -> Mod
 def compute_precision(gpu: Gpu, precision: str) -> str:
     """Precision the tensor cores run at for a weight precision [-].
 
-    FP4 weights run at FP4 where the GPU has FP4, else FP8, else BF16; FP8 at FP8 else BF16; INT4 is
-    weight-only (GPTQ/AWQ kernels dequantise to 16 bit), so BF16. A GPU without a format still stores the
-    weights compactly (weight-only kernels such as Marlin), so bytes follow the weight precision.
+    FP4 weights run at FP4 where the GPU has FP4 tensor cores (NVFP4/MXFP4 on Blackwell, MI355X); elsewhere
+    they are weight-only and dequantised to BF16 in the kernel (Marlin FP4, the MXFP4 MoE kernels vLLM uses on
+    Hopper). FP8 runs at FP8 where the GPU has it, else weight-only BF16 (Marlin FP8 on Ampere). INT4 is
+    weight-only (GPTQ/AWQ), so BF16. Weight bytes always follow the weight precision.
     """
-    order = {"fp4": ["fp4", "fp8", "bf16"], "fp8": ["fp8", "bf16"], "int4": ["bf16"], "bf16": ["bf16"]}
+    order = {"fp4": ["fp4", "bf16"], "fp8": ["fp8", "bf16"], "int4": ["bf16"], "bf16": ["bf16"]}
     for candidate in order[precision]:
         if gpu.dense_tflops(candidate) is not None:
             return candidate
@@ -109,11 +111,13 @@ def compute_precision(gpu: Gpu, precision: str) -> str:
 
 def gpu_features(gpu: Gpu, precision: str) -> GpuFeatures:
     """Derive a GPU's pipeline quantities at a weight precision."""
-    peak = gpu.dense_tflops(compute_precision(gpu, precision)) or gpu.bf16_dense_tflops
+    compute = compute_precision(gpu, precision)
+    peak = gpu.dense_tflops(compute) or gpu.bf16_dense_tflops
     return GpuFeatures(
         memory_gb=gpu.memory_gb,
         memory_bandwidth_gb_per_s=gpu.memory_bandwidth_gb_per_s,
         peak_tflops=peak,
+        fp4_compute=1.0 if compute == "fp4" else 0.0,
         interconnect_gb_per_s=gpu.interconnect_gb_per_s,
         scale_up_domain_gpus=float(gpu.scale_up_domain_gpus),
     )
@@ -173,14 +177,19 @@ def _step(
     kv_bytes: ArrayLike,
     flops: ArrayLike,
     num_tokens: ArrayLike,
-) -> tuple[ArrayLike, ArrayLike, ArrayLike, ArrayLike]:
-    """Per-GPU (memory, compute, communication, total) time of one forward step [s]."""
+    num_sequences: ArrayLike,
+) -> tuple[ArrayLike, ArrayLike, ArrayLike, ArrayLike, ArrayLike]:
+    """Per-GPU (memory, compute, communication, overhead, total) time of one forward step [s]."""
     mem = throughput.memory_time_s((weight_bytes + kv_bytes) / num_gpus, gpu["memory_bandwidth_gb_per_s"],
                                    eff.bandwidth_efficiency_frac)
-    cmp = throughput.compute_time_s(flops / num_gpus, gpu["peak_tflops"], eff.flops_efficiency_frac)
+    flops_eff = np.where(np.asarray(gpu["fp4_compute"]) > 0, eff.fp4_flops_efficiency_frac,
+                         eff.flops_efficiency_frac)
+    cmp = throughput.compute_time_s(flops / num_gpus, gpu["peak_tflops"], flops_eff)
     comm = throughput.allreduce_time_s(num_tokens, m["hidden_size"], m["num_layers"], num_gpus,
                                        _link_gb_per_s(num_gpus, gpu, eff), eff.allreduce_latency_s)
-    return mem, cmp, comm, np.maximum(mem, cmp) + comm + eff.step_overhead_s
+    over = throughput.step_overhead_s(m["num_layers"], num_sequences, eff.step_overhead_s,
+                                      eff.layer_overhead_s, eff.sequence_overhead_s)
+    return mem, cmp, comm, over, np.maximum(mem, cmp) + comm + over
 
 
 def evaluate(
@@ -221,7 +230,7 @@ def evaluate(
     attn_decode = throughput.decode_attention_flops(decode_context, m["attn_decode_full"], m["attn_decode_local"],
                                                     m["window_tokens"], m["attn_linear"])
     flops_d = throughput.matmul_flops(b, m["matmul_params"]) + b * attn_decode
-    *_, t_decode = _step(m, gpu, eff, n, w_read_d, kv_read, flops_d, b)
+    *_, t_decode = _step(m, gpu, eff, n, w_read_d, kv_read, flops_d, b, b)
 
     # Mixed step: B decode tokens + B*I/O prefill tokens.
     prefill_tokens = b * i / o
@@ -231,13 +240,13 @@ def evaluate(
     touched_m = moe.experts_touched(m["num_experts"], m["experts_per_token"], step_tokens, eff.routing_skew)
     w_read_m = moe.weight_bytes_read(m["non_routed_read_bytes"], m["num_moe_layers"], m["expert_bytes"], touched_m)
     flops_m = flops_d + throughput.matmul_flops(prefill_tokens, m["matmul_params"]) + (b / o) * attn_prefill
-    mem_m, cmp_m, comm_m, t_mixed = _step(m, gpu, eff, n, w_read_m, kv_read, flops_m, step_tokens)
+    mem_m, cmp_m, comm_m, over_m, t_mixed = _step(m, gpu, eff, n, w_read_m, kv_read, flops_m, step_tokens, b)
 
     # A lone prefill of one request (time to first token adds the running step it waits for).
     touched_p = moe.experts_touched(m["num_experts"], m["experts_per_token"], i, eff.routing_skew)
     w_read_p = moe.weight_bytes_read(m["non_routed_read_bytes"], m["num_moe_layers"], m["expert_bytes"], touched_p)
     flops_p = throughput.matmul_flops(i, m["matmul_params"]) + attn_prefill
-    *_, t_prefill = _step(m, gpu, eff, n, w_read_p, 0.0, flops_p, i)
+    *_, t_prefill = _step(m, gpu, eff, n, w_read_p, 0.0, flops_p, i, 1.0)
 
     out_tps = b / t_mixed
     rate = cost.usd_per_s(n, usd_per_gpu_hour)
@@ -266,7 +275,7 @@ def evaluate(
         memory_s=full(mem_m),
         compute_s=full(cmp_m),
         communication_s=full(comm_m),
-        overhead_s=full(eff.step_overhead_s),
+        overhead_s=full(over_m),
         output_tokens_per_s=full(out_tps),
         output_tokens_per_s_per_gpu=full(out_tps / n),
         requests_per_s=full(out_tps / o),

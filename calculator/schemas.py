@@ -281,8 +281,11 @@ class Efficiency(Sourced):
     """Achieved fractions of peak and fixed overheads, fitted to the calibration set."""
 
     bandwidth_efficiency_frac: float = Field(gt=0.05, le=1.0)
-    flops_efficiency_frac: float = Field(gt=0.05, le=1.0)
-    step_overhead_s: float = Field(ge=0.0, le=0.1)
+    flops_efficiency_frac: float = Field(gt=0.05, le=1.0)  # bf16 / fp8 tensor-core work
+    fp4_flops_efficiency_frac: float = Field(gt=0.05, le=1.0)  # fp4 tensor-core work
+    step_overhead_s: float = Field(ge=0.0, le=0.1)  # fixed per forward step
+    layer_overhead_s: float = Field(ge=0.0, le=0.001)  # per layer per step (kernel launch floor)
+    sequence_overhead_s: float = Field(ge=0.0, le=0.001)  # per running sequence per step (sampling, scheduling)
     allreduce_latency_s: float = Field(ge=0.0, le=0.01)
     runtime_reserve_frac: float = Field(ge=0.0, le=0.5)
     max_batch_size: int = Field(ge=1, le=100000)

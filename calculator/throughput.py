@@ -133,3 +133,20 @@ def allreduce_time_s(
     message_bytes = num_tokens * hidden_size * ACTIVATION_BYTES
     ring = 2.0 * (n - 1.0) / n * message_bytes / (link_gb_per_s * BYTES_PER_GB)
     return np.where(n > 1, 2.0 * num_layers * (latency_s + ring), 0.0)
+
+
+def step_overhead_s(
+    num_layers: ArrayLike,
+    num_sequences: ArrayLike,
+    fixed_s: float,
+    per_layer_s: float,
+    per_sequence_s: float,
+) -> ArrayLike:
+    """Time of a forward step not explained by the roofline [s].
+
+    ``t_over = t_fixed + L_layers * t_layer + B * t_seq``: a fixed cost per step (scheduling, CUDA-graph
+    launch), a floor per layer (each layer runs a dozen kernels, each taking a few microseconds even when
+    tiny), and a cost per running sequence (sampling, detokenisation, scheduler bookkeeping). The three
+    constants are fitted to the calibration set (``data/efficiency.yaml``).
+    """
+    return fixed_s + num_layers * per_layer_s + num_sequences * per_sequence_s

@@ -1,0 +1,211 @@
+"""Command-line interface: ``python -m calculator {catalog, estimate, validate, ...}``.
+
+Exit codes: 0 computed (a model that does not fit is reported with ``"fits": false``), 2 bad input
+(one line on stderr naming the field and the accepted range, or the closest catalog ids).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import sys
+from collections.abc import Callable, Sequence
+from typing import Any, NoReturn
+
+from calculator.catalog import Catalog, CatalogError, load_catalog
+from calculator.hf_config import HfConfigError, load_hf_config, model_from_hf_config
+from calculator.schemas import Model
+from calculator.sizing import SizingError, Workload, estimate
+from calculator.units import PRECISIONS, KV_PRECISIONS
+
+Handler = Callable[[argparse.Namespace, "Catalog"], int]
+# A command added by an edge module (``calculator/__main__.py`` wires the ``pricing`` commands in):
+# name -> (function that adds its sub-parser, handler).
+Register = Callable[["argparse._SubParsersAction[argparse.ArgumentParser]"], None]
+
+
+class InputError(ValueError):
+    """Bad command-line input; printed as one line on stderr with exit code 2."""
+
+
+def _json_safe(value: Any) -> Any:
+    """Replace non-finite floats by None so the JSON output never holds NaN or Infinity."""
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    if isinstance(value, dict):
+        return {k: _json_safe(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_json_safe(v) for v in value]
+    return value
+
+
+def print_json(obj: Any) -> None:
+    print(json.dumps(_json_safe(obj), indent=2, default=str, allow_nan=False))
+
+
+def _catalog_entry(item: Any, extra: dict[str, Any] | None = None) -> dict[str, Any]:
+    out = item.model_dump(mode="json")
+    out.update(extra or {})
+    return out
+
+
+def cmd_catalog(args: argparse.Namespace, cat: Catalog) -> int:
+    from calculator.params import param_counts
+
+    models = []
+    for m in cat.models:
+        counts = param_counts(m.architecture)
+        models.append(_catalog_entry(m, {
+            "is_moe": m.architecture.is_moe,
+            "total_params_b": round(counts.total / 1e9, 3),
+            "active_params_b": round(counts.active / 1e9, 3),
+        }))
+    payload = {
+        "models": models,
+        "gpus": [_catalog_entry(g) for g in cat.gpus],
+        "api_models": [_catalog_entry(a) for a in cat.api_models],
+        "benchmarks": [_catalog_entry(b) for b in cat.benchmarks],
+        "workloads": [_catalog_entry(w) for w in cat.workloads],
+    }
+    if args.json:
+        print_json(payload)
+    else:
+        print(f"{len(models)} models, {len(payload['gpus'])} GPUs, {len(payload['api_models'])} API models")
+        for m in models:
+            kind = "MoE" if m["is_moe"] else "dense"
+            print(f"  {m['id']:<26} {kind:<5} {m['total_params_b']:>8.1f}B total {m['active_params_b']:>7.1f}B active")
+        for g in cat.gpus:
+            print(f"  {g.id:<16} {g.memory_gb:>6.0f} GB {g.memory_bandwidth_gb_per_s:>7.0f} GB/s "
+                  f"{g.bf16_dense_tflops:>7.0f} bf16 dense TFLOPs")
+    return 0
+
+
+def _resolve_model(args: argparse.Namespace, cat: Catalog) -> Model:
+    if args.model_config:
+        try:
+            return model_from_hf_config(load_hf_config(args.model_config), "custom-model",
+                                        source=str(args.model_config))
+        except HfConfigError as exc:
+            raise InputError(f"--model-config: {exc}") from exc
+    try:
+        return cat.model(args.model)
+    except CatalogError as exc:
+        raise InputError(f"--model: {exc}") from exc
+
+
+def _positive_int(name: str, low: int, high: int) -> Callable[[str], int]:
+    def parse(text: str) -> int:
+        try:
+            value = int(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"{name} must be a whole number between {low} and {high}") from None
+        if not low <= value <= high:
+            raise argparse.ArgumentTypeError(f"{name} must be between {low} and {high} (got {value})")
+        return value
+    return parse
+
+
+def _bounded_float(name: str, low: float, high: float) -> Callable[[str], float]:
+    def parse(text: str) -> float:
+        try:
+            value = float(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"{name} must be a number between {low:g} and {high:g}") from None
+        if not math.isfinite(value) or not low <= value <= high:
+            raise argparse.ArgumentTypeError(f"{name} must be between {low:g} and {high:g} (got {text})")
+        return value
+    return parse
+
+
+def cmd_estimate(args: argparse.Namespace, cat: Catalog) -> int:
+    model = _resolve_model(args, cat)
+    try:
+        gpu = cat.gpu(args.gpu)
+    except CatalogError as exc:
+        raise InputError(f"--gpu: {exc}") from exc
+    assert cat.efficiency is not None
+    wl = Workload(args.input_tokens, args.output_tokens, args.ttft_slo_ms, args.tpot_slo_ms)
+    try:
+        est = estimate(model.architecture, gpu, wl, cat.efficiency, precision=args.precision,
+                       kv_precision=args.kv_precision, num_gpus=args.num_gpus, concurrency=args.concurrency,
+                       usd_per_gpu_hour=args.usd_per_gpu_hour)
+    except SizingError as exc:
+        raise InputError(str(exc)) from exc
+    out = {"model_id": model.id, "gpu_id": gpu.id, **est.to_dict()}
+    out["usd_per_million_input_tokens"] = est.usd_per_million_input_tokens
+    if args.json:
+        print_json(out)
+    else:
+        for key, value in out.items():
+            print(f"{key:<32} {value}")
+    return 0
+
+
+def build_parser(extra: dict[str, tuple[Register, Handler]] | None = None) -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="python -m calculator",
+                                     description="LLM procurement calculator: memory, speed and cost of "
+                                                 "open models on GPUs, against API prices.")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    p_cat = sub.add_parser("catalog", help="list the catalogs")
+    p_cat.add_argument("--json", action="store_true", help="print JSON")
+
+    p_est = sub.add_parser("estimate", help="memory, latency, throughput and cost of one deployment")
+    src = p_est.add_mutually_exclusive_group(required=True)
+    src.add_argument("--model", help="catalog model id")
+    src.add_argument("--model-config", help="path to a Hugging Face config.json")
+    p_est.add_argument("--gpu", required=True, help="catalog GPU id")
+    p_est.add_argument("--num-gpus", type=_positive_int("--num-gpus", 1, 4096),
+                       help="GPUs per replica (default: the fewest that fit)")
+    p_est.add_argument("--precision", choices=PRECISIONS, default="bf16", help="weight precision")
+    p_est.add_argument("--kv-precision", choices=KV_PRECISIONS,
+                       help="KV-cache precision (default fp8 for fp8/fp4 weights, else bf16)")
+    p_est.add_argument("--input-tokens", required=True, type=_positive_int("--input-tokens", 1, 10_000_000))
+    p_est.add_argument("--output-tokens", required=True, type=_positive_int("--output-tokens", 1, 1_000_000))
+    p_est.add_argument("--concurrency", type=_positive_int("--concurrency", 1, 1_000_000),
+                       help="sequences per replica (default: highest throughput within memory and limits)")
+    p_est.add_argument("--ttft-slo-ms", type=_bounded_float("--ttft-slo-ms", 0.001, 1e9))
+    p_est.add_argument("--tpot-slo-ms", type=_bounded_float("--tpot-slo-ms", 0.001, 1e9))
+    p_est.add_argument("--usd-per-gpu-hour", type=_bounded_float("--usd-per-gpu-hour", 0.0, 1000.0))
+    p_est.add_argument("--json", action="store_true", help="print JSON")
+
+    p_val = sub.add_parser("validate", help="predicted vs measured on the calibration set")
+    p_val.add_argument("--json", action="store_true", help="print JSON")
+    p_val.add_argument("--fit", action="store_true", help="refit the efficiency constants and print them")
+
+    for register, _ in (extra or {}).values():
+        register(sub)
+    return parser
+
+
+def _fail(message: str) -> NoReturn:
+    print(f"error: {message}", file=sys.stderr)
+    raise SystemExit(2)
+
+
+def main(argv: Sequence[str] | None = None, extra: dict[str, tuple[Register, Handler]] | None = None) -> int:
+    """Run the CLI. ``extra`` adds commands from edge modules (see ``calculator/__main__.py``)."""
+    parser = build_parser(extra)
+    # argparse prints usage + message and exits 2; keep its message to one line.
+    parser.error = _fail  # type: ignore[method-assign]
+    for action in parser._subparsers._group_actions if parser._subparsers else []:  # noqa: SLF001
+        for sp in getattr(action, "choices", {}).values():
+            sp.error = _fail
+    args = parser.parse_args(argv)
+    try:
+        cat = load_catalog()
+    except CatalogError as exc:
+        _fail(f"catalog: {exc}")
+    from calculator import validate
+
+    handlers: dict[str, Handler] = {
+        "catalog": cmd_catalog,
+        "estimate": cmd_estimate,
+        "validate": validate.cmd_validate,
+    }
+    handlers.update({name: handler for name, (_, handler) in (extra or {}).items()})
+    try:
+        return int(handlers[args.command](args, cat))
+    except InputError as exc:
+        _fail(str(exc))
