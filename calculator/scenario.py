@@ -1,0 +1,376 @@
+"""The scenario: everything a user sets, as one typed object, with its URL and YAML codecs.
+
+A scenario holds the workloads (request shape, traffic, latency limits, quality profile), the candidates
+(open models, API models, GPUs, precisions), the pricing assumptions (how GPUs are paid for, ownership
+costs) and a free-text name. The app's shareable link, the scenario YAML files of
+``python -m calculator report`` and the default scenario are all this object.
+
+URL codec (version ``v=1``): one query parameter per field of the primary workload and of the pricing
+assumptions (short readable keys, see ``QUERY_KEYS``), comma-separated id lists for the candidates, and
+base64url-encoded JSON for the rare structured extras (custom models, extra workloads, price overrides).
+Decoding never fails: a bad or unknown field yields a warning naming it, and that field alone takes its
+default.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+import math
+from typing import Any, Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+from calculator.schemas import Architecture
+
+SCENARIO_VERSION = "1"
+MAX_QUERY_VALUE_CHARS = 20_000
+MAX_NAME_CHARS = 120
+
+PricingBasis = Literal["on_demand", "reserved_1y", "reserved_3y", "spot", "owned"]
+PriceStatistic = Literal["low", "median", "high"]
+
+
+class _Closed(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+class WorkloadSpec(_Closed):
+    """One workload: request shape [tokens], traffic, latency limits [ms] and quality profile."""
+
+    name: str = Field(default="Coding assistant", max_length=MAX_NAME_CHARS)
+    preset: str = "coding"
+    input_tokens: int = Field(default=2048, ge=1, le=2_000_000)
+    output_tokens: int = Field(default=400, ge=1, le=200_000)
+    requests_per_day: float = Field(default=200_000, ge=0, le=1e10)
+    peak_to_average_ratio: float = Field(default=2.0, ge=1.0, le=50.0)
+    ttft_slo_ms: float | None = Field(default=2000.0, gt=0, le=600_000)
+    tpot_slo_ms: float | None = Field(default=60.0, gt=0, le=60_000)
+    cached_input_frac: float = Field(default=0.0, ge=0.0, le=1.0)
+    quality_profile: str = "coding"
+    min_quality: float = Field(default=0.0, ge=0.0, le=100.0)
+    value_per_task_usd: float = Field(default=0.05, ge=0.0, le=1e6)
+    share_of_fleet_frac: float = Field(default=1.0, ge=0.0, le=1.0)
+
+
+class CustomModel(_Closed):
+    """A model the user brought (uploaded config.json) for this scenario."""
+
+    id: str = Field(pattern=r"^custom-[a-z0-9][a-z0-9.\-]{0,60}$")
+    name: str = Field(max_length=MAX_NAME_CHARS)
+    architecture: Architecture
+
+
+class Ownership(_Closed):
+    """Assumptions for owning GPUs (defaults from data/ownership_defaults.yaml)."""
+
+    usd_per_gpu: float | None = Field(default=None, ge=100, le=5_000_000)  # None: catalog purchase price
+    server_overhead_frac: float = Field(default=0.23, ge=0.0, le=5.0)
+    depreciation_years: float = Field(default=5.5, ge=0.5, le=15.0)
+    electricity_usd_per_kwh: float = Field(default=0.10, ge=0.0, le=2.0)
+    pue: float = Field(default=1.56, ge=1.0, le=3.0)
+    average_load_frac: float = Field(default=0.6, ge=0.0, le=1.0)
+    colocation_usd_per_kw_month: float = Field(default=184.06, ge=0.0, le=5000.0)
+    operations_overhead_frac: float = Field(default=0.05, ge=0.0, le=1.0)
+
+
+class Scenario(_Closed):
+    """Everything a user sets. Saves to YAML and to the shareable link (same fields)."""
+
+    version: Literal["1"] = SCENARIO_VERSION
+    name: str = Field(default="Coding: Qwen3.5-397B-A17B self-hosted vs dense vs API", max_length=MAX_NAME_CHARS)
+    workloads: tuple[WorkloadSpec, ...] = Field(default=(WorkloadSpec(),), min_length=1, max_length=8)
+    model_ids: tuple[str, ...] = ("qwen3.5-397b-a17b", "llama-3.3-70b", "qwen3-235b-a22b", "gpt-oss-120b")
+    api_model_ids: tuple[str, ...] = ("qwen3-max", "gemini-3.1-pro", "alibaba-qwen3.5-397b-a17b")
+    gpu_ids: tuple[str, ...] = ("h100-sxm", "h200-sxm", "b200", "mi300x")
+    precisions: tuple[Literal["bf16", "fp8", "fp4", "int4"], ...] = ("fp8",)
+    pricing_basis: PricingBasis = "on_demand"
+    price_statistic: PriceStatistic = "median"
+    utilisation_frac: float = Field(default=0.7, gt=0.0, le=1.0)
+    always_on: bool = True
+    usd_per_gpu_hour_overrides: dict[str, float] = Field(default_factory=dict)
+    ownership: Ownership = Ownership()
+    custom_models: tuple[CustomModel, ...] = Field(default=(), max_length=5)
+
+    @field_validator("usd_per_gpu_hour_overrides")
+    @classmethod
+    def _prices_in_range(cls, value: dict[str, float]) -> dict[str, float]:
+        for gpu_id, price in value.items():
+            if not (isinstance(price, int | float) and math.isfinite(price) and 0.0 <= price <= 1000.0):
+                raise ValueError(f"price for '{gpu_id}' must be between 0 and 1000 $/GPU-hour")
+        return value
+
+    @property
+    def workload(self) -> WorkloadSpec:
+        """The primary workload (the one the sidebar edits)."""
+        return self.workloads[0]
+
+
+# ------------------------------------------------------------------------------------------------ YAML
+def scenario_to_yaml(scenario: Scenario) -> str:
+    """Serialise a scenario to YAML (stable key order; round-trips through ``scenario_from_yaml``)."""
+    return yaml.safe_dump(scenario.model_dump(mode="json"), sort_keys=False, allow_unicode=True)
+
+
+class ScenarioError(ValueError):
+    """A scenario file or value is invalid; the message names the field."""
+
+
+def scenario_from_yaml(text: str) -> Scenario:
+    """Parse a scenario YAML document (``yaml.safe_load`` only); ScenarioError names the bad field."""
+    try:
+        raw = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        raise ScenarioError(f"scenario file is not valid YAML: {exc}") from exc
+    if not isinstance(raw, dict):
+        raise ScenarioError("scenario file must hold a mapping of fields (name, workloads, model_ids, ...)")
+    try:
+        return Scenario.model_validate(raw)
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        loc = ".".join(str(x) for x in first["loc"]) or "scenario"
+        raise ScenarioError(f"scenario field '{loc}': {first['msg']}") from exc
+
+
+# ------------------------------------------------------------------------------------------------ URL
+# query key -> (where the value goes, kind). "w." = primary workload field, "o." = ownership field.
+QUERY_KEYS: dict[str, tuple[str, str]] = {
+    "name": ("name", "str"),
+    "wl": ("w.preset", "str"),
+    "wname": ("w.name", "str"),
+    "in": ("w.input_tokens", "int"),
+    "out": ("w.output_tokens", "int"),
+    "rpd": ("w.requests_per_day", "float"),
+    "peak": ("w.peak_to_average_ratio", "float"),
+    "ttft": ("w.ttft_slo_ms", "float?"),
+    "tpot": ("w.tpot_slo_ms", "float?"),
+    "cache": ("w.cached_input_frac", "float"),
+    "qp": ("w.quality_profile", "str"),
+    "minq": ("w.min_quality", "float"),
+    "vpt": ("w.value_per_task_usd", "float"),
+    "models": ("model_ids", "list"),
+    "apis": ("api_model_ids", "list"),
+    "gpus": ("gpu_ids", "list"),
+    "prec": ("precisions", "list"),
+    "basis": ("pricing_basis", "str"),
+    "stat": ("price_statistic", "str"),
+    "util": ("utilisation_frac", "float"),
+    "on": ("always_on", "bool"),
+    "capex": ("o.usd_per_gpu", "float?"),
+    "srv": ("o.server_overhead_frac", "float"),
+    "dep": ("o.depreciation_years", "float"),
+    "kwh": ("o.electricity_usd_per_kwh", "float"),
+    "pue": ("o.pue", "float"),
+    "load": ("o.average_load_frac", "float"),
+    "colo": ("o.colocation_usd_per_kw_month", "float"),
+    "ops": ("o.operations_overhead_frac", "float"),
+    "px": ("usd_per_gpu_hour_overrides", "json"),
+    "cm": ("custom_models", "json"),
+    "xw": ("extra_workloads", "json"),
+}
+NONE_TOKEN = "none"
+
+
+def _b64(obj: Any) -> str:
+    raw = json.dumps(obj, separators=(",", ":"), sort_keys=True).encode()
+    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+
+def _unb64(text: str) -> Any:
+    padded = text + "=" * (-len(text) % 4)
+    return json.loads(base64.urlsafe_b64decode(padded.encode()).decode())
+
+
+def _fmt(value: Any, kind: str) -> str:
+    if value is None:
+        return NONE_TOKEN
+    if kind == "list":
+        return ",".join(value)
+    if kind == "bool":
+        return "1" if value else "0"
+    if isinstance(value, float):
+        return repr(int(value)) if value.is_integer() and abs(value) < 1e15 else repr(value)
+    return str(value)
+
+
+def _get(scenario: Scenario, path: str) -> Any:
+    if path.startswith("w."):
+        return getattr(scenario.workload, path[2:])
+    if path.startswith("o."):
+        return getattr(scenario.ownership, path[2:])
+    if path == "extra_workloads":
+        return [w.model_dump(mode="json") for w in scenario.workloads[1:]]
+    value = getattr(scenario, path)
+    if path == "custom_models":
+        return [m.model_dump(mode="json") for m in value]
+    return value
+
+
+def scenario_to_query(scenario: Scenario) -> dict[str, str]:
+    """Query parameters of the shareable link. Empty structured extras are left out."""
+    out = {"v": SCENARIO_VERSION}
+    for key, (path, kind) in QUERY_KEYS.items():
+        value = _get(scenario, path)
+        if kind == "json":
+            if value:
+                out[key] = _b64(value)
+            continue
+        out[key] = _fmt(value, kind)
+    return out
+
+
+def _parse(text: str, kind: str) -> Any:
+    if kind == "str":
+        return text
+    if kind == "list":
+        return tuple(x for x in text.split(",") if x)
+    if kind == "bool":
+        if text not in ("0", "1", "true", "false"):
+            raise ValueError("must be 0 or 1")
+        return text in ("1", "true")
+    if kind == "json":
+        try:
+            return _unb64(text)
+        except (binascii.Error, ValueError, UnicodeDecodeError) as exc:
+            raise ValueError("is not valid base64url-encoded JSON") from exc
+    if kind == "float?" and text == NONE_TOKEN:
+        return None
+    number = float(text) if kind.startswith("float") else int(text)
+    if isinstance(number, float) and not math.isfinite(number):
+        raise ValueError("must be a finite number")
+    return number
+
+
+def _field_range(model: type[BaseModel], name: str) -> str:
+    info = model.model_fields.get(name)
+    if info is None:
+        return ""
+    low = high = None
+    for meta in info.metadata:
+        for attr in ("ge", "gt"):
+            if getattr(meta, attr, None) is not None:
+                low = getattr(meta, attr)
+        for attr in ("le", "lt"):
+            if getattr(meta, attr, None) is not None:
+                high = getattr(meta, attr)
+    if low is not None and high is not None:
+        return f" (accepted range {low:g} to {high:g})"
+    return ""
+
+
+def scenario_from_query(params: dict[str, str | list[str]]) -> tuple[Scenario, list[str]]:
+    """Decode a link's query parameters. Never raises: bad fields give warnings and their defaults."""
+    warnings: list[str] = []
+    default = Scenario()
+    top: dict[str, Any] = {}
+    work: dict[str, Any] = {}
+    own: dict[str, Any] = {}
+    extra_workloads: list[Any] = []
+    version = params.get("v", SCENARIO_VERSION)
+    if isinstance(version, list):
+        version = version[-1] if version else SCENARIO_VERSION
+    if version != SCENARIO_VERSION:
+        warnings.append(f"link version 'v={str(version)[:20]}' is not supported (expected v={SCENARIO_VERSION}); "
+                        "reading the fields it shares with this version")
+    for key, raw in params.items():
+        if key == "v":
+            continue
+        if key not in QUERY_KEYS:
+            warnings.append(f"unknown link field '{key[:40]}' ignored")
+            continue
+        if isinstance(raw, list):
+            if not raw:
+                continue
+            raw = raw[-1]
+        text = str(raw)
+        path, kind = QUERY_KEYS[key]
+        if len(text) > MAX_QUERY_VALUE_CHARS:
+            warnings.append(f"link field '{key}' is too long ({len(text)} characters; limit "
+                            f"{MAX_QUERY_VALUE_CHARS}); using the default")
+            continue
+        try:
+            value = _parse(text, kind)
+        except ValueError as exc:
+            warnings.append(f"link field '{key}' {exc if str(exc).startswith(('must', 'is')) else 'is not a valid ' + kind.rstrip('?')}; using the default")
+            continue
+        if path.startswith("w."):
+            work[path[2:]] = value
+        elif path.startswith("o."):
+            own[path[2:]] = value
+        elif path == "extra_workloads":
+            extra_workloads = value if isinstance(value, list) else []
+        else:
+            top[path] = value
+
+    # Validate field by field, so one bad field falls back alone.
+    def checked(model: type[BaseModel], fields: dict[str, Any], prefix: str) -> dict[str, Any]:
+        good: dict[str, Any] = {}
+        for name, value in fields.items():
+            try:
+                model.model_validate({**good, name: value})
+                good[name] = value
+            except ValidationError:
+                key = next((k for k, (p, _) in QUERY_KEYS.items() if p == f"{prefix}{name}"), name)
+                warnings.append(f"link field '{key}' has an invalid value{_field_range(model, name)}; "
+                                "using the default")
+        return good
+
+    workload = WorkloadSpec.model_validate(checked(WorkloadSpec, work, "w."))
+    ownership = Ownership.model_validate(checked(Ownership, own, "o."))
+    extras: list[WorkloadSpec] = []
+    for item in extra_workloads[:7]:
+        try:
+            extras.append(WorkloadSpec.model_validate(item))
+        except ValidationError:
+            warnings.append("link field 'xw' holds an invalid extra workload; it was dropped")
+    fields = checked(Scenario, top, "")
+    try:
+        scenario = Scenario.model_validate({**fields, "workloads": (workload, *extras), "ownership": ownership})
+    except ValidationError:
+        warnings.append("link could not be read as a whole; using the default scenario")
+        scenario = default
+    return scenario, warnings
+
+
+def check_against_catalog(scenario: Scenario, catalog: Any) -> tuple[Scenario, list[str]]:
+    """Drop candidate ids the catalog (plus the scenario's custom models) does not know, with warnings.
+
+    ``catalog`` is a :class:`calculator.catalog.Catalog`. Returns the cleaned scenario and one warning per
+    unknown id, naming the field and the closest known ids.
+    """
+    from calculator.catalog import closest_ids
+
+    warnings: list[str] = []
+    known = {
+        "model_ids": [m.id for m in catalog.models] + [m.id for m in scenario.custom_models],
+        "api_model_ids": [a.id for a in catalog.api_models],
+        "gpu_ids": [g.id for g in catalog.gpus],
+    }
+    update: dict[str, Any] = {}
+    for field_name, ids in known.items():
+        kept = []
+        for item in getattr(scenario, field_name):
+            if item in ids:
+                if item not in kept:
+                    kept.append(item)
+            else:
+                near = ", ".join(closest_ids(item, ids))
+                warnings.append(f"{field_name}: unknown id '{item[:60]}' dropped (closest: {near})")
+        update[field_name] = tuple(kept)
+    profiles = [w.id for w in catalog.workloads]
+    workloads = []
+    for w in scenario.workloads:
+        if profiles and w.quality_profile not in profiles:
+            warnings.append(f"quality_profile: unknown profile '{w.quality_profile[:60]}'; using '{profiles[0]}'")
+            w = w.model_copy(update={"quality_profile": profiles[0]})
+        workloads.append(w)
+    update["workloads"] = tuple(workloads)
+    gpu_ids = set(known["gpu_ids"])
+    bad_prices = [g for g in scenario.usd_per_gpu_hour_overrides if g not in gpu_ids]
+    if bad_prices:
+        warnings.append(f"usd_per_gpu_hour_overrides: unknown GPU ids dropped: {', '.join(bad_prices)[:200]}")
+        update["usd_per_gpu_hour_overrides"] = {
+            g: p for g, p in scenario.usd_per_gpu_hour_overrides.items() if g in gpu_ids}
+    return scenario.model_copy(update=update), warnings
