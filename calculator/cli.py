@@ -17,7 +17,7 @@ from calculator.catalog import Catalog, CatalogError, load_catalog
 from calculator.hf_config import HfConfigError, load_hf_config, model_from_hf_config
 from calculator.schemas import Model
 from calculator.sizing import SizingError, Workload, estimate
-from calculator.units import PRECISIONS, KV_PRECISIONS
+from calculator.units import KV_PRECISIONS, PRECISIONS
 
 Handler = Callable[[argparse.Namespace, "Catalog"], int]
 # A command added by an edge module (``calculator/__main__.py`` wires the ``pricing`` commands in):
@@ -54,10 +54,10 @@ def cmd_catalog(args: argparse.Namespace, cat: Catalog) -> int:
     from calculator.params import param_counts
 
     models = []
-    for m in cat.models:
-        counts = param_counts(m.architecture)
-        models.append(_catalog_entry(m, {
-            "is_moe": m.architecture.is_moe,
+    for model in cat.models:
+        counts = param_counts(model.architecture)
+        models.append(_catalog_entry(model, {
+            "is_moe": model.architecture.is_moe,
             "total_params_b": round(counts.total / 1e9, 3),
             "active_params_b": round(counts.active / 1e9, 3),
         }))
@@ -72,9 +72,10 @@ def cmd_catalog(args: argparse.Namespace, cat: Catalog) -> int:
         print_json(payload)
     else:
         print(f"{len(models)} models, {len(payload['gpus'])} GPUs, {len(payload['api_models'])} API models")
-        for m in models:
-            kind = "MoE" if m["is_moe"] else "dense"
-            print(f"  {m['id']:<26} {kind:<5} {m['total_params_b']:>8.1f}B total {m['active_params_b']:>7.1f}B active")
+        for row in models:
+            kind = "MoE" if row["is_moe"] else "dense"
+            print(f"  {row['id']:<26} {kind:<5} {row['total_params_b']:>8.1f}B total "
+                  f"{row['active_params_b']:>7.1f}B active")
         for g in cat.gpus:
             print(f"  {g.id:<16} {g.memory_gb:>6.0f} GB {g.memory_bandwidth_gb_per_s:>7.0f} GB/s "
                   f"{g.bf16_dense_tflops:>7.0f} bf16 dense TFLOPs")
@@ -189,7 +190,7 @@ def main(argv: Sequence[str] | None = None, extra: dict[str, tuple[Register, Han
     parser = build_parser(extra)
     # argparse prints usage + message and exits 2; keep its message to one line.
     parser.error = _fail  # type: ignore[method-assign]
-    for action in parser._subparsers._group_actions if parser._subparsers else []:  # noqa: SLF001
+    for action in parser._subparsers._group_actions if parser._subparsers else []:
         for sp in getattr(action, "choices", {}).values():
             sp.error = _fail
     args = parser.parse_args(argv)

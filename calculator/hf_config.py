@@ -112,11 +112,12 @@ def architecture_from_hf_config(config: dict[str, Any]) -> Architecture:
     hidden = _int(cfg, "hidden_size", "n_embd", "d_model")
     heads = _int(cfg, "num_attention_heads", "n_head")
     vocab = _int(cfg, "vocab_size")
-    for name, value in (("num_hidden_layers", num_layers), ("hidden_size", hidden),
-                        ("num_attention_heads", heads), ("vocab_size", vocab)):
-        if value is None:
-            raise HfConfigError(f"config field '{name}' is missing")
-    assert num_layers is not None and hidden is not None and heads is not None and vocab is not None
+    if num_layers is None or hidden is None or heads is None or vocab is None:
+        missing = [n for n, v in (("num_hidden_layers", num_layers), ("hidden_size", hidden),
+                                  ("num_attention_heads", heads), ("vocab_size", vocab)) if v is None]
+        raise HfConfigError(f"config field '{missing[0]}' is missing")
+    if heads == 0:
+        raise HfConfigError("config field 'num_attention_heads' must be at least 1")
     kv_heads = _int(cfg, "num_key_value_heads", "num_kv_heads", default=heads)
     head_dim = _int(cfg, "head_dim", default=hidden // heads)
     num_experts = _int(cfg, "n_routed_experts", "num_local_experts", "num_experts", default=0) or 0
@@ -128,13 +129,15 @@ def architecture_from_hf_config(config: dict[str, Any]) -> Architecture:
     else:
         dense_width = _int(cfg, "intermediate_size", "ffn_dim", default=0)
         expert_width = _int(cfg, "moe_intermediate_size", default=dense_width if num_experts else None)
+    num_moe = _moe_layers(cfg, num_layers, model_type, num_experts)
     shared_count = _int(cfg, "n_shared_experts", "num_shared_experts", default=0) or 0
     shared_width = _int(cfg, "shared_expert_intermediate_size")
     if is_llama4 and num_experts:
         shared_count, shared_width = 1, expert_width
     elif shared_width and shared_count == 0:
         shared_count = 1
-    num_moe = _moe_layers(cfg, num_layers, model_type, num_experts)
+    elif shared_count and not shared_width:
+        shared_width = expert_width  # DeepSeek: each shared expert is as wide as a routed one
     local, linear, window = _layer_kinds(cfg, num_layers, model_type)
     mla = cfg.get("kv_lora_rank") is not None
     state_dtype = str(cfg.get("mamba_ssm_dtype", "bfloat16"))
@@ -146,7 +149,7 @@ def architecture_from_hf_config(config: dict[str, Any]) -> Architecture:
         "num_attention_heads": heads,
         "num_kv_heads": kv_heads,
         "head_dim": head_dim,
-        "intermediate_size": dense_width or None,
+        "intermediate_size": (dense_width or None) if num_moe < num_layers else None,
         "attention_kind": "mla" if mla else "gqa",
         "attention_bias": bool(cfg.get("attention_bias", cfg.get("qkv_bias", False))),
         "attention_output_gate": bool(cfg.get("attn_output_gate", model_type.startswith("qwen3_next"))),

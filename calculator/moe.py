@@ -38,7 +38,9 @@ import numpy.typing as npt
 ArrayLike = float | npt.NDArray[np.float64]
 
 
-def _zipf_choice_probabilities(num_experts: int, experts_per_token: int, routing_skew: float) -> npt.NDArray[np.float64]:
+def _zipf_choice_probabilities(
+    num_experts: int, experts_per_token: int, routing_skew: float
+) -> npt.NDArray[np.float64]:
     """Per-token probability that each expert is chosen [-], Zipf popularity with exponent s."""
     ranks = np.arange(1, num_experts + 1, dtype=float)
     popularity = ranks ** (-routing_skew)

@@ -13,6 +13,7 @@ requests finishing per step. Decode contexts average ``I + O/2`` tokens; memory 
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, fields
 
 import numpy as np
@@ -163,14 +164,14 @@ class Evaluation:
     usd_per_million_tokens: npt.NDArray[np.float64]  # blended over the I/O mix
 
 
-def _link_gb_per_s(num_gpus: ArrayLike, gpu: dict[str, ArrayLike], eff: Efficiency) -> ArrayLike:
+def _link_gb_per_s(num_gpus: ArrayLike, gpu: Mapping[str, ArrayLike], eff: Efficiency) -> ArrayLike:
     inside = np.asarray(num_gpus) <= gpu["scale_up_domain_gpus"]
     return np.where(inside, gpu["interconnect_gb_per_s"], eff.scale_out_gb_per_s)
 
 
 def _step(
-    m: dict[str, ArrayLike],
-    gpu: dict[str, ArrayLike],
+    m: Mapping[str, ArrayLike],
+    gpu: Mapping[str, ArrayLike],
     eff: Efficiency,
     num_gpus: ArrayLike,
     weight_bytes: ArrayLike,
@@ -193,8 +194,8 @@ def _step(
 
 
 def evaluate(
-    m: dict[str, ArrayLike],
-    gpu: dict[str, ArrayLike],
+    m: Mapping[str, ArrayLike],
+    gpu: Mapping[str, ArrayLike],
     num_gpus: ArrayLike,
     concurrency: ArrayLike,
     input_tokens: ArrayLike,

@@ -25,7 +25,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from calculator.schemas import Architecture
 
-SCENARIO_VERSION = "1"
+SCENARIO_VERSION: Literal["1"] = "1"
 MAX_QUERY_VALUE_CHARS = 20_000
 MAX_NAME_CHARS = 120
 
@@ -79,7 +79,7 @@ class Ownership(_Closed):
 class Scenario(_Closed):
     """Everything a user sets. Saves to YAML and to the shareable link (same fields)."""
 
-    version: Literal["1"] = SCENARIO_VERSION
+    version: Literal["1"] = "1"
     name: str = Field(default="Coding: Qwen3.5-397B-A17B self-hosted vs dense vs API", max_length=MAX_NAME_CHARS)
     workloads: tuple[WorkloadSpec, ...] = Field(default=(WorkloadSpec(),), min_length=1, max_length=8)
     model_ids: tuple[str, ...] = ("qwen3.5-397b-a17b", "llama-3.3-70b", "qwen3-235b-a22b", "gpt-oss-120b")
@@ -210,7 +210,7 @@ def _get(scenario: Scenario, path: str) -> Any:
 
 def scenario_to_query(scenario: Scenario) -> dict[str, str]:
     """Query parameters of the shareable link. Empty structured extras are left out."""
-    out = {"v": SCENARIO_VERSION}
+    out: dict[str, str] = {"v": SCENARIO_VERSION}
     for key, (path, kind) in QUERY_KEYS.items():
         value = _get(scenario, path)
         if kind == "json":
@@ -293,7 +293,8 @@ def scenario_from_query(params: dict[str, str | list[str]]) -> tuple[Scenario, l
         try:
             value = _parse(text, kind)
         except ValueError as exc:
-            warnings.append(f"link field '{key}' {exc if str(exc).startswith(('must', 'is')) else 'is not a valid ' + kind.rstrip('?')}; using the default")
+            reason = str(exc) if str(exc).startswith(("must", "is")) else f"is not a valid {kind.rstrip('?')}"
+            warnings.append(f"link field '{key}' {reason}; using the default")
             continue
         if path.startswith("w."):
             work[path[2:]] = value

@@ -115,7 +115,7 @@ def memory_time_s(num_bytes: ArrayLike, bandwidth_gb_per_s: ArrayLike, efficienc
     return num_bytes / (bandwidth_gb_per_s * BYTES_PER_GB * efficiency_frac)
 
 
-def compute_time_s(flops: ArrayLike, peak_tflops: ArrayLike, efficiency_frac: float) -> ArrayLike:
+def compute_time_s(flops: ArrayLike, peak_tflops: ArrayLike, efficiency_frac: ArrayLike) -> ArrayLike:
     """Time to execute FLOPs [s]: ``flops / (P * 1e12 * eta_flops)``."""
     return flops / (peak_tflops * FLOPS_PER_TFLOPS * efficiency_frac)
 

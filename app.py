@@ -1,0 +1,84 @@
+"""The dashboard's frame: page config, cached catalog, link -> scenario -> session state, navigation.
+
+Run with ``streamlit run app.py``. The scenario lives in the URL (``calculator.scenario`` codec, v=1): the
+first run of a session seeds ``st.session_state`` from the link; every run rebuilds the scenario from the
+widgets and writes it back to the URL, so the address bar is always a shareable link.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from urllib.parse import urlencode
+
+import streamlit as st
+
+from app_pages import common, sidebar
+from app_pages.state import StateError, scenario_from_state, scenario_to_state
+from calculator.catalog import CatalogError
+from calculator.scenario import Scenario, check_against_catalog, scenario_from_query, scenario_to_query
+from calculator.schemas import Model
+
+st.set_page_config(page_title="LLM procurement calculator", page_icon=":material/calculate:", layout="wide")
+
+try:
+    shipped = common.shipped_catalog()
+except CatalogError as exc:
+    st.error(f"The catalog could not be loaded: {exc}")
+    st.stop()
+
+# --- link -> session state, once per session -----------------------------------------------------------
+if "seeded" not in st.session_state:
+    params = {key: st.query_params.get_all(key) for key in st.query_params}
+    linked, warnings = scenario_from_query(params) if params else (Scenario(), [])
+    linked, more = check_against_catalog(linked, shipped)
+    state, more_ui = scenario_to_state(linked, shipped)
+    st.session_state.update(state)
+    st.session_state["x_cgpu"] = []
+    st.session_state["x_cscore"] = []
+    st.session_state["link_warnings"] = [*warnings, *more, *more_ui]
+    st.session_state["seeded"] = True
+
+# --- the session catalog: shipped + the user's own entries -----------------------------------------------
+custom_models = tuple(
+    Model.model_validate({"id": cm.id, "name": cm.name, "family": "custom", "architecture": cm.architecture,
+                          "source": "your config.json (this session)", "as_of": dt.date.today()})
+    for cm in st.session_state["x_cm"])
+cat, cat_key = common.session_catalog(shipped, custom_models, tuple(st.session_state["x_cgpu"]),
+                                      tuple(st.session_state["x_cscore"]))
+st.session_state["catalog"] = cat
+st.session_state["catalog_key"] = cat_key
+
+# --- sidebar -> scenario -> URL ------------------------------------------------------------------------------
+sidebar.render(cat)
+try:
+    current = scenario_from_state(st.session_state)
+    st.session_state["last_good_scenario"] = current
+except StateError as exc:
+    st.error(f"{exc}. Showing the last valid scenario.")
+    current = st.session_state.get("last_good_scenario", Scenario())
+st.session_state["scenario"] = current
+query = scenario_to_query(current)
+if st.query_params.to_dict() != query:
+    st.query_params.from_dict(query)
+
+with st.sidebar:
+    st.subheader("Share")
+    base = st.context.url or ""
+    st.code(f"{base}?{urlencode(query)}", language=None, wrap_lines=True)
+    st.caption("Copy this link (button at the top right of the box): it reproduces every input above. "
+               "Your own GPUs and benchmark scores (Catalog page) stay in this session only.")
+
+for text in st.session_state["link_warnings"]:
+    st.warning(f"Shared link: {text}.", icon=":material/link_off:")
+if st.session_state["link_warnings"] and st.button("Dismiss link warnings", key="dismiss_link_warnings"):
+    st.session_state["link_warnings"] = []
+    st.rerun()
+
+pages = [
+    st.Page("app_pages/compare.py", title="Compare", icon=":material/leaderboard:", default=True),
+    st.Page("app_pages/sizing.py", title="Sizing", icon=":material/memory:"),
+    st.Page("app_pages/economics.py", title="Economics", icon=":material/payments:"),
+    st.Page("app_pages/catalog.py", title="Catalog", icon=":material/menu_book:"),
+    st.Page("app_pages/method.py", title="Method", icon=":material/functions:"),
+]
+st.navigation(pages).run()

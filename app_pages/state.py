@@ -1,0 +1,148 @@
+"""The scenario in session state: one widget key per scenario field, and the two mappings between them.
+
+Pure (no streamlit): ``scenario_to_state`` gives the values to seed ``st.session_state`` with (once, from the
+link); ``scenario_from_state`` rebuilds the :class:`~calculator.scenario.Scenario` from session state on every
+run. Widgets are created with ``key=`` only, so session state is the single place a value lives.
+
+Keys starting with ``s_`` hold a widget's value; ``x_`` keys hold scenario parts edited elsewhere (Catalog
+page) or carried through unchanged from the link (extra workloads), so they survive page changes.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from pydantic import ValidationError
+
+from calculator.catalog import Catalog
+from calculator.scenario import CustomModel, Ownership, Scenario, WorkloadSpec
+from calculator.units import DAYS_PER_MONTH, TOKENS_PER_MILLION
+
+CUSTOM_PRESET = "custom"
+PRECISION_CHOICES: tuple[str, ...] = ("bf16", "fp8", "fp4", "int4")
+BASIS_CHOICES: tuple[str, ...] = ("on_demand", "reserved_1y", "reserved_3y", "spot", "owned")
+STATISTIC_CHOICES: tuple[str, ...] = ("low", "median", "high")
+
+# widget key -> WorkloadSpec field
+WORKLOAD_KEYS: dict[str, str] = {
+    "s_preset": "preset",
+    "s_in": "input_tokens",
+    "s_out": "output_tokens",
+    "s_rpd": "requests_per_day",
+    "s_peak": "peak_to_average_ratio",
+    "s_ttft": "ttft_slo_ms",
+    "s_tpot": "tpot_slo_ms",
+    "s_cache": "cached_input_frac",
+    "s_qp": "quality_profile",
+    "s_minq": "min_quality",
+    "s_vpt": "value_per_task_usd",
+}
+# widget key -> Ownership field
+OWNERSHIP_KEYS: dict[str, str] = {
+    "s_capex": "usd_per_gpu",
+    "s_srv": "server_overhead_frac",
+    "s_dep": "depreciation_years",
+    "s_kwh": "electricity_usd_per_kwh",
+    "s_pue": "pue",
+    "s_load": "average_load_frac",
+    "s_colo": "colocation_usd_per_kw_month",
+    "s_ops": "operations_overhead_frac",
+}
+# widget key -> Scenario field
+SCENARIO_KEYS: dict[str, str] = {
+    "s_name": "name",
+    "s_models": "model_ids",
+    "s_apis": "api_model_ids",
+    "s_gpus": "gpu_ids",
+    "s_prec": "precisions",
+    "s_basis": "pricing_basis",
+    "s_stat": "price_statistic",
+    "s_util": "utilisation_frac",
+    "s_on": "always_on",
+}
+FLOAT_KEYS = {"s_rpd", "s_peak", "s_ttft", "s_tpot", "s_cache", "s_minq", "s_vpt", "s_util",
+              "s_capex", "s_srv", "s_dep", "s_kwh", "s_pue", "s_load", "s_colo", "s_ops"}
+
+
+def million_tokens_per_month(requests_per_day: float, input_tokens: int, output_tokens: int) -> float:
+    """Traffic in tokens [M tokens/month]: requests/day x days/month x (input + output) tokens / 1e6."""
+    return requests_per_day * DAYS_PER_MONTH * (input_tokens + output_tokens) / TOKENS_PER_MILLION
+
+
+def requests_per_day_from_tokens(million_tokens: float, input_tokens: int, output_tokens: int) -> float:
+    """Inverse of :func:`million_tokens_per_month` [requests/day]."""
+    return million_tokens * TOKENS_PER_MILLION / DAYS_PER_MONTH / (input_tokens + output_tokens)
+
+
+def _num(key: str, value: Any) -> Any:
+    if value is None or isinstance(value, bool):
+        return value
+    return float(value) if key in FLOAT_KEYS else value
+
+
+def scenario_to_state(scenario: Scenario, catalog: Catalog) -> tuple[dict[str, Any], list[str]]:
+    """Session-state values for a scenario, and warnings for values the widgets cannot show."""
+    warnings: list[str] = []
+    w = scenario.workload
+    state: dict[str, Any] = {key: _num(key, getattr(w, field)) for key, field in WORKLOAD_KEYS.items()}
+    state.update({key: _num(key, getattr(scenario.ownership, field)) for key, field in OWNERSHIP_KEYS.items()})
+    for key, field in SCENARIO_KEYS.items():
+        value = getattr(scenario, field)
+        state[key] = list(value) if isinstance(value, tuple) else _num(key, value)
+    presets = [wl.id for wl in catalog.workloads]
+    if state["s_preset"] not in presets and state["s_preset"] != CUSTOM_PRESET:
+        warnings.append(f"link field 'wl': unknown workload preset '{str(state['s_preset'])[:40]}'; "
+                        f"shown as '{CUSTOM_PRESET}' (known: {', '.join(presets)})")
+        state["s_preset"] = CUSTOM_PRESET
+    state["s_in"] = int(w.input_tokens)
+    state["s_out"] = int(w.output_tokens)
+    state["s_tpm"] = million_tokens_per_month(w.requests_per_day, w.input_tokens, w.output_tokens)
+    state["x_wname"] = w.name
+    state["x_px"] = dict(scenario.usd_per_gpu_hour_overrides)
+    state["x_cm"] = list(scenario.custom_models)
+    state["x_xw"] = list(scenario.workloads[1:])
+    return state, warnings
+
+
+def workload_from_preset(preset_id: str, catalog: Catalog) -> dict[str, Any]:
+    """Session-state values of the workload fields a catalog preset sets."""
+    wl = catalog.workload(preset_id)
+    values = {
+        "x_wname": wl.name[:120],
+        "s_in": int(min(wl.input_tokens, 2_000_000)),
+        "s_out": int(min(wl.output_tokens, 200_000)),
+        "s_rpd": float(wl.requests_per_day),
+        "s_peak": float(min(wl.peak_to_average_ratio, 50.0)),
+        "s_ttft": None if wl.ttft_slo_ms is None else float(wl.ttft_slo_ms),
+        "s_tpot": None if wl.tpot_slo_ms is None else float(wl.tpot_slo_ms),
+        "s_cache": float(wl.cached_input_frac),
+        "s_qp": wl.id,
+    }
+    values["s_tpm"] = million_tokens_per_month(values["s_rpd"], values["s_in"], values["s_out"])
+    return values
+
+
+class StateError(ValueError):
+    """Session state does not make a valid scenario; the message names the field and its range."""
+
+
+def scenario_from_state(state: Mapping[str, Any]) -> Scenario:
+    """Rebuild the scenario from session state (raises StateError naming the field)."""
+    work = {field: state[key] for key, field in WORKLOAD_KEYS.items()}
+    work["name"] = state["x_wname"]
+    own = {field: state[key] for key, field in OWNERSHIP_KEYS.items()}
+    top = {field: (tuple(state[key]) if isinstance(state[key], list) else state[key])
+           for key, field in SCENARIO_KEYS.items()}
+    try:
+        workload = WorkloadSpec.model_validate(work)
+        ownership = Ownership.model_validate(own)
+        custom = tuple(CustomModel.model_validate(m) if isinstance(m, dict) else m for m in state["x_cm"])
+        return Scenario.model_validate({
+            **top, "workloads": (workload, *state["x_xw"]), "ownership": ownership,
+            "usd_per_gpu_hour_overrides": dict(state["x_px"]), "custom_models": custom,
+        })
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        loc = ".".join(str(x) for x in first["loc"]) or "scenario"
+        raise StateError(f"scenario field '{loc}': {first['msg']}") from exc

@@ -1,0 +1,36 @@
+"""LLM procurement calculator: the pure computational core.
+
+Which model, on which hardware, rented or bought, gives a workload the most quality per dollar. This
+package computes memory, latency, throughput and cost of serving open-weight models (dense and
+mixture-of-experts) on GPUs, and loads the sourced catalogs. It never imports streamlit or ``pricing``.
+
+Modules, one topic each: ``units`` (constants), ``schemas`` and ``catalog`` (typed catalogs),
+``hf_config`` (config.json import), ``params`` (parameter counts), ``memory`` (weights, KV cache, reserve),
+``moe`` (experts touched per step), ``throughput`` (roofline, attention FLOPs, all-reduce, overheads),
+``pipeline`` (chains them for arrays of configurations, no formula of its own), ``cost`` ($ per token),
+``sizing`` (one estimate: fewest GPUs, best concurrency), ``sweep`` (vectorised grid), ``validate``
+(predicted vs measured), ``scenario`` (the user's scenario and its URL/YAML codecs), ``quality``,
+``charts`` and ``cli``.
+
+Glossary (names used in code, YAML keys, CSV columns, CLI flags and UI labels alike)
+------------------------------------------------------------------------------------
+total parameters      every weight of the model; memory scales with it.
+active parameters     weights one token uses: total minus the routed experts it is not sent to.
+routed expert         one of E expert MLPs of an MoE layer; a token is routed to k of them (top-k).
+shared expert         an expert MLP every token uses (DeepSeek, Qwen3.5, Llama 4).
+experts touched       distinct routed experts a step's tokens use, per MoE layer (1 <= touched <= E).
+replica               one copy of the model served by ``num_gpus`` GPUs with tensor parallelism.
+concurrency           sequences a replica decodes together (continuous batching batch size).
+prefill               processing the prompt; sets the time to first token (TTFT).
+decode step           one forward pass producing one token per running sequence; time per output token (TPOT).
+mixed step            a decode step that also prefills the prompts of newly admitted requests.
+precision             storage format of the weights: bf16, fp8, fp4 (NVFP4/MXFP4), int4.
+kv_precision          storage format of the KV cache: bf16, fp8, fp4.
+dense TFLOPs          tensor-core peak without 2:4 structured sparsity (the catalog stores dense and sparse apart).
+efficiency fractions  achieved share of peak bandwidth / FLOPs, fitted to published measurements.
+bound                 what limits a step: memory (bandwidth), compute, communication or overhead.
+
+Units are in names: ``_bytes``, ``_gb`` (1e9 bytes), ``_tflops``, ``_gb_per_s``, ``_s``, ``_ms``,
+``_tokens_per_s``, ``_usd``, ``_usd_per_hour``, ``usd_per_million_..._tokens``, ``_frac``; counts start with
+``num_``.
+"""

@@ -1,0 +1,285 @@
+"""Plotly figures of the dashboard (pure: no streamlit; inputs are tables and numbers from the core).
+
+Every axis title carries its unit; hover labels show the option and its figures. Dense, MoE and API options
+keep one colour and symbol each across figures (``KIND_STYLE``). Non-finite values are dropped before
+plotting, never drawn.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+import numpy.typing as npt
+import pandas as pd
+import plotly.graph_objects as go
+from plotly.subplots import make_subplots
+
+KIND_STYLE: dict[str, dict[str, str]] = {
+    "self-hosted MoE": {"color": "#6a3d9a", "symbol": "diamond"},
+    "self-hosted dense": {"color": "#1f78b4", "symbol": "circle"},
+    "API": {"color": "#e6550d", "symbol": "square"},
+}
+LIMIT_COLOR = "#d62728"
+FONT = {"size": 13}
+
+
+def _layout(fig: go.Figure, title: str, height: int = 420) -> go.Figure:
+    fig.update_layout(title={"text": title, "x": 0.0, "xanchor": "left"}, height=height, font=FONT,
+                      margin={"l": 60, "r": 20, "t": 60, "b": 50}, legend={"orientation": "h", "y": -0.18},
+                      hovermode="closest", template="plotly_white")
+    return fig
+
+
+def _finite(values: Sequence[float] | pd.Series | npt.NDArray[np.float64]) -> npt.NDArray[np.bool_]:
+    arr = pd.to_numeric(pd.Series(values), errors="coerce").to_numpy(dtype=float, na_value=np.nan)
+    return np.isfinite(arr)
+
+
+def pareto_mask(cost: Sequence[float] | pd.Series, quality: Sequence[float] | pd.Series) -> npt.NDArray[np.bool_]:
+    """Options on the cost-quality frontier: no other option is at most as costly and at least as good [-].
+
+    An option i is dominated when some j has ``cost_j <= cost_i`` and ``quality_j >= quality_i`` with one of
+    the two strict. Options with a missing or non-finite cost or quality are never on the frontier.
+    """
+    c = pd.to_numeric(pd.Series(cost), errors="coerce").to_numpy(dtype=float, na_value=np.nan)
+    q = pd.to_numeric(pd.Series(quality), errors="coerce").to_numpy(dtype=float, na_value=np.nan)
+    ok = np.isfinite(c) & np.isfinite(q)
+    out = np.zeros(c.shape, dtype=bool)
+    idx = np.flatnonzero(ok)
+    for i in idx:
+        others = idx[idx != i]
+        dominated = np.any((c[others] <= c[i]) & (q[others] >= q[i]) & ((c[others] < c[i]) | (q[others] > q[i])))
+        out[i] = not dominated
+    return out
+
+
+def _hover(df: pd.DataFrame) -> list[str]:
+    rows = []
+    for r in df.itertuples(index=False):
+        where = "API" if r.kind == "API" else f"{r.gpus_total:.0f} x {r.gpu_name}, {r.precision}"
+        rows.append(
+            f"<b>{r.model_name}</b> ({where})<br>"
+            f"${r.usd_per_million_tokens:,.3f} per 1M tokens<br>"
+            f"${r.monthly_cost_usd:,.0f} per month<br>"
+            f"quality index {r.quality_index:.1f}<br>{r.status}")
+    return rows
+
+
+def cost_vs_quality(df: pd.DataFrame, cost_col: str = "usd_per_million_tokens",
+                    cost_label: str = "Cost [$ per 1M tokens, log scale]") -> go.Figure:
+    """Scatter of cost against quality index with the Pareto frontier; one trace per option kind.
+
+    ``df`` has the columns of ``pricing.options.compare_options`` (kind, model_name, gpu_name, precision,
+    gpus_total, usd_per_million_tokens, monthly_cost_usd, quality_index, meets_limits, status). Options that
+    miss the limits are drawn hollow; options without a cost or a quality index are left out.
+    """
+    fig = go.Figure()
+    plot = df[_finite(df[cost_col]) & _finite(df["quality_index"])].copy()
+    plot[cost_col] = plot[cost_col].astype(float)
+    plot["quality_index"] = plot["quality_index"].astype(float)
+    for kind, style in KIND_STYLE.items():
+        for meets in (True, False):
+            part = plot[(plot["kind"] == kind) & (plot["meets_limits"].astype(bool) == meets)]
+            if part.empty:
+                continue
+            fig.add_trace(go.Scatter(
+                x=part[cost_col], y=part["quality_index"], mode="markers",
+                name=kind if meets else f"{kind} (misses limits)",
+                marker={"color": style["color"] if meets else "white", "symbol": style["symbol"], "size": 13,
+                        "line": {"color": style["color"], "width": 2}},
+                text=_hover(part), hovertemplate="%{text}<extra></extra>"))
+    if not plot.empty:
+        front = plot[pareto_mask(plot[cost_col], plot["quality_index"])].sort_values(cost_col)
+        fig.add_trace(go.Scatter(x=front[cost_col], y=front["quality_index"], mode="lines",
+                                 name="Best quality for the money (Pareto frontier)",
+                                 line={"color": "#555", "dash": "dot", "shape": "hv"}, hoverinfo="skip"))
+    fig.update_xaxes(title_text=cost_label, type="log")
+    fig.update_yaxes(title_text="Quality index [0-100]")
+    return _layout(fig, "Cost vs quality: up and to the left is better", height=460)
+
+
+def head_to_head(df: pd.DataFrame, metrics: Sequence[tuple[str, str]]) -> go.Figure:
+    """Bars of a few metrics for two or three options, one panel per metric.
+
+    ``df`` has one row per option with an ``option_label`` and ``kind`` column plus the metric columns;
+    ``metrics`` lists (column, axis title with unit).
+    """
+    fig = make_subplots(rows=1, cols=len(metrics), subplot_titles=[label for _, label in metrics])
+    for col_no, (column, label) in enumerate(metrics, start=1):
+        values = pd.to_numeric(df[column], errors="coerce")
+        finite = _finite(values)
+        fig.add_trace(go.Bar(
+            x=df["option_label"][finite], y=values[finite],
+            marker_color=[KIND_STYLE.get(k, {"color": "#777"})["color"] for k in df["kind"][finite]],
+            hovertemplate="%{x}<br>%{y:,.3g} " + label + "<extra></extra>", showlegend=False),
+            row=1, col=col_no)
+        fig.update_xaxes(showticklabels=False, row=1, col=col_no)
+    return _layout(fig, "Head to head (colour: purple MoE, blue dense, orange API)", height=360)
+
+
+def memory_breakdown(weights_gb: float, kv_cache_gb: float, reserve_gb: float, memory_gb: float,
+                     gpu_name: str) -> go.Figure:
+    """Stacked bar of one GPU's memory [GB]: weights, KV cache, runtime reserve and what is left free."""
+    free = max(memory_gb - weights_gb - kv_cache_gb - reserve_gb, 0.0)
+    parts = [("Weights", weights_gb, "#1f78b4"), ("KV cache", kv_cache_gb, "#33a02c"),
+             ("Runtime reserve", reserve_gb, "#b2b2b2"), ("Free", free, "#eeeeee")]
+    fig = go.Figure()
+    for name, value, color in parts:
+        fig.add_trace(go.Bar(y=[gpu_name], x=[value], name=name, orientation="h", marker_color=color,
+                             hovertemplate=f"{name}: %{{x:,.1f}} GB<extra></extra>"))
+    fig.add_vline(x=memory_gb, line={"color": LIMIT_COLOR, "dash": "dash"},
+                  annotation_text=f"{memory_gb:.0f} GB on the GPU")
+    fig.update_layout(barmode="stack")
+    fig.update_xaxes(title_text="Memory per GPU [GB]")
+    return _layout(fig, "Memory per GPU", height=260)
+
+
+def throughput_vs_latency(df: pd.DataFrame, tpot_limit_ms: float | None, ttft_limit_ms: float | None,
+                          chosen_concurrency: int | None = None) -> go.Figure:
+    """Throughput per GPU against TPOT, and TTFT against concurrency, with the limits drawn.
+
+    ``df`` has one row per concurrency: concurrency, tpot_ms, ttft_ms, output_tokens_per_s_per_gpu.
+    """
+    d = df[_finite(df["tpot_ms"]) & _finite(df["ttft_ms"]) & _finite(df["output_tokens_per_s_per_gpu"])]
+    fig = make_subplots(rows=1, cols=2, subplot_titles=("Throughput vs time per output token",
+                                                        "Time to first token vs concurrency"))
+    hover = [f"concurrency {c}" for c in d["concurrency"]]
+    fig.add_trace(go.Scatter(x=d["tpot_ms"], y=d["output_tokens_per_s_per_gpu"], mode="lines+markers",
+                             name="throughput", text=hover, line={"color": "#1f78b4"},
+                             hovertemplate="%{text}<br>TPOT %{x:.1f} ms<br>%{y:,.0f} tokens/s per GPU"
+                                           "<extra></extra>"), row=1, col=1)
+    fig.add_trace(go.Scatter(x=d["concurrency"], y=d["ttft_ms"], mode="lines+markers", name="TTFT",
+                             line={"color": "#33a02c"},
+                             hovertemplate="concurrency %{x}<br>TTFT %{y:,.0f} ms<extra></extra>"), row=1, col=2)
+    if tpot_limit_ms is not None:
+        fig.add_vline(x=tpot_limit_ms, line={"color": LIMIT_COLOR, "dash": "dash"}, row=1, col=1,
+                      annotation_text=f"TPOT limit {tpot_limit_ms:g} ms")
+    if ttft_limit_ms is not None:
+        fig.add_hline(y=ttft_limit_ms, line={"color": LIMIT_COLOR, "dash": "dash"}, row=1, col=2,
+                      annotation_text=f"TTFT limit {ttft_limit_ms:g} ms")
+    if chosen_concurrency is not None:
+        pick = d[d["concurrency"] == chosen_concurrency]
+        if not pick.empty:
+            fig.add_trace(go.Scatter(x=pick["tpot_ms"], y=pick["output_tokens_per_s_per_gpu"], mode="markers",
+                                     name=f"chosen: concurrency {chosen_concurrency}",
+                                     marker={"size": 16, "color": "rgba(0,0,0,0)",
+                                             "line": {"color": "black", "width": 2}},
+                                     hoverinfo="skip"), row=1, col=1)
+    fig.update_xaxes(title_text="Time per output token [ms]", row=1, col=1)
+    fig.update_yaxes(title_text="Output tokens/s per GPU [tokens/s]", row=1, col=1)
+    fig.update_xaxes(title_text="Concurrent sequences per replica [-]", type="log", row=1, col=2)
+    fig.update_yaxes(title_text="Time to first token [ms]", row=1, col=2)
+    return _layout(fig, "Throughput and latency across concurrency", height=420)
+
+
+def moe_reads(batch: Sequence[float], experts_touched: Sequence[float], moe_gb_read: Sequence[float],
+              dense_gb_read: float, num_experts: int, experts_per_token: int) -> go.Figure:
+    """Distinct experts touched per layer and weight GB read per decode step vs batch, MoE vs dense.
+
+    ``dense_gb_read`` is what a dense model of the same total size reads every step [GB].
+    """
+    fig = make_subplots(rows=1, cols=2, subplot_titles=("Distinct experts touched per layer",
+                                                        "Weights read per decode step"))
+    fig.add_trace(go.Scatter(x=batch, y=experts_touched, mode="lines", name="experts touched",
+                             line={"color": KIND_STYLE["self-hosted MoE"]["color"]},
+                             hovertemplate="batch %{x}<br>%{y:.1f} experts<extra></extra>"), row=1, col=1)
+    fig.add_hline(y=num_experts, line={"dash": "dot", "color": "#777"}, row=1, col=1,
+                  annotation_text=f"all {num_experts} experts")
+    fig.add_hline(y=experts_per_token, line={"dash": "dot", "color": "#777"}, row=1, col=1,
+                  annotation_text=f"{experts_per_token} per token", annotation_position="bottom right")
+    fig.add_trace(go.Scatter(x=batch, y=moe_gb_read, mode="lines", name="this MoE model",
+                             line={"color": KIND_STYLE["self-hosted MoE"]["color"]},
+                             hovertemplate="batch %{x}<br>%{y:,.1f} GB per step<extra></extra>"), row=1, col=2)
+    fig.add_trace(go.Scatter(x=[min(batch), max(batch)], y=[dense_gb_read, dense_gb_read], mode="lines",
+                             name="dense model of the same total size",
+                             line={"color": KIND_STYLE["self-hosted dense"]["color"], "dash": "dash"},
+                             hovertemplate="%{y:,.1f} GB per step<extra></extra>"), row=1, col=2)
+    for col in (1, 2):
+        fig.update_xaxes(title_text="Sequences decoded together (batch) [-]", type="log", row=1, col=col)
+    fig.update_yaxes(title_text="Experts per layer [-]", row=1, col=1)
+    fig.update_yaxes(title_text="Weights read per step [GB]", rangemode="tozero", row=1, col=2)
+    return _layout(fig, "Mixture of experts: bigger batches read more of the model", height=400)
+
+
+def time_split(prefill_ms: float, decode_step_ms: float, step_ms: float, ttft_ms: float) -> go.Figure:
+    """Where time goes: a lone prefill and TTFT, and one step under load split into decode and prefill work."""
+    fig = go.Figure()
+    prefill_share = max(step_ms - decode_step_ms, 0.0)
+    fig.add_trace(go.Bar(y=["Time to first token"], x=[prefill_ms], name="prefill of the prompt",
+                         orientation="h", marker_color="#33a02c",
+                         hovertemplate="prefill %{x:,.1f} ms<extra></extra>"))
+    fig.add_trace(go.Bar(y=["Time to first token"], x=[max(ttft_ms - prefill_ms, 0.0)],
+                         name="wait for the running step", orientation="h", marker_color="#b2df8a",
+                         hovertemplate="wait %{x:,.1f} ms<extra></extra>"))
+    fig.add_trace(go.Bar(y=["One step under load (= TPOT)"], x=[decode_step_ms], name="decode of the batch",
+                         orientation="h", marker_color="#1f78b4",
+                         hovertemplate="decode %{x:,.1f} ms<extra></extra>"))
+    fig.add_trace(go.Bar(y=["One step under load (= TPOT)"], x=[prefill_share],
+                         name="prefill of new requests in the same step", orientation="h", marker_color="#a6cee3",
+                         hovertemplate="prefill share %{x:,.1f} ms<extra></extra>"))
+    fig.update_layout(barmode="stack")
+    fig.update_xaxes(title_text="Time [ms]")
+    return _layout(fig, "Prefill and decode time", height=300)
+
+
+def validation_scatter(rows: pd.DataFrame) -> go.Figure:
+    """Predicted against measured, log-log, one trace per metric, with the y = x line and +-25 % band.
+
+    ``rows`` are the rows of ``calculator.validate.table`` (id, metric, measured, predicted, error_frac, ...).
+    """
+    d = rows[_finite(rows["measured"]) & _finite(rows["predicted"])]
+    fig = go.Figure()
+    for metric, part in d.groupby("metric", sort=True):
+        fig.add_trace(go.Scatter(
+            x=part["measured"], y=part["predicted"], mode="markers", name=str(metric),
+            text=[f"{i}<br>{g}, {p}<br>error {e:+.0%}" for i, g, p, e in
+                  zip(part["id"], part["gpu_id"], part["precision"], part["error_frac"], strict=True)],
+            hovertemplate="%{text}<br>measured %{x:,.4g}<br>predicted %{y:,.4g}<extra></extra>",
+            marker={"size": 10}))
+    if not d.empty:
+        lo = float(min(d["measured"].min(), d["predicted"].min())) * 0.8
+        hi = float(max(d["measured"].max(), d["predicted"].max())) * 1.25
+        for factor, name, dash in ((1.0, "predicted = measured", "solid"), (1.25, "+25 %", "dot"),
+                                   (0.75, "-25 %", "dot")):
+            fig.add_trace(go.Scatter(x=[lo, hi], y=[lo * factor, hi * factor], mode="lines", name=name,
+                                     line={"color": "#777", "dash": dash}, hoverinfo="skip"))
+    fig.update_xaxes(title_text="Measured [metric's unit: tokens/s per GPU, tokens/s per user or ms]", type="log")
+    fig.update_yaxes(title_text="Predicted [same unit]", type="log")
+    return _layout(fig, "Predicted vs measured on published results", height=520)
+
+
+def monthly_cost_bars(df: pd.DataFrame, cost_col: str = "monthly_cost_usd") -> go.Figure:
+    """Horizontal bars of monthly cost per option, coloured by kind; options without a cost are left out."""
+    d = df[_finite(df[cost_col])].copy()
+    d[cost_col] = d[cost_col].astype(float)
+    d = d.sort_values(cost_col, ascending=False)
+    fig = go.Figure()
+    for kind, style in KIND_STYLE.items():
+        part = d[d["kind"] == kind]
+        if part.empty:
+            continue
+        fig.add_trace(go.Bar(y=part["option_label"], x=part[cost_col], orientation="h", name=kind,
+                             marker_color=style["color"],
+                             hovertemplate="%{y}<br>$%{x:,.0f} per month<extra></extra>"))
+    fig.update_layout(barmode="overlay")
+    fig.update_yaxes(categoryorder="array", categoryarray=list(d["option_label"]))
+    fig.update_xaxes(title_text="Cost at the scenario's traffic [$ per month]")
+    return _layout(fig, "Monthly cost per option", height=max(300, 28 * len(d) + 140))
+
+
+def lines_chart(x: Sequence[float], series: dict[str, Sequence[float]], x_title: str, y_title: str,
+                title: str, vline: tuple[float, str] | None = None, log_x: bool = False) -> go.Figure:
+    """Several named lines over one x axis (break-even and ROI curves); non-finite points are dropped."""
+    fig = go.Figure()
+    xs = np.asarray(x, dtype=float)
+    for name, ys in series.items():
+        y = np.asarray(pd.to_numeric(pd.Series(ys), errors="coerce"), dtype=float)
+        keep = np.isfinite(xs) & np.isfinite(y)
+        fig.add_trace(go.Scatter(x=xs[keep], y=y[keep], mode="lines", name=name,
+                                 hovertemplate=f"{name}<br>%{{x:,.4g}}<br>%{{y:,.4g}}<extra></extra>"))
+    if vline is not None:
+        fig.add_vline(x=vline[0], line={"color": LIMIT_COLOR, "dash": "dash"}, annotation_text=vline[1])
+    fig.update_xaxes(title_text=x_title, type="log" if log_x else "linear")
+    fig.update_yaxes(title_text=y_title)
+    return _layout(fig, title, height=420)

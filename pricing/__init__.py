@@ -1,0 +1,31 @@
+"""Procurement economics: what a workload costs on each way to get a model, on one scale.
+
+Builds on the pure core (``calculator``): never imports streamlit or the app. Modules, one topic each:
+
+- ``rental``       $/GPU-hour of rental tiers from the catalog (on-demand, reserved 1 y / 3 y, spot).
+- ``tco``          owning a GPU: capex, depreciation, power, colocation, operations -> $/GPU-hour;
+                   rent vs buy cumulative cost and payback.
+- ``gpu_price``    the $/GPU-hour a scenario's pricing basis gives for one GPU (or why there is none).
+- ``api_cost``     cost of a request at API prices (input, cached input, output, long-context tiers).
+- ``fleet``        replicas for the traffic, GPU-hours, monthly cost, idle cost; break-even volume.
+- ``roi``          value of successful tasks, net value, ROI.
+- ``options``      ``compare_options(scenario, catalog)``: one row per option per workload (the pipeline;
+                   adds no formula of its own).
+- ``sensitivity``  tornado data and the calibration band.
+- ``mix``          several workloads sharing one fleet, with cost per workload.
+- ``economics``    the pure functions the app's Economics page calls.
+- ``report``       the CSV writer (OWASP CSV-injection safe) and the text summary; ``cli`` the commands.
+
+Glossary (names used in code, CSV columns and YAML keys)
+--------------------------------------------------------
+replica            one copy of the model served on ``num_gpus_per_replica`` GPUs (tensor parallel).
+capacity           requests a replica serves per second at its chosen concurrency, within the latency limits.
+utilisation_frac   planned average busy fraction of provisioned capacity (headroom for bursts).
+always_on          True: capacity sized for the peak and paid every hour; False: autoscaled to the average
+                   traffic (at least one warm replica).
+monthly            per calendar month of ``calculator.units.HOURS_PER_MONTH`` (730) hours.
+blended            per million tokens of input and output together, over the workload's input/output mix.
+quality_index      0-100 weighted benchmark score for a workload profile (``calculator.quality``).
+success_frac       probability that a task succeeds, mapped from the quality index (``pricing.roi``).
+option             one way to serve a workload: a self-hosted deployment (model x GPU x precision) or an API.
+"""

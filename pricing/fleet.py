@@ -1,0 +1,140 @@
+"""A fleet of replicas for a workload's traffic: replicas, GPU-hours, monthly cost, idle cost, break-even.
+
+Notes
+-----
+Traffic of R requests/day with peak-to-average ratio a, served by replicas that each handle q requests/s at
+their chosen concurrency (``calculator.sizing``: within the latency limits), planned at utilisation u::
+
+    average load        lambda = R / 86400                                       [requests/s]
+    peak load           lambda_peak = a * lambda                                 [requests/s]
+    replicas at peak    n_peak = ceil(lambda_peak / (q u))                       [-]
+    always on           replica-hours = n_peak * 730                             [replica-hours/month]
+    scaled              replica-hours = max(lambda / (q u), 1) * 730             [replica-hours/month]
+    GPU-hours           H = replica-hours * N                                    [GPU-hours/month]
+    monthly cost        C = H * p                                                [$/month]
+    busy GPU-hours      H_busy = lambda / q * N * 730                            [GPU-hours/month]
+    idle cost           C_idle = (H - H_busy) * p                                [$/month]
+
+"Always on" is capacity planning for the peak with utilisation headroom (the usual rule for latency-bound
+services, e.g. Google SRE book, ch. 18 "Software Engineering in SRE", capacity planning; Kubernetes HPA
+target utilisation). "Scaled" is ideal autoscaling to the average traffic, at least one warm replica; it
+is a lower bound (scale-up lag and cold starts are not modelled). Owned GPUs cannot be scaled away, so the
+owned basis is always on.
+
+Break-even monthly volume with an API charging c [$/request]: with one replica costing
+``R_m = N p 730`` [$/month] and serving ``V_r`` requests/month at the planned utilisation
+(always on: ``V_r = q u / a * 86400 * 365/12``; scaled: ``V_r = q u * 86400 * 365/12``), the self-hosted cost is
+``C(V) = R_m ceil(V / V_r)`` (always on) or ``C(V) = R_m max(V / V_r, 1)`` (scaled), and the API costs
+``c V``. Self-hosting is cheaper at every volume above::
+
+    scaled:      V* = R_m / c                               if c V_r > R_m, else never
+    always on:   k* = ceil(c V_r / (c V_r - R_m)),  V* = (k* - 1) R_m / c  if c V_r > R_m, else never
+
+(in replica band k the cost is k R_m and the API's c V exceeds it from V = k R_m / c; the condition holds
+for the whole band once ``k R_m <= c (k-1) V_r``). At V*, C(V*) = c V* exactly.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+import numpy.typing as npt
+
+from calculator.units import DAYS_PER_MONTH, HOURS_PER_MONTH, S_PER_DAY
+
+FloatArray = npt.NDArray[np.float64]
+
+
+def average_requests_per_s(requests_per_day: float) -> float:
+    """Average load [requests/s]: ``R / 86400``."""
+    return requests_per_day / S_PER_DAY
+
+
+def requests_per_month(requests_per_day: float) -> float:
+    """Monthly volume [requests/month]: ``R * 365/12``."""
+    return requests_per_day * DAYS_PER_MONTH
+
+
+def replicas_at_peak(requests_per_day: float, peak_to_average_ratio: float, replica_requests_per_s: FloatArray,
+                     utilisation_frac: float) -> FloatArray:
+    """Replicas needed at the peak [-]: ``ceil(a R/86400 / (q u))``; 0 without traffic."""
+    q = np.asarray(replica_requests_per_s, dtype=float)
+    peak = average_requests_per_s(requests_per_day) * peak_to_average_ratio
+    if peak <= 0.0:
+        return np.zeros_like(q)
+    # Guard tiny float excess (e.g. 2.0000000001 -> 3) with a relative tolerance of 1e-9.
+    need = peak / (np.maximum(q, 1e-300) * utilisation_frac)
+    return np.ceil(need * (1.0 - 1e-9))
+
+
+def replica_hours_per_month(requests_per_day: float, peak_to_average_ratio: float,
+                            replica_requests_per_s: FloatArray, utilisation_frac: float,
+                            always_on: bool) -> FloatArray:
+    """Paid replica-hours per month [replica-hours/month] (module Notes: always on vs scaled)."""
+    q = np.asarray(replica_requests_per_s, dtype=float)
+    if requests_per_day <= 0.0:
+        return np.zeros_like(q)
+    if always_on:
+        return replicas_at_peak(requests_per_day, peak_to_average_ratio, q, utilisation_frac) * HOURS_PER_MONTH
+    avg = average_requests_per_s(requests_per_day) / (np.maximum(q, 1e-300) * utilisation_frac)
+    return np.maximum(avg, 1.0) * HOURS_PER_MONTH
+
+
+@dataclass(frozen=True)
+class FleetCost:
+    """Fleet for one workload on one deployment (arrays over candidate configurations, or scalars)."""
+
+    replicas: FloatArray  # at peak [-]
+    gpu_hours_per_month: FloatArray  # paid [GPU-hours/month]
+    busy_gpu_hours_per_month: FloatArray  # serving at the chosen concurrency [GPU-hours/month]
+    monthly_cost_usd: FloatArray  # [$/month]
+    monthly_idle_cost_usd: FloatArray  # [$/month]
+
+
+def fleet_cost(requests_per_day: float, peak_to_average_ratio: float, replica_requests_per_s: FloatArray,
+               num_gpus_per_replica: FloatArray, usd_per_gpu_hour: float, utilisation_frac: float,
+               always_on: bool) -> FleetCost:
+    """Replicas, GPU-hours, monthly cost and idle cost of a fleet (module Notes). Vectorised over configs."""
+    q = np.asarray(replica_requests_per_s, dtype=float)
+    n = np.asarray(num_gpus_per_replica, dtype=float)
+    replicas = replicas_at_peak(requests_per_day, peak_to_average_ratio, q, utilisation_frac)
+    hours = replica_hours_per_month(requests_per_day, peak_to_average_ratio, q, utilisation_frac, always_on) * n
+    busy = average_requests_per_s(requests_per_day) / np.maximum(q, 1e-300) * n * HOURS_PER_MONTH
+    busy = np.minimum(busy, hours)
+    return FleetCost(replicas, hours, busy, hours * usd_per_gpu_hour, (hours - busy) * usd_per_gpu_hour)
+
+
+def replica_requests_per_month(replica_requests_per_s: float, utilisation_frac: float,
+                               peak_to_average_ratio: float, always_on: bool) -> float:
+    """Monthly requests one replica serves at the planned utilisation [requests/month] (``V_r``, Notes)."""
+    peak = peak_to_average_ratio if always_on else 1.0
+    return replica_requests_per_s * utilisation_frac / peak * S_PER_DAY * DAYS_PER_MONTH
+
+
+def self_hosted_monthly_cost_usd(num_requests_per_month: float, replica_monthly_cost_usd: float,
+                                 replica_requests_per_month_: float, always_on: bool) -> float:
+    """Self-hosted cost at a monthly volume [$/month]: ``R_m ceil(V/V_r)`` or ``R_m max(V/V_r, 1)``; 0 at V=0."""
+    if num_requests_per_month <= 0.0:
+        return 0.0
+    x = num_requests_per_month / replica_requests_per_month_
+    k = math.ceil(x * (1.0 - 1e-12)) if always_on else max(x, 1.0)
+    return replica_monthly_cost_usd * k
+
+
+def break_even_requests_per_month(replica_monthly_cost_usd: float, replica_requests_per_month_: float,
+                                  api_usd_per_request: float, always_on: bool) -> float | None:
+    """Monthly volume above which self-hosting is always cheaper than the API [requests/month] (Notes).
+
+    None when self-hosting is never cheaper (``c V_r <= R_m``); 0 when a replica costs nothing.
+    """
+    r_m, v_r, c = replica_monthly_cost_usd, replica_requests_per_month_, api_usd_per_request
+    if r_m <= 0.0:
+        return 0.0
+    if c * v_r <= r_m:
+        return None
+    if not always_on:
+        return r_m / c
+    k_star = math.ceil(c * v_r / (c * v_r - r_m) - 1e-12)
+    return (k_star - 1) * r_m / c

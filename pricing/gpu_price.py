@@ -1,0 +1,96 @@
+"""The $/GPU-hour a scenario's pricing basis gives for one GPU, or a clear reason why there is none.
+
+Order of precedence:
+1. ``scenario.usd_per_gpu_hour_overrides[gpu_id]`` (the user's own price), whatever the basis;
+2. basis ``owned``: the ownership cost per wall-clock hour (``pricing.tco``) from the purchase price
+   (``scenario.ownership.usd_per_gpu`` if set, else the catalog's purchase quotes at the price statistic)
+   and the GPU's TDP;
+3. a rental tier: the statistic over the catalog's quotes of that tier (``pricing.rental``).
+No fallback between tiers: a GPU without a price for the basis gets a status saying so and is not ranked.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+import numpy as np
+
+from calculator.catalog import Catalog
+from calculator.scenario import Scenario
+from calculator.schemas import PurchasePrice
+from pricing.rental import rental_quote
+from pricing.tco import OwnershipCost, capex_usd, ownership_cost
+
+
+@dataclass(frozen=True)
+class GpuPrice:
+    """Price of one GPU-hour under a scenario's pricing basis.
+
+    usd_per_gpu_hour : [$/GPU-hour] per wall-clock hour, or None (then ``status`` says why).
+    source : "override", "owned" or the rental tier; as_of : newest date of the quotes used.
+    ownership : the cost build-up when owned (None otherwise).
+    """
+
+    usd_per_gpu_hour: float | None
+    source: str
+    as_of: dt.date | None
+    status: str
+    ownership: OwnershipCost | None = None
+
+
+def purchase_capex_usd(catalog: Catalog, gpu_id: str, statistic: str,
+                       server_overhead_frac: float) -> tuple[float | None, dt.date | None]:
+    """Capex of one GPU with its server share [$] from the catalog's purchase quotes, at a statistic.
+
+    Each quote is turned into capex first (``pricing.tco.capex_usd``: a ``gpu_only`` price gets the server
+    share added, a ``server_share`` price does not); then low = min of the quotes' lows, median = median of
+    their typical values, high = max of their highs. None when the catalog has no purchase quote.
+    """
+    quotes = [p for p in catalog.purchase_prices if p.gpu_id == gpu_id]
+    if not quotes:
+        return None, None
+
+    def k(value: float | None, q: PurchasePrice) -> float:
+        price = value if value is not None else q.usd_per_gpu_typical
+        return capex_usd(price, server_overhead_frac, q.includes == "server_share")
+
+    if statistic == "low":
+        value = min(k(q.usd_per_gpu_low, q) for q in quotes)
+    elif statistic == "high":
+        value = max(k(q.usd_per_gpu_high, q) for q in quotes)
+    else:
+        value = float(np.median([k(q.usd_per_gpu_typical, q) for q in quotes]))
+    return value, max(q.as_of for q in quotes)
+
+
+def owned_price(scenario: Scenario, catalog: Catalog, gpu_id: str) -> GpuPrice:
+    """Ownership cost of one GPU under the scenario's ``ownership`` assumptions (see ``pricing.tco``)."""
+    gpu = catalog.gpu(gpu_id)
+    own = scenario.ownership
+    if gpu.tdp_w is None:
+        return GpuPrice(None, "owned", None, f"no TDP for {gpu_id} in the catalog: power cost of owning it unknown")
+    if own.usd_per_gpu is not None:
+        capex, as_of = capex_usd(own.usd_per_gpu, own.server_overhead_frac), None
+    else:
+        capex, as_of = purchase_capex_usd(catalog, gpu_id, scenario.price_statistic, own.server_overhead_frac)
+        if capex is None:
+            return GpuPrice(None, "owned", None, f"no purchase price for {gpu_id} in the catalog "
+                                                 "(set ownership.usd_per_gpu)")
+    cost = ownership_cost(capex, gpu.tdp_w, server_overhead_frac=own.server_overhead_frac,
+                          depreciation_years=own.depreciation_years,
+                          electricity_usd_per_kwh=own.electricity_usd_per_kwh, pue=own.pue,
+                          average_load_frac=own.average_load_frac,
+                          colocation_usd_per_kw_month=own.colocation_usd_per_kw_month,
+                          operations_overhead_frac=own.operations_overhead_frac, includes_server_share=True)
+    return GpuPrice(cost.usd_per_gpu_hour, "owned", as_of, "ok", cost)
+
+
+def gpu_price(scenario: Scenario, catalog: Catalog, gpu_id: str) -> GpuPrice:
+    """The $/GPU-hour of ``gpu_id`` under the scenario (override > owned > rental tier), or why none."""
+    if gpu_id in scenario.usd_per_gpu_hour_overrides:
+        return GpuPrice(float(scenario.usd_per_gpu_hour_overrides[gpu_id]), "override", None, "ok")
+    if scenario.pricing_basis == "owned":
+        return owned_price(scenario, catalog, gpu_id)
+    quote = rental_quote(catalog.rental_prices, gpu_id, scenario.pricing_basis, scenario.price_statistic)
+    return GpuPrice(quote.usd_per_gpu_hour, scenario.pricing_basis, quote.as_of, quote.status)

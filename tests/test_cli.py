@@ -1,0 +1,97 @@
+"""The command-line contract: keys, defaults, exit codes and one-line errors."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from calculator.cli import main
+
+REQUIRED_KEYS = {
+    "fits", "num_gpus", "concurrency", "max_concurrency", "weights_gb_per_gpu", "kv_cache_gb_per_gpu",
+    "kv_cache_bytes_per_token", "ttft_ms", "tpot_ms", "output_tokens_per_s", "output_tokens_per_s_per_gpu",
+    "requests_per_s", "usd_per_gpu_hour", "usd_per_million_input_tokens", "usd_per_million_output_tokens", "bound",
+}
+
+
+def run(capsys, *argv):
+    code = main(list(argv))
+    out = capsys.readouterr()
+    return code, out.out, out.err
+
+
+def test_estimate_json_contract(capsys):
+    code, out, _ = run(capsys, "estimate", "--model", "llama-3.1-70b", "--gpu", "h100-sxm", "--precision", "fp8",
+                       "--input-tokens", "2000", "--output-tokens", "500", "--usd-per-gpu-hour", "2.5", "--json")
+    data = json.loads(out)
+    assert code == 0
+    assert REQUIRED_KEYS <= data.keys()
+    assert data["fits"] is True
+    assert data["num_gpus"] == 2  # 72.7 GB of fp8 weights do not leave room for KV on one 80 GB H100
+    assert data["kv_precision"] == "fp8"  # default for fp8 weights
+    assert data["kv_cache_bytes_per_token"] == 163_840  # 2 x 80 x 8 x 128 x 1 B
+    assert data["concurrency"] == data["max_concurrency"]  # no limits: memory-bound optimum
+    assert data["usd_per_million_output_tokens"] > 0
+
+
+def test_estimate_with_limits_picks_lower_concurrency(capsys):
+    args = ["estimate", "--model", "llama-3.1-70b", "--gpu", "h100-sxm", "--precision", "fp8",
+            "--input-tokens", "2000", "--output-tokens", "500", "--json"]
+    _, free, _ = run(capsys, *args)
+    _, limited, _ = run(capsys, *args, "--tpot-slo-ms", "30")
+    free_d, lim_d = json.loads(free), json.loads(limited)
+    assert lim_d["tpot_ms"] <= 30
+    assert lim_d["concurrency"] < free_d["concurrency"]
+
+
+def test_model_that_does_not_fit_exits_zero_with_memory_needed(capsys):
+    code, out, _ = run(capsys, "estimate", "--model", "deepseek-v3", "--gpu", "l4", "--num-gpus", "1",
+                       "--input-tokens", "1000", "--output-tokens", "100", "--json")
+    data = json.loads(out)
+    assert code == 0 and data["fits"] is False
+    assert data["memory_needed_gb_per_gpu"] > 1000  # 671B params in bf16 on one GPU
+    assert "does not fit" in data["message"]
+    assert "NaN" not in out and "Infinity" not in out
+
+
+def test_model_config_path(capsys):
+    from tests.conftest import HF_CONFIGS
+
+    code, out, _ = run(capsys, "estimate", "--model-config", str(HF_CONFIGS / "qwen3-32b.json"), "--gpu", "h100-sxm",
+                       "--input-tokens", "1000", "--output-tokens", "200", "--json")
+    assert code == 0 and json.loads(out)["fits"] is True
+
+
+@pytest.mark.parametrize(
+    ("argv", "needle"),
+    [
+        (["--model", "llama-3.1-7b", "--gpu", "h100-sxm"], "closest: llama-3.1-70b"),
+        (["--model", "llama-3.1-70b", "--gpu", "h100"], "unknown GPU id 'h100'"),
+        (["--model", "llama-3.1-70b", "--gpu", "h100-sxm", "--num-gpus", "0"], "--num-gpus must be between 1"),
+        (["--model", "llama-3.1-70b", "--gpu", "h100-sxm", "--usd-per-gpu-hour", "nan"], "--usd-per-gpu-hour"),
+        (["--model", "llama-3.1-70b", "--gpu", "h100-sxm", "--precision", "fp2"], "invalid choice"),
+    ],
+)
+def test_bad_input_exits_2_with_one_line(capsys, argv, needle):
+    with pytest.raises(SystemExit) as exc:
+        main(["estimate", *argv, "--input-tokens", "100", "--output-tokens", "10", "--json"])
+    err = capsys.readouterr().err
+    assert exc.value.code == 2
+    assert needle in err
+    assert len(err.strip().splitlines()) == 1
+
+
+def test_catalog_json_lists_models_gpus_api_models(capsys):
+    code, out, _ = run(capsys, "catalog", "--json")
+    data = json.loads(out)
+    assert code == 0
+    for m in data["models"]:
+        assert {"id", "name", "is_moe", "total_params_b", "active_params_b", "source", "as_of"} <= m.keys()
+    for g in data["gpus"]:
+        assert {"id", "memory_gb", "memory_bandwidth_gb_per_s", "bf16_dense_tflops", "fp8_dense_tflops",
+                "fp4_dense_tflops", "source", "as_of"} <= g.keys()
+    ids = {g["id"] for g in data["gpus"]}
+    assert {"a100-sxm-80gb", "h100-sxm", "h100-pcie", "h200-sxm", "b200", "gb200", "mi300x", "mi325x", "mi355x",
+            "l40s", "l4", "rtx-4090", "rtx-5090", "tpu-v5e", "tpu-v6e"} <= ids
+    assert all("usd_per_million_input_tokens" in a for a in data["api_models"])

@@ -1,0 +1,73 @@
+"""Distinct experts touched per step: closed form, Monte Carlo, skew and invariants."""
+
+from __future__ import annotations
+
+import numpy as np
+from hypothesis import given
+from hypothesis import strategies as st
+from numpy.testing import assert_allclose
+
+from calculator.moe import experts_touched
+from calculator.params import param_counts
+from calculator.pipeline import model_features
+from tests.conftest import fixture_arch
+
+
+def test_mixtral_curve_hand_computed():
+    # E = 8, k = 2: E (1 - (1 - k/E)^T) = 8 (1 - 0.75^T)
+    assert_allclose(experts_touched(8, 2, 1), 2.0)  # batch 1 reads exactly its active experts
+    assert_allclose(experts_touched(8, 2, 2), 8 * (1 - 0.75**2))  # 3.5
+    assert_allclose(experts_touched(8, 2, 16), 7.91983, rtol=1e-5)  # nearly all 8
+
+
+def test_qwen3_235b_curve_hand_computed():
+    # E = 128, k = 8: 128 (1 - (120/128)^T)
+    assert_allclose(experts_touched(128, 8, 1), 8.0)
+    assert_allclose(experts_touched(128, 8, 8), 51.6199, rtol=1e-5)  # 0.9375^8 = 0.596720
+    assert_allclose(experts_touched(128, 8, 64), 125.943, rtol=1e-5)
+
+
+def test_dense_touches_nothing():
+    assert experts_touched(0, 0, 1000) == 0
+
+
+def test_monte_carlo_agrees_with_closed_form():
+    rng = np.random.default_rng(7)
+    num_experts, top_k = 64, 6
+    for tokens in (1, 4, 16, 64):
+        trials = [len({int(e) for _ in range(tokens) for e in rng.choice(num_experts, top_k, replace=False)})
+                  for _ in range(400)]
+        assert_allclose(np.mean(trials), experts_touched(num_experts, top_k, tokens), rtol=0.03)
+
+
+def test_skew_touches_fewer_experts():
+    uniform = experts_touched(128, 8, 32, routing_skew=0.0)
+    skewed = experts_touched(128, 8, 32, routing_skew=1.0)
+    assert skewed < uniform
+    # the general formula reproduces the closed form at s = 0 (within float error)
+    assert_allclose(experts_touched(np.array([128.0]), 8, np.array([32.0]), routing_skew=1e-12), uniform,
+                    rtol=1e-6)
+
+
+@given(st.integers(1, 512), st.integers(1, 16), st.integers(1, 5000), st.integers(1, 5000),
+       st.sampled_from([0.0, 0.5, 1.2]))
+def test_touched_rises_with_batch_and_never_exceeds_e(num_experts, top_k, t1, t2, skew):
+    top_k = min(top_k, num_experts)
+    lo, hi = sorted((t1, t2))
+    a = float(experts_touched(np.array([float(num_experts)]), top_k, np.array([float(lo)]), skew)[0])
+    b = float(experts_touched(np.array([float(num_experts)]), top_k, np.array([float(hi)]), skew)[0])
+    assert b >= a - 1e-9
+    assert b <= num_experts + 1e-9
+    assert a >= min(top_k, num_experts) - 1e-6 if skew == 0.0 else a > 0
+
+
+def test_batch_one_reads_active_weights_large_batch_reads_all():
+    arch = fixture_arch("qwen3.5-397b-a17b")
+    counts = param_counts(arch)
+    feats = model_features(arch, "bf16", "bf16")
+    read_1 = feats.non_routed_read_bytes + feats.num_moe_layers * experts_touched(512, 10, 1) * feats.expert_bytes
+    # At batch 1 the step reads the active weights except the embedding table (a lookup): active - embedding.
+    assert_allclose(read_1 / 2, counts.active - counts.embedding, rtol=1e-9)
+    read_4096 = (feats.non_routed_read_bytes
+                 + feats.num_moe_layers * experts_touched(512, 10, 4096) * feats.expert_bytes)
+    assert_allclose(read_4096 / 2, counts.total - counts.embedding, rtol=1e-6)

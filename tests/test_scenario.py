@@ -1,0 +1,93 @@
+"""Scenario codecs: URL and YAML round trips, bad links fall back field by field."""
+
+from __future__ import annotations
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from calculator.scenario import (
+    Scenario,
+    ScenarioError,
+    WorkloadSpec,
+    check_against_catalog,
+    scenario_from_query,
+    scenario_from_yaml,
+    scenario_to_query,
+    scenario_to_yaml,
+)
+
+workloads = st.builds(
+    WorkloadSpec,
+    name=st.text(max_size=40),
+    input_tokens=st.integers(1, 2_000_000),
+    output_tokens=st.integers(1, 200_000),
+    requests_per_day=st.floats(0, 1e10, allow_nan=False),
+    peak_to_average_ratio=st.floats(1, 50, allow_nan=False),
+    ttft_slo_ms=st.one_of(st.none(), st.floats(0.01, 600_000, allow_nan=False)),
+    tpot_slo_ms=st.one_of(st.none(), st.floats(0.01, 60_000, allow_nan=False)),
+    cached_input_frac=st.floats(0, 1, allow_nan=False),
+)
+scenarios = st.builds(
+    Scenario,
+    name=st.text(max_size=120),
+    workloads=st.lists(workloads, min_size=1, max_size=3).map(tuple),
+    utilisation_frac=st.floats(0.01, 1.0, allow_nan=False),
+    usd_per_gpu_hour_overrides=st.dictionaries(st.sampled_from(["h100-sxm", "b200"]),
+                                               st.floats(0, 1000, allow_nan=False), max_size=2),
+    always_on=st.booleans(),
+)
+
+
+@settings(max_examples=200, deadline=None)
+@given(scenarios)
+def test_url_round_trip_is_identical(s):
+    decoded, warnings = scenario_from_query(scenario_to_query(s))
+    assert warnings == []
+    assert decoded == s
+    assert scenario_to_query(decoded) == scenario_to_query(s)
+
+
+@settings(max_examples=100, deadline=None)
+@given(scenarios)
+def test_yaml_round_trip_is_identical(s):
+    text = scenario_to_yaml(s)
+    assert scenario_from_yaml(text) == s
+    assert scenario_to_yaml(scenario_from_yaml(text)) == text
+
+
+def test_bad_fields_warn_by_name_and_fall_back_alone():
+    s, warnings = scenario_from_query({"v": "1", "in": "-5", "out": "300", "util": "nan", "foo": "1"})
+    assert s.workload.output_tokens == 300  # the good field is kept
+    assert s.workload.input_tokens == WorkloadSpec().input_tokens  # the bad one takes its default
+    assert any("'in'" in w and "1 to 2e+06" in w for w in warnings)
+    assert any("'util'" in w for w in warnings)
+    assert any("'foo'" in w for w in warnings)
+
+
+def test_repeated_keys_take_the_last_and_old_versions_warn():
+    s, warnings = scenario_from_query({"v": "0", "out": ["100", "250"]})
+    assert s.workload.output_tokens == 250
+    assert any("version" in w for w in warnings)
+
+
+def test_unknown_catalog_ids_are_dropped_with_closest(catalog):
+    s = Scenario(model_ids=("llama-3.3-70b", "llama-3.3-7b"), gpu_ids=("h100",))
+    cleaned, warnings = check_against_catalog(s, catalog)
+    assert cleaned.model_ids == ("llama-3.3-70b",)
+    assert cleaned.gpu_ids == ()
+    assert any("llama-3.3-7b" in w and "closest" in w for w in warnings)
+
+
+def test_yaml_errors_name_the_field():
+    try:
+        scenario_from_yaml("name: x\nutilisation_frac: 7\n")
+    except ScenarioError as exc:
+        assert "utilisation_frac" in str(exc)
+    else:
+        raise AssertionError("expected ScenarioError")
+
+
+def test_default_scenario_ids_exist(catalog):
+    s = Scenario()
+    _, warnings = check_against_catalog(s, catalog)
+    assert warnings == []

@@ -1,0 +1,44 @@
+"""The vectorised sweep agrees with the single estimate and never emits NaN."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from calculator.sizing import Workload, estimate
+from calculator.sweep import best_per_deployment, sweep
+from tests.conftest import fixed_efficiency
+
+
+@pytest.fixture(scope="module")
+def frame(catalog):
+    models = [catalog.model(i) for i in ("llama-3.1-70b", "qwen3.5-397b-a17b", "gpt-oss-120b")]
+    gpus = [catalog.gpu(i) for i in ("h100-sxm", "b200", "l4")]
+    return sweep(models, gpus, ["bf16", "fp8"], 2000, 400, fixed_efficiency(), usd_per_gpu_hour=[2.0, 5.0, 0.7])
+
+
+def test_shape_and_no_nan(frame):
+    assert len(frame) == 3 * 3 * 2 * 7 * 25  # models x gpus x precisions x counts x (24 grid + memory max)
+    numeric = frame.select_dtypes("number")
+    assert np.isfinite(numeric.to_numpy()).all()
+
+
+def test_sweep_row_equals_single_estimate(catalog, frame):
+    row = frame[(frame.model_id == "llama-3.1-70b") & (frame.gpu_id == "h100-sxm") & (frame.precision == "fp8")
+                & (frame.num_gpus == 4) & (frame.concurrency == 64)].iloc[0]
+    est = estimate(catalog.model("llama-3.1-70b").architecture, catalog.gpu("h100-sxm"), Workload(2000, 400),
+                   fixed_efficiency(), precision="fp8", num_gpus=4, concurrency=64, usd_per_gpu_hour=2.0)
+    assert row.tpot_ms == pytest.approx(est.tpot_ms, rel=1e-12)
+    assert row.usd_per_million_tokens == pytest.approx(est.usd_per_million_tokens, rel=1e-12)
+    assert row.max_concurrency == est.max_concurrency
+
+
+def test_best_per_deployment_is_feasible_and_cheapest(frame):
+    best = best_per_deployment(frame)
+    assert best["fits"].all()
+    one = best[(best.model_id == "llama-3.1-70b") & (best.gpu_id == "h100-sxm") & (best.precision == "fp8")]
+    pool = frame[(frame.model_id == "llama-3.1-70b") & (frame.gpu_id == "h100-sxm") & (frame.precision == "fp8")
+                 & frame.fits & frame.meets_limits]
+    assert one.usd_per_million_tokens.iloc[0] == pool.usd_per_million_tokens.min()
+    # Llama-3.1-70B in bf16 (141 GB of weights) fits on 24 GB L4s once there are 8 or more of them
+    assert not best[(best.gpu_id == "l4") & (best.model_id == "llama-3.1-70b") & (best.precision == "bf16")].empty
