@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -79,12 +80,8 @@ def test_unknown_catalog_ids_are_dropped_with_closest(catalog):
 
 
 def test_yaml_errors_name_the_field():
-    try:
+    with pytest.raises(ScenarioError, match="utilisation_frac"):
         scenario_from_yaml("name: x\nutilisation_frac: 7\n")
-    except ScenarioError as exc:
-        assert "utilisation_frac" in str(exc)
-    else:
-        raise AssertionError("expected ScenarioError")
 
 
 def test_default_scenario_ids_exist(catalog):
