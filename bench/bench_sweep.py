@@ -12,9 +12,9 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from calculator.catalog import load_catalog  # noqa: E402
-from calculator.sizing import Workload, estimate  # noqa: E402
-from calculator.sweep import CONCURRENCY_GRID, GPU_COUNTS, sweep, sweep_arrays  # noqa: E402
+from calculator.catalog import load_catalog
+from calculator.sizing import Workload, estimate
+from calculator.sweep import CONCURRENCY_GRID, GPU_COUNTS, sweep, sweep_arrays
 
 
 def main() -> None:

@@ -11,8 +11,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from calculator.catalog import load_catalog, load_measurements  # noqa: E402
-from calculator.validate import compare, fit, median_abs_error  # noqa: E402
+from calculator.catalog import load_catalog, load_measurements
+from calculator.validate import compare, fit, median_abs_error
 
 
 def main() -> None:
