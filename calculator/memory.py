@@ -23,9 +23,10 @@ Runtime reserve: a fraction of each GPU's memory is not available to weights and
 NCCL buffers, CUDA graphs, activations of the largest prefill chunk, allocator fragmentation). vLLM's
 default ``gpu_memory_utilization=0.9`` leaves 10 %; the fraction is part of ``data/efficiency.yaml``.
 
-Tensor parallelism over N GPUs shards weights and KV heads N ways. When N exceeds the number of KV heads
-(MLA counts as one latent "head"), KV heads are replicated, so per-GPU KV memory stops shrinking:
-per-GPU KV = per-sequence KV x max(1, N / h_kv) / N (vLLM and TensorRT-LLM replicate KV heads this way).
+Tensor parallelism over N GPUs shards weights and KV heads N ways. When N exceeds the number of KV heads,
+KV heads are replicated, so per-GPU KV memory stops shrinking: per-GPU KV = per-sequence KV x
+max(1, N / h_kv) / N (vLLM and TensorRT-LLM replicate KV heads this way). MLA models are served with
+data-parallel attention, which splits the latent cache by sequence (see ``kv_heads_effective``).
 """
 
 from __future__ import annotations
@@ -85,9 +86,16 @@ def linear_state_bytes_per_sequence(arch: Architecture) -> float:
     return float(arch.num_linear_attention_layers * (recurrent + conv) * arch.linear_state_bytes_per_element)
 
 
-def kv_heads_effective(arch: Architecture) -> int:
-    """KV heads that tensor parallelism can shard over [-]: h_kv for GQA, 1 for MLA's shared latent."""
-    return 1 if arch.attention_kind == "mla" else arch.num_kv_heads
+def kv_heads_effective(arch: Architecture) -> float:
+    """Ways the KV cache can be split over GPUs without copies [-].
+
+    GQA/MHA: tensor parallelism splits KV heads, so at most ``h_kv`` ways; beyond that heads are replicated.
+    MLA: the latent is one shared "head", which tensor parallelism would replicate on every GPU; serving
+    engines therefore run MLA attention data-parallel ("DP attention" in SGLang, TensorRT-LLM's ADP, vLLM's
+    data-parallel attention for DeepSeek), splitting the cache by sequence, so it divides without limit
+    (returned as infinity).
+    """
+    return float("inf") if arch.attention_kind == "mla" else float(arch.num_kv_heads)
 
 
 def kv_cache_bytes_per_sequence(
