@@ -40,15 +40,16 @@ class _Closed(BaseModel):
 class WorkloadSpec(_Closed):
     """One workload: request shape [tokens], traffic, latency limits [ms] and quality profile."""
 
-    name: str = Field(default="Coding assistant", max_length=MAX_NAME_CHARS)
+    # Defaults are the 'coding' preset of data/workloads.yaml (tests/test_scenario.py keeps them equal).
+    name: str = Field(default="Coding assistant (IDE completion and code chat)", max_length=MAX_NAME_CHARS)
     preset: str = "coding"
     input_tokens: int = Field(default=2048, ge=1, le=2_000_000)
-    output_tokens: int = Field(default=400, ge=1, le=200_000)
+    output_tokens: int = Field(default=28, ge=1, le=200_000)
     requests_per_day: float = Field(default=200_000, ge=0, le=1e10)
-    peak_to_average_ratio: float = Field(default=2.0, ge=1.0, le=50.0)
-    ttft_slo_ms: float | None = Field(default=2000.0, gt=0, le=600_000)
-    tpot_slo_ms: float | None = Field(default=60.0, gt=0, le=60_000)
-    cached_input_frac: float = Field(default=0.0, ge=0.0, le=1.0)
+    peak_to_average_ratio: float = Field(default=4.16, ge=1.0, le=50.0)
+    ttft_slo_ms: float | None = Field(default=500.0, gt=0, le=600_000)
+    tpot_slo_ms: float | None = Field(default=40.0, gt=0, le=60_000)
+    cached_input_frac: float = Field(default=0.2, ge=0.0, le=1.0)
     quality_profile: str = "coding"
     min_quality: float = Field(default=0.0, ge=0.0, le=100.0)
     value_per_task_usd: float = Field(default=0.05, ge=0.0, le=1e6)
@@ -64,7 +65,7 @@ class CustomModel(_Closed):
 
 
 class Ownership(_Closed):
-    """Assumptions for owning GPUs (defaults from data/ownership_defaults.yaml)."""
+    """Assumptions for owning GPUs. Defaults equal data/ownership_defaults.yaml (kept equal by a test)."""
 
     usd_per_gpu: float | None = Field(default=None, ge=100, le=5_000_000)  # None: catalog purchase price
     server_overhead_frac: float = Field(default=0.23, ge=0.0, le=5.0)

@@ -88,3 +88,26 @@ def test_default_scenario_ids_exist(catalog):
     s = Scenario()
     _, warnings = check_against_catalog(s, catalog)
     assert warnings == []
+
+
+def test_default_workload_is_the_coding_preset(catalog):
+    preset = catalog.workload("coding")
+    w = WorkloadSpec()
+    assert (w.name, w.input_tokens, w.output_tokens, w.requests_per_day, w.peak_to_average_ratio,
+            w.ttft_slo_ms, w.tpot_slo_ms, w.cached_input_frac) == (
+        preset.name, preset.input_tokens, preset.output_tokens, preset.requests_per_day,
+        preset.peak_to_average_ratio, preset.ttft_slo_ms, preset.tpot_slo_ms, preset.cached_input_frac)
+
+
+def test_ownership_defaults_equal_the_catalog(catalog):
+    from calculator.scenario import Ownership
+
+    own = Ownership()
+    d = catalog.ownership_defaults
+    assert own.server_overhead_frac == d["server_overhead_frac"].value
+    assert own.depreciation_years == d["depreciation_years"].value
+    assert own.electricity_usd_per_kwh == d["electricity_usd_per_kwh"].value
+    assert own.pue == d["pue"].value
+    assert own.average_load_frac == d["average_load_frac"].value
+    assert own.colocation_usd_per_kw_month == d["colocation_usd_per_kw_month"].value
+    assert own.operations_overhead_frac == d["operations_overhead_frac"].value
