@@ -25,6 +25,7 @@ from __future__ import annotations
 import csv
 import dataclasses
 import datetime as dt
+import difflib
 import io
 import json
 import re
@@ -115,7 +116,9 @@ def _problem(schema: type[BaseModel], err: Mapping[str, Any]) -> str:
     kind = err["type"]
     if kind == "extra_forbidden":
         accepted = ", ".join(schema.model_fields)
-        return f"field '{loc}': unknown field; accepted fields are {accepted}"
+        close = difflib.get_close_matches(loc, list(schema.model_fields), n=1, cutoff=0.6)
+        hint = f"did you mean '{close[0]}'? " if close else ""
+        return f"field '{loc}': unknown field; {hint}accepted fields are {accepted}"
     if kind == "missing":
         return f"field '{loc}': is required"
     if kind in ("greater_than", "greater_than_equal", "less_than", "less_than_equal"):
@@ -135,7 +138,8 @@ def _validate_row(schema: type[T], item: Any, where: str) -> T:
     try:
         return schema.model_validate(dict(item))
     except ValidationError as exc:
-        errors = exc.errors()
+        # A misspelt key shows up twice (unknown key + required key missing): name the misspelling first.
+        errors = sorted(exc.errors(), key=lambda e: e["type"] != "extra_forbidden")
         more = f" (and {len(errors) - 1} more problem{'s' if len(errors) > 2 else ''} in this row)"
         raise ImporterError(f"{where}, {_problem(schema, errors[0])}" + (more if len(errors) > 1 else "")) from exc
 
