@@ -18,6 +18,7 @@ import base64
 import binascii
 import json
 import math
+import unicodedata
 from typing import Any, Literal
 
 import yaml
@@ -37,6 +38,11 @@ class _Closed(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
 
 
+def _strip_control_characters(text: str) -> str:
+    """Drop C0/C1 control characters (tabs, newlines, NEL, ...) from a user-set name."""
+    return "".join(ch for ch in text if unicodedata.category(ch) != "Cc")
+
+
 class WorkloadSpec(_Closed):
     """One workload: request shape [tokens], traffic, latency limits [ms] and quality profile."""
 
@@ -54,6 +60,11 @@ class WorkloadSpec(_Closed):
     min_quality: float = Field(default=0.0, ge=0.0, le=100.0)
     value_per_task_usd: float = Field(default=0.05, ge=0.0, le=1e6)
     share_of_fleet_frac: float = Field(default=1.0, ge=0.0, le=1.0)
+
+    @field_validator("name")
+    @classmethod
+    def _clean_name(cls, value: str) -> str:
+        return _strip_control_characters(value)
 
 
 class CustomModel(_Closed):
@@ -94,6 +105,11 @@ class Scenario(_Closed):
     usd_per_gpu_hour_overrides: dict[str, float] = Field(default_factory=dict)
     ownership: Ownership = Ownership()
     custom_models: tuple[CustomModel, ...] = Field(default=(), max_length=5)
+
+    @field_validator("name")
+    @classmethod
+    def _clean_name(cls, value: str) -> str:
+        return _strip_control_characters(value)
 
     @field_validator("usd_per_gpu_hour_overrides")
     @classmethod
