@@ -1,5 +1,6 @@
-"""Entry point of ``python -m calculator``."""
+"""Entry point of ``python -m calculator``. The edge that wires the ``pricing`` commands (scenario, report) in."""
 
 from calculator.cli import main
+from pricing.cli import COMMANDS
 
-raise SystemExit(main())
+raise SystemExit(main(extra=COMMANDS))  # type: ignore[arg-type]

@@ -70,6 +70,7 @@ def owned_price(scenario: Scenario, catalog: Catalog, gpu_id: str) -> GpuPrice:
     own = scenario.ownership
     if gpu.tdp_w is None:
         return GpuPrice(None, "owned", None, f"no TDP for {gpu_id} in the catalog: power cost of owning it unknown")
+    capex: float | None
     if own.usd_per_gpu is not None:
         capex, as_of = capex_usd(own.usd_per_gpu, own.server_overhead_frac), None
     else:

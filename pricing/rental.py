@@ -51,7 +51,11 @@ def price_statistic(values_usd_per_gpu_hour: Sequence[float], statistic: str) ->
     if not values_usd_per_gpu_hour:
         raise ValueError("no price quotes to take a statistic over")
     arr = np.asarray(values_usd_per_gpu_hour, dtype=float)
-    return float({"low": np.min, "median": np.median, "high": np.max}[statistic](arr))
+    if statistic == "low":
+        return float(np.min(arr))
+    if statistic == "high":
+        return float(np.max(arr))
+    return float(np.median(arr))
 
 
 def rental_quote(prices: Sequence[RentalPrice], gpu_id: str, tier: str, statistic: str) -> RentalQuote:

@@ -30,10 +30,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from calculator.units import HOURS_PER_MONTH, W_PER_KW
-
-MONTHS_PER_YEAR: float = 12.0
-HOURS_PER_YEAR: float = HOURS_PER_MONTH * MONTHS_PER_YEAR  # 8760 h
+from calculator.units import HOURS_PER_MONTH, HOURS_PER_YEAR, W_PER_KW
 
 
 def capex_usd(usd_per_gpu: float, server_overhead_frac: float, includes_server_share: bool = False) -> float:

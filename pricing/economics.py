@@ -1,0 +1,161 @@
+"""Pure functions behind the app's Economics page and the report: rent vs buy over time, the API
+break-even volume and its cost-vs-volume curve, and the ROI table. Each takes the scenario and catalog (or
+a ``compare_options`` table) and returns numbers, frozen results or tidy DataFrames; none draws or writes.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from calculator.catalog import Catalog
+from calculator.scenario import Scenario
+from calculator.units import HOURS_PER_MONTH
+from pricing import fleet
+from pricing.gpu_price import GpuPrice, owned_price
+from pricing.rental import RENTAL_TIERS, rental_quote
+from pricing.tco import OwnershipCost, payback_months, rent_vs_buy_cumulative
+
+
+# ----------------------------------------------------------------------------------------- rent vs buy
+@dataclass(frozen=True)
+class RentVsBuy:
+    """Cumulative cost of renting vs buying ``num_gpus`` always-on GPUs.
+
+    table : month, rent_cumulative_usd, buy_cumulative_usd (empty when a price is missing).
+    payback_months : months until buying is cheaper [months] (None: never, or a price is missing).
+    rent_usd_per_gpu_hour, rent_tier : the rental price compared against; ownership : the cost build-up.
+    status : "ok" or why the comparison cannot be made.
+    """
+
+    table: pd.DataFrame
+    payback_months: float | None
+    rent_usd_per_gpu_hour: float | None
+    rent_tier: str
+    ownership: OwnershipCost | None
+    status: str
+
+
+def rent_vs_buy(scenario: Scenario, catalog: Catalog, gpu_id: str, num_gpus: int, num_months: int,
+                rent_tier: str | None = None) -> RentVsBuy:
+    """Rent (catalog tier at the scenario's price statistic; default the scenario's tier, or on-demand when
+    the basis is ``owned``) vs buy (``pricing.tco`` with the scenario's ownership assumptions) over months."""
+    tier = rent_tier or (scenario.pricing_basis if scenario.pricing_basis in RENTAL_TIERS else "on_demand")
+    empty = pd.DataFrame({"month": pd.Series([], dtype="int64"),
+                          "rent_cumulative_usd": pd.Series([], dtype=float),
+                          "buy_cumulative_usd": pd.Series([], dtype=float)})
+    quote = rental_quote(catalog.rental_prices, gpu_id, tier, scenario.price_statistic)
+    owned: GpuPrice = owned_price(scenario, catalog, gpu_id)
+    if quote.usd_per_gpu_hour is None or owned.ownership is None:
+        status = quote.status if quote.usd_per_gpu_hour is None else owned.status
+        return RentVsBuy(empty, None, quote.usd_per_gpu_hour, tier, owned.ownership, status)
+    own = owned.ownership
+    table = rent_vs_buy_cumulative(num_months, num_gpus, quote.usd_per_gpu_hour, own)
+    payback = payback_months(own.capex_usd, quote.usd_per_gpu_hour, own.running_usd_per_gpu_hour)
+    return RentVsBuy(table, payback, quote.usd_per_gpu_hour, tier, own, "ok")
+
+
+# ----------------------------------------------------------------------------------------- break-even
+@dataclass(frozen=True)
+class BreakEven:
+    """Monthly volume above which a self-hosted option is always cheaper than an API option.
+
+    num_requests_per_month [requests/month] and num_million_tokens_per_month [1M tokens/month] are None when
+    self-hosting never wins (or a figure is missing); ``status`` says which. ``per_quality_point`` tells
+    whether costs were compared per quality point (API cost scaled by Q_self / Q_api).
+    """
+
+    num_requests_per_month: float | None
+    num_million_tokens_per_month: float | None
+    replica_monthly_cost_usd: float | None
+    replica_requests_per_month: float | None
+    api_usd_per_request: float | None
+    per_quality_point: bool
+    status: str
+
+
+def _row(options: pd.DataFrame, option_id: str, workload: str | None) -> dict[str, Any]:
+    sel = options[options["option_id"] == option_id]
+    if workload is not None:
+        sel = sel[sel["workload"] == workload]
+    if sel.empty:
+        raise ValueError(f"option '{option_id}' is not in the comparison table")
+    return dict(sel.iloc[0])
+
+
+def break_even(options: pd.DataFrame, self_option_id: str, api_option_id: str, *, always_on: bool,
+               utilisation_frac: float, peak_to_average_ratio: float, workload: str | None = None,
+               per_quality_point: bool = False) -> BreakEven:
+    """Break-even monthly volume between a self-hosted and an API row of ``compare_options`` (see
+    ``pricing.fleet`` Notes). The self-hosted replica configuration is the one chosen at the scenario's
+    volume. With ``per_quality_point`` the API cost is scaled by ``Q_self / Q_api``, so the volume is where
+    cost per quality point is equal."""
+    s = _row(options, self_option_id, workload)
+    a = _row(options, api_option_id, workload)
+    price, q_rps, n = s.get("usd_per_gpu_hour"), s.get("replica_requests_per_s"), int(s["num_gpus_per_replica"])
+    tokens_per_request = a["num_million_tokens_per_month"] / a["num_requests_per_month"] \
+        if a["num_requests_per_month"] > 0 else None
+    if s["status"] != "ok" or price is None or q_rps is None:
+        return BreakEven(None, None, None, None, None, per_quality_point, f"{self_option_id}: {s['status']}")
+    if a["status"] != "ok" or a.get("usd_per_million_tokens") is None:
+        return BreakEven(None, None, None, None, None, per_quality_point, f"{api_option_id}: {a['status']}")
+    if tokens_per_request is None:
+        return BreakEven(None, None, None, None, None, per_quality_point,
+                         "no traffic: set requests_per_day above 0 to size the comparison")
+    api_per_request = float(a["usd_per_million_tokens"]) * tokens_per_request
+    if per_quality_point:
+        qs, qa = s.get("quality_index"), a.get("quality_index")
+        if qs is None or qa is None or float(qa) <= 0:
+            return BreakEven(None, None, None, None, api_per_request, True,
+                             "no quality index for one of the options: compare cost only")
+        api_per_request *= float(qs) / float(qa)
+    replica_cost = n * float(price) * HOURS_PER_MONTH
+    v_r = fleet.replica_requests_per_month(float(q_rps), utilisation_frac, peak_to_average_ratio, always_on)
+    v = fleet.break_even_requests_per_month(replica_cost, v_r, api_per_request, always_on)
+    if v is None:
+        return BreakEven(None, None, replica_cost, v_r, api_per_request, per_quality_point,
+                         "self-hosting is never cheaper: the API costs less per request than a full replica")
+    return BreakEven(v, v * tokens_per_request, replica_cost, v_r, api_per_request, per_quality_point, "ok")
+
+
+def cost_vs_volume(be: BreakEven, num_requests_per_month: np.ndarray | list[float], always_on: bool) -> pd.DataFrame:
+    """Monthly cost of the self-hosted and the API option over a grid of volumes (the break-even chart).
+
+    Columns: num_requests_per_month, self_hosted_monthly_cost_usd (``pricing.fleet``
+    ``self_hosted_monthly_cost_usd``), api_monthly_cost_usd = ``c V`` (quality-scaled when ``be`` is).
+    Empty when ``be`` lacks the figures.
+    """
+    v = np.asarray(num_requests_per_month, dtype=float)
+    if be.replica_monthly_cost_usd is None or be.replica_requests_per_month is None or be.api_usd_per_request is None:
+        return pd.DataFrame({"num_requests_per_month": [], "self_hosted_monthly_cost_usd": [],
+                             "api_monthly_cost_usd": []})
+    own = [fleet.self_hosted_monthly_cost_usd(x, be.replica_monthly_cost_usd, be.replica_requests_per_month,
+                                              always_on) for x in v]
+    return pd.DataFrame({"num_requests_per_month": v, "self_hosted_monthly_cost_usd": np.asarray(own, dtype=float),
+                         "api_monthly_cost_usd": v * be.api_usd_per_request})
+
+
+def break_even_for_scenario(scenario: Scenario, options: pd.DataFrame, self_option_id: str, api_option_id: str,
+                            workload_index: int = 0, per_quality_point: bool = False) -> BreakEven:
+    """``break_even`` with the fleet assumptions of the scenario's workload ``workload_index``."""
+    spec = scenario.workloads[workload_index]
+    always_on = scenario.always_on or scenario.pricing_basis == "owned"
+    return break_even(options, self_option_id, api_option_id, always_on=always_on,
+                      utilisation_frac=scenario.utilisation_frac, peak_to_average_ratio=spec.peak_to_average_ratio,
+                      workload=spec.name, per_quality_point=per_quality_point)
+
+
+# ----------------------------------------------------------------------------------------- ROI table
+ROI_COLUMNS: tuple[str, ...] = (
+    "rank", "workload", "option_id", "kind", "model_name", "provider", "gpu_name", "gpus_total",
+    "monthly_cost_usd", "quality_index", "usd_per_quality_point", "monthly_net_value_usd", "roi_frac", "status",
+)
+
+
+def roi_table(options: pd.DataFrame, workload: str | None = None) -> pd.DataFrame:
+    """ROI per option: the ``ROI_COLUMNS`` of ``compare_options`` rows (one workload if named), ranked first."""
+    sel = options if workload is None else options[options["workload"] == workload]
+    return sel.loc[:, list(ROI_COLUMNS)].reset_index(drop=True)

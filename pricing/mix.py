@@ -1,0 +1,98 @@
+"""Several workloads sharing one fleet (one model on one GPU type at one precision), with cost per workload.
+
+Notes
+-----
+Each workload w runs on replicas of the deployment at its own best configuration (``pricing.options``):
+``N_w`` GPUs per replica serving ``q_w`` requests/s within w's latency limits. In GPU terms::
+
+    busy GPUs at peak     g_w = a_w lambda_w / q_w * N_w                                 [GPUs]
+    busy GPUs on average  b_w = lambda_w / q_w * N_w                                     [GPUs]
+    pooled, always on     G = ceil(sum_w g_w / (u N)) N,   N = max_w N_w                 [GPUs]
+    pooled, scaled        G = max(sum_w b_w / u, N)                                      [GPUs, average]
+    monthly cost          C = G p 730                                                    [$/month]
+    cost of workload w    C_w = C b_w / sum_w b_w      (split by busy GPU-hours)         [$/month]
+
+Peaks are assumed to coincide (conservative: a pool of workloads whose peaks do not coincide needs fewer
+GPUs). Pooling still saves the rounding up of each workload's own fleet and the idle headroom of small
+workloads; ``standalone_monthly_cost_usd`` is what each workload costs on a fleet of its own.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import pandas as pd
+
+from calculator.catalog import Catalog
+from calculator.scenario import Scenario
+from calculator.units import HOURS_PER_MONTH, TOKENS_PER_MILLION
+from pricing.fleet import average_requests_per_s, requests_per_month
+from pricing.options import self_hosted_rows
+
+MIX_COLUMNS: tuple[str, ...] = (
+    "workload", "status", "num_gpus_per_replica", "replica_requests_per_s", "busy_gpus_average",
+    "busy_gpus_peak", "share_frac", "monthly_cost_usd", "standalone_monthly_cost_usd", "usd_per_million_tokens",
+)
+
+
+def fleet_mix(scenario: Scenario, catalog: Catalog, model_id: str, gpu_id: str, precision: str) -> pd.DataFrame:
+    """Cost split of the scenario's workloads on one shared fleet (module Notes).
+
+    One row per workload plus a final row ``workload == "(shared fleet)"`` with the pooled GPUs
+    (``num_gpus_per_replica`` holds the fleet's GPU count there) and the total cost. A workload the
+    deployment cannot serve (memory, latency, price) gets its status and no share. Missing values are None.
+    """
+    restricted = scenario.model_copy(update={"model_ids": (model_id,), "gpu_ids": (gpu_id,),
+                                             "precisions": (precision,), "api_model_ids": ()})
+    always_on = scenario.always_on or scenario.pricing_basis == "owned"
+    u = scenario.utilisation_frac
+    rows: list[dict[str, Any]] = []
+    price: float | None = None
+    for spec in scenario.workloads:
+        found = [r for r in self_hosted_rows(restricted, catalog, spec) if r["model_id"] == model_id]
+        if not found:
+            rows.append({"workload": spec.name, "status": f"unknown model '{model_id}' or GPU '{gpu_id}'"})
+            continue
+        r = found[0]
+        q = r.get("replica_requests_per_s")
+        if r["status"] != "ok" or q is None or r.get("usd_per_gpu_hour") is None:
+            rows.append({"workload": spec.name, "status": r["status"]})
+            continue
+        price = float(r["usd_per_gpu_hour"])
+        n = int(r["num_gpus_per_replica"])
+        lam = average_requests_per_s(spec.requests_per_day)
+        rows.append({"workload": spec.name, "status": "ok", "num_gpus_per_replica": n,
+                     "replica_requests_per_s": float(q), "busy_gpus_average": lam / q * n,
+                     "busy_gpus_peak": spec.peak_to_average_ratio * lam / q * n,
+                     "standalone_monthly_cost_usd": r.get("monthly_cost_usd"),
+                     "num_million_tokens": requests_per_month(spec.requests_per_day)
+                     * (spec.input_tokens + spec.output_tokens) / TOKENS_PER_MILLION})
+    ok = [r for r in rows if r["status"] == "ok"]
+    total_gpus: float | None = None
+    total_cost: float | None = None
+    if ok and price is not None:
+        n_max = max(r["num_gpus_per_replica"] for r in ok)
+        sum_avg = sum(r["busy_gpus_average"] for r in ok)
+        sum_peak = sum(r["busy_gpus_peak"] for r in ok)
+        if sum_avg <= 0.0:
+            total_gpus = 0.0
+        elif always_on:
+            total_gpus = math.ceil(sum_peak / (u * n_max) * (1.0 - 1e-9)) * n_max
+        else:
+            total_gpus = max(sum_avg / u, n_max)
+        total_cost = total_gpus * price * HOURS_PER_MONTH
+        for r in ok:
+            share = r["busy_gpus_average"] / sum_avg if sum_avg > 0.0 else 0.0
+            r["share_frac"] = share
+            r["monthly_cost_usd"] = total_cost * share
+            tokens = r.pop("num_million_tokens")
+            r["usd_per_million_tokens"] = r["monthly_cost_usd"] / tokens if tokens > 0 else None
+    standalone = [r.get("standalone_monthly_cost_usd") for r in ok]
+    rows.append({"workload": "(shared fleet)", "status": "ok" if total_cost is not None else "no workload served",
+                 "num_gpus_per_replica": total_gpus, "share_frac": 1.0 if total_cost is not None else None,
+                 "monthly_cost_usd": total_cost,
+                 "standalone_monthly_cost_usd": sum(standalone) if standalone and None not in standalone else None})
+    out = pd.DataFrame({c: pd.Series([r.get(c) for r in rows], dtype=object) for c in MIX_COLUMNS})
+    out.attrs["option"] = f"self|{model_id}|{gpu_id}|{precision}"
+    return out

@@ -1,0 +1,50 @@
+"""API bills: hand-computed request costs, cached input, long-context tiers; a higher price never lowers cost."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from calculator.schemas import ApiModel
+from pricing import api_cost
+
+
+def api(**kw) -> ApiModel:
+    base = {"id": "t", "name": "T", "provider": "p", "usd_per_million_input_tokens": 2.0,
+            "usd_per_million_output_tokens": 12.0, "usd_per_million_cached_input_tokens": 0.2,
+            "long_context_threshold_tokens": 200_000, "long_context_usd_per_million_input_tokens": 4.0,
+            "long_context_usd_per_million_output_tokens": 18.0,
+            "long_context_usd_per_million_cached_input_tokens": 0.4, "source": "test", "as_of": dt.date(2026, 1, 1)}
+    return ApiModel(**{**base, **kw})
+
+
+def test_request_cost_with_cache_hand_computed():
+    # 2048 input (20 % cached), 28 output: (0.8*2048*2.0 + 0.2*2048*0.2 + 28*12.0) / 1e6
+    #   = (3276.8 + 81.92 + 336) / 1e6 = 0.00369472 $/request
+    assert api_cost.usd_per_request(api(), 2048, 28, 0.2) == pytest.approx(0.00369472, rel=1e-12)
+    # blended: 0.00369472 / 2076 * 1e6 = 1.779730 $/1M tokens
+    assert api_cost.blended_usd_per_million(api(), 2048, 28, 0.2) == pytest.approx(1.779730, rel=1e-6)
+    assert api_cost.monthly_cost_usd(api(), 2048, 28, 0.2, 1e6) == pytest.approx(3694.72)
+
+
+def test_long_context_tier_bills_the_whole_request():
+    # 250k input > 200k threshold: (250000*4.0 + 1000*18.0) / 1e6 = 1.018 $/request
+    assert api_cost.usd_per_request(api(), 250_000, 1000, 0.0) == pytest.approx(1.018)
+    assert api_cost.prices_for_request(api(), 250_000).long_context
+    assert not api_cost.prices_for_request(api(), 200_000).long_context
+
+
+def test_no_cached_price_bills_cached_tokens_at_input_price():
+    a = api(usd_per_million_cached_input_tokens=None)
+    assert api_cost.usd_per_request(a, 1000, 0 + 1, 0.5) == pytest.approx((1000 * 2.0 + 12.0) / 1e6)
+
+
+@given(p_in=st.floats(0, 100), extra=st.floats(0, 100), cached=st.floats(0, 1), i=st.integers(1, 300_000),
+       o=st.integers(1, 10_000))
+def test_a_higher_price_never_lowers_cost(p_in, extra, cached, i, o):
+    lo = api_cost.usd_per_request(api(usd_per_million_input_tokens=p_in), i, o, cached)
+    hi = api_cost.usd_per_request(api(usd_per_million_input_tokens=p_in + extra), i, o, cached)
+    assert hi >= lo

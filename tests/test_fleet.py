@@ -1,0 +1,86 @@
+"""Fleet sizing and monthly cost (hand-computed), break-even volume, and traffic/price invariants."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from pricing import fleet
+
+
+def test_always_on_fleet_hand_computed():
+    # 864,000 requests/day = 10 req/s average; peak x3 = 30 req/s. Replica: 4 req/s at u = 0.75 -> 3 req/s
+    # planned -> ceil(30/3) = 10 replicas x 8 GPUs x 730 h = 58,400 GPU-h; at $2/h = $116,800/month.
+    # Busy: 10/4 * 8 * 730 = 14,600 GPU-h -> idle (58,400 - 14,600) * 2 = $87,600.
+    c = fleet.fleet_cost(864_000, 3.0, np.array([4.0]), np.array([8.0]), 2.0, 0.75, always_on=True)
+    assert c.replicas[0] == 10
+    assert c.gpu_hours_per_month[0] == pytest.approx(58_400)
+    assert c.monthly_cost_usd[0] == pytest.approx(116_800)
+    assert c.monthly_idle_cost_usd[0] == pytest.approx(87_600)
+
+
+def test_scaled_fleet_pays_average_with_one_warm_replica():
+    # Scaled: 10 / (4 * 0.75) = 3.333 replicas on average x 8 GPUs x 730 h x $2 = $38,933.33.
+    c = fleet.fleet_cost(864_000, 3.0, np.array([4.0]), np.array([8.0]), 2.0, 0.75, always_on=False)
+    assert c.monthly_cost_usd[0] == pytest.approx(38_933.333, rel=1e-6)
+    # Tiny traffic still pays one warm replica: 8 x 730 x 2 = $11,680.
+    tiny = fleet.fleet_cost(10, 3.0, np.array([4.0]), np.array([8.0]), 2.0, 0.75, always_on=False)
+    assert tiny.monthly_cost_usd[0] == pytest.approx(11_680)
+
+
+def test_zero_traffic_costs_nothing_and_stays_finite():
+    c = fleet.fleet_cost(0, 2.0, np.array([4.0]), np.array([8.0]), 2.0, 0.7, always_on=True)
+    assert c.replicas[0] == 0 and c.monthly_cost_usd[0] == 0 and np.isfinite(c.monthly_idle_cost_usd[0])
+
+
+@pytest.mark.parametrize("always_on", [True, False])
+def test_break_even_solves_cost_self_equals_cost_api(always_on):
+    # Replica: $10,000/month, serves 1,000,000 requests/month.
+    # Scaled, API $0.012/request: c V_r = 12,000 > R_m; V* = 10000 / 0.012 = 833,333.3 requests/month.
+    # Always on, API $0.025/request: c V_r = 25,000; k* = ceil(25000 / 15000) = 2;
+    #   V* = (2 - 1) * 10000 / 0.025 = 400,000 requests/month.
+    r_m, v_r = 10_000.0, 1_000_000.0
+    c = 0.025 if always_on else 0.012
+    v = fleet.break_even_requests_per_month(r_m, v_r, c, always_on)
+    expected = 400_000.0 if always_on else 833_333.333
+    assert v == pytest.approx(expected)
+    assert fleet.self_hosted_monthly_cost_usd(v, r_m, v_r, always_on) == pytest.approx(c * v)
+    # Above V*, self-hosting is never dearer; just below, it is dearer.
+    for x in np.linspace(v * 1.0001, v * 50, 400):
+        assert fleet.self_hosted_monthly_cost_usd(x, r_m, v_r, always_on) <= c * x * (1 + 1e-12)
+    assert fleet.self_hosted_monthly_cost_usd(v * 0.99, r_m, v_r, always_on) > c * v * 0.99
+
+
+def test_break_even_with_several_replica_bands():
+    # R_m = 10,000, V_r = 1e6, c = 0.0105: c V_r = 10,500; k* = ceil(10500 / 500) = 21;
+    # V* = 20 * 10000 / 0.0105 = 19,047,619 requests/month (inside band 20: 19e6 < V* <= 20e6).
+    v = fleet.break_even_requests_per_month(10_000, 1e6, 0.0105, True)
+    assert v == pytest.approx(19_047_619.05, rel=1e-9)
+    assert fleet.self_hosted_monthly_cost_usd(v, 10_000, 1e6, True) == pytest.approx(0.0105 * v)
+
+
+def test_break_even_never_when_api_is_cheaper_per_replica():
+    assert fleet.break_even_requests_per_month(10_000, 1e6, 0.005, True) is None
+    assert fleet.break_even_requests_per_month(10_000, 1e6, 0.01, False) is None
+    assert fleet.break_even_requests_per_month(0.0, 1e6, 0.01, True) == 0.0
+
+
+traffic = st.floats(0, 1e9)
+
+
+@given(r1=traffic, extra=st.floats(0, 1e9), peak=st.floats(1, 10), q=st.floats(0.01, 1e3), n=st.sampled_from([1, 2, 8]),
+       u=st.floats(0.05, 1.0), on=st.booleans())
+def test_more_traffic_never_lowers_monthly_cost(r1, extra, peak, q, n, u, on):
+    a = fleet.fleet_cost(r1, peak, np.array([q]), np.array([n]), 2.0, u, on).monthly_cost_usd[0]
+    b = fleet.fleet_cost(r1 + extra, peak, np.array([q]), np.array([n]), 2.0, u, on).monthly_cost_usd[0]
+    assert b >= a
+    assert np.isfinite(a) and np.isfinite(b)
+
+
+@given(r=traffic, p=st.floats(0, 100), extra=st.floats(0, 100), on=st.booleans())
+def test_a_higher_gpu_price_never_lowers_monthly_cost(r, p, extra, on):
+    a = fleet.fleet_cost(r, 2.0, np.array([3.0]), np.array([4]), p, 0.7, on).monthly_cost_usd[0]
+    b = fleet.fleet_cost(r, 2.0, np.array([3.0]), np.array([4]), p + extra, 0.7, on).monthly_cost_usd[0]
+    assert b >= a

@@ -1,0 +1,58 @@
+"""The $/GPU-hour of a scenario's pricing basis: override > owned > rental tier; no invented prices."""
+
+from __future__ import annotations
+
+import pytest
+from numpy.testing import assert_allclose
+
+from calculator.scenario import Ownership, Scenario
+from pricing.gpu_price import gpu_price
+from pricing.rental import rental_quote
+
+
+def test_override_wins_over_the_basis(catalog):
+    s = Scenario(pricing_basis="reserved_1y", usd_per_gpu_hour_overrides={"h100-sxm": 1.5})
+    p = gpu_price(s, catalog, "h100-sxm")
+    assert (p.usd_per_gpu_hour, p.source, p.status) == (1.5, "override", "ok")
+
+
+def test_rental_tier_uses_catalog_statistic(catalog):
+    s = Scenario(pricing_basis="on_demand", price_statistic="low")
+    expected = rental_quote(catalog.rental_prices, "h100-sxm", "on_demand", "low").usd_per_gpu_hour
+    assert gpu_price(s, catalog, "h100-sxm").usd_per_gpu_hour == expected
+
+
+def test_missing_reserved_price_is_not_invented(catalog):
+    ids = [g.id for g in catalog.gpus]
+    gid = next(g for g in ids if not any(p.gpu_id == g and p.pricing_tier == "reserved_3y"
+                                         for p in catalog.rental_prices))
+    p = gpu_price(Scenario(pricing_basis="reserved_3y"), catalog, gid)
+    assert p.usd_per_gpu_hour is None
+    assert p.status == f"no reserved_3y price for {gid} in the catalog"
+
+
+def test_owned_with_user_capex_hand_computed(catalog):
+    # H100 SXM TDP 700 W. K = 20000 * 1.25 = 25000; dep 25000/(5*8760) = 0.570776;
+    # power 0.7*0.6*1.2*0.1 = 0.0504; colo 0.7*100/730 = 0.095890; ops 0.04*25000/8760 = 0.114155
+    # total 0.831222 $/GPU-hour
+    own = Ownership(usd_per_gpu=20000, server_overhead_frac=0.25, depreciation_years=5, electricity_usd_per_kwh=0.1,
+                    pue=1.2, average_load_frac=0.6, colocation_usd_per_kw_month=100, operations_overhead_frac=0.04)
+    p = gpu_price(Scenario(pricing_basis="owned", ownership=own), catalog, "h100-sxm")
+    assert p.status == "ok"
+    assert_allclose(p.usd_per_gpu_hour, 0.831222, rtol=1e-5)
+
+
+def test_owned_without_purchase_price_or_tdp_says_why(catalog):
+    no_purchase = next(g.id for g in catalog.gpus
+                       if g.tdp_w is not None and not any(p.gpu_id == g.id for p in catalog.purchase_prices))
+    p = gpu_price(Scenario(pricing_basis="owned"), catalog, no_purchase)
+    assert p.usd_per_gpu_hour is None
+    assert "no purchase price" in p.status
+    no_tdp = next(g.id for g in catalog.gpus if g.tdp_w is None)
+    assert "no TDP" in gpu_price(Scenario(pricing_basis="owned"), catalog, no_tdp).status
+
+
+@pytest.mark.parametrize("stat", ["low", "median", "high"])
+def test_owned_catalog_price_is_positive(catalog, stat):
+    p = gpu_price(Scenario(pricing_basis="owned", price_statistic=stat), catalog, "h100-sxm")
+    assert p.usd_per_gpu_hour is not None and p.usd_per_gpu_hour > 0

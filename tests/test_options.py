@@ -1,0 +1,162 @@
+"""compare_options: the column contract, fleet consistency, clear statuses, never NaN or infinity."""
+
+from __future__ import annotations
+
+import math
+
+import pandas as pd
+import pytest
+
+from calculator.scenario import Scenario, WorkloadSpec
+from calculator.units import DAYS_PER_MONTH, HOURS_PER_MONTH
+from pricing.options import COLUMNS, OPTIONAL_COLUMNS, compare_options
+
+INTERFACE_COLUMNS = [
+    "option_id", "workload", "kind", "model_id", "model_name", "provider", "gpu_id", "gpu_name", "precision",
+    "num_gpus_per_replica", "concurrency_per_replica", "replicas", "gpus_total", "usd_per_gpu_hour",
+    "usd_per_million_input_tokens", "usd_per_million_output_tokens", "usd_per_million_tokens",
+    "usd_per_million_tokens_low", "usd_per_million_tokens_high", "monthly_cost_usd", "quality_index",
+    "usd_per_quality_point", "ttft_ms", "tpot_ms", "meets_limits", "meets_min_quality", "status",
+    "monthly_net_value_usd", "roi_frac",
+]
+CODING = WorkloadSpec(name="Coding", input_tokens=2048, output_tokens=28, requests_per_day=200_000,
+                      peak_to_average_ratio=4.16, ttft_slo_ms=500, tpot_slo_ms=40, cached_input_frac=0.2,
+                      quality_profile="coding", value_per_task_usd=0.05)
+
+
+def scenario(**kw) -> Scenario:
+    base = {"workloads": (CODING,), "model_ids": ("qwen3.5-397b-a17b", "llama-3.3-70b"),
+            "api_model_ids": ("qwen3-max", "gemini-3.1-pro"), "gpu_ids": ("h100-sxm", "h200-sxm"),
+            "precisions": ("fp8",), "usd_per_gpu_hour_overrides": {"h100-sxm": 2.0, "h200-sxm": 3.0}}
+    return Scenario(**{**base, **kw})
+
+
+def assert_clean(df: pd.DataFrame) -> None:
+    """No NaN or infinity anywhere; None only in the optional columns."""
+    for col in df.columns:
+        for v in df[col]:
+            if v is None:
+                assert col in OPTIONAL_COLUMNS, f"None in {col}"
+            elif isinstance(v, float):
+                assert math.isfinite(v), f"{col} holds {v}"
+
+
+@pytest.fixture(scope="module")
+def base(catalog):
+    return compare_options(scenario(), catalog)
+
+
+def test_columns_follow_the_interface(base):
+    assert list(base.columns[: len(INTERFACE_COLUMNS)]) == INTERFACE_COLUMNS
+    assert list(base.columns) == list(COLUMNS)
+    assert len(base) == 2 * 2 + 2
+    assert base["option_id"].is_unique
+    assert set(base["kind"]) == {"self-hosted MoE", "self-hosted dense", "API"}
+    assert_clean(base)
+
+
+def test_self_hosted_fleet_is_consistent(base):
+    # Always on: monthly cost = GPUs x $/GPU-hour x 730; replicas = ceil(peak / (q u));
+    # blended $/1M = monthly cost / (requests/month x (I + O)) x 1e6.
+    row = base[base["option_id"] == "self|qwen3.5-397b-a17b|h200-sxm|fp8"].iloc[0]
+    assert row["status"] == "ok"
+    assert row["monthly_cost_usd"] == pytest.approx(row["gpus_total"] * 3.0 * HOURS_PER_MONTH)
+    peak = 200_000 / 86_400 * 4.16
+    assert row["replicas"] == math.ceil(peak / (row["replica_requests_per_s"] * 0.7))
+    tokens = 200_000 * DAYS_PER_MONTH * (2048 + 28)
+    assert row["usd_per_million_tokens"] == pytest.approx(row["monthly_cost_usd"] / tokens * 1e6)
+    # Input and output prices recombine to the blended price over the mix.
+    recombined = (2048 * row["usd_per_million_input_tokens"] + 28 * row["usd_per_million_output_tokens"]) / 2076
+    assert recombined == pytest.approx(row["usd_per_million_tokens"], rel=1e-6)
+    assert row["usd_per_million_tokens_low"] < row["usd_per_million_tokens"] < row["usd_per_million_tokens_high"]
+    assert row["ttft_ms"] <= 500 and row["tpot_ms"] <= 40
+
+
+def test_api_row_hand_computed(base, catalog):
+    # Qwen3-Max: 2048 input (no cached price: billed at the input price) and 28 output tokens per request,
+    # 200,000 requests/day x 365/12 days = 6,083,333 requests/month.
+    api = catalog.api_model("qwen3-max")
+    per_request = (2048 * api.usd_per_million_input_tokens + 28 * api.usd_per_million_output_tokens) / 1e6
+    row = base[base["option_id"] == "api|qwen3-max"].iloc[0]
+    assert row["monthly_cost_usd"] == pytest.approx(per_request * 200_000 * 365 / 12)
+    assert row["gpus_total"] == 0 and row["gpu_id"] == "" and row["usd_per_gpu_hour"] is None
+    # ROI: value 0.05 x index/100 x requests - cost.
+    value = 0.05 * row["quality_index"] / 100 * 200_000 * 365 / 12
+    assert row["monthly_net_value_usd"] == pytest.approx(value - row["monthly_cost_usd"])
+    assert row["roi_frac"] == pytest.approx((value - row["monthly_cost_usd"]) / row["monthly_cost_usd"])
+
+
+def test_ranking_order(base):
+    ranked = base[base["ranked"]]
+    assert list(ranked["rank"]) == list(range(1, len(ranked) + 1))
+    upq = [v for v in ranked["usd_per_quality_point"] if v is not None]
+    assert upq == sorted(upq)
+
+
+def test_missing_tier_price_is_a_status_not_a_guess(catalog):
+    gpu_ids = [g.id for g in catalog.gpus]
+    missing = [g for g in gpu_ids if not any(p.gpu_id == g and p.pricing_tier == "reserved_1y"
+                                             for p in catalog.rental_prices)][:2]
+    df = compare_options(scenario(pricing_basis="reserved_1y", usd_per_gpu_hour_overrides={}, gpu_ids=tuple(missing),
+                                  model_ids=("llama-3.3-70b",)), catalog)
+    self_rows = df[df["provider"] == "self-hosted"]
+    assert len(self_rows) == 2
+    for _, row in self_rows.iterrows():
+        assert row["status"] == f"no reserved_1y price for {row['gpu_id']} in the catalog"
+        assert not row["ranked"] and row["monthly_cost_usd"] is None
+    assert_clean(df)
+
+
+def test_zero_traffic_and_free_gpus_give_clear_statuses(catalog):
+    zero = compare_options(scenario(workloads=(CODING.model_copy(update={"requests_per_day": 0}),)), catalog)
+    ok = zero[zero["status"] == "ok"]
+    assert len(ok) > 0 and all(v == 0 for v in ok["monthly_cost_usd"])
+    assert all("no traffic" in n for n in ok["notes"])
+    assert all(v is not None and v > 0 for v in ok["usd_per_million_tokens"])
+    assert_clean(zero)
+    free = compare_options(scenario(usd_per_gpu_hour_overrides={"h100-sxm": 0.0, "h200-sxm": 0.0}), catalog)
+    row = free[(free["provider"] == "self-hosted") & (free["status"] == "ok")].iloc[0]
+    assert row["monthly_cost_usd"] == 0 and row["roi_frac"] is None and "ROI undefined" in row["notes"]
+    assert_clean(free)
+
+
+def test_infeasible_options_say_why(catalog):
+    df = compare_options(scenario(model_ids=("kimi-k2",), gpu_ids=("l4",), precisions=("bf16",),
+                                  usd_per_gpu_hour_overrides={"l4": 0.8}), catalog)
+    status = df[df["provider"] == "self-hosted"].iloc[0]["status"]
+    assert "does not fit" in status or "needs more than" in status
+    fast = compare_options(scenario(workloads=(CODING.model_copy(update={"tpot_slo_ms": 0.5}),)), catalog)
+    assert all(s.startswith("no configuration meets the latency limits") for s in
+               fast[fast["provider"] == "self-hosted"]["status"])
+    long_in = compare_options(scenario(workloads=(CODING.model_copy(update={"input_tokens": 1_500_000}),)), catalog)
+    assert all("context length" in s for s in long_in[long_in["model_id"] == "qwen3-max"]["status"])
+    assert_clean(df)
+    assert_clean(fast)
+    assert_clean(long_in)
+
+
+def test_more_traffic_never_lowers_monthly_cost_and_price_never_lowers_cost(catalog):
+    prev = None
+    for rpd in (0, 50_000, 200_000, 800_000):
+        df = compare_options(scenario(workloads=(CODING.model_copy(update={"requests_per_day": rpd}),)), catalog)
+        cost = dict(zip(df["option_id"], df["monthly_cost_usd"], strict=True))
+        if prev is not None:
+            for k, v in cost.items():
+                if v is not None and prev.get(k) is not None:
+                    assert v >= prev[k] - 1e-9, k
+        prev = cost
+    cheap = compare_options(scenario(usd_per_gpu_hour_overrides={"h100-sxm": 2.0, "h200-sxm": 3.0}), catalog)
+    dear = compare_options(scenario(usd_per_gpu_hour_overrides={"h100-sxm": 2.5, "h200-sxm": 3.5}), catalog)
+    by_id = dict(zip(dear["option_id"], dear["monthly_cost_usd"], strict=True))
+    for a, b in ((a, by_id[k]) for k, a in zip(cheap["option_id"], cheap["monthly_cost_usd"], strict=True)):
+        if a is not None:
+            assert b >= a
+
+
+def test_owned_basis_uses_catalog_purchase_prices_or_says_why(catalog):
+    df = compare_options(scenario(pricing_basis="owned", always_on=False, usd_per_gpu_hour_overrides={}), catalog)
+    h100 = df[df["option_id"] == "self|qwen3.5-397b-a17b|h100-sxm|fp8"].iloc[0]
+    h200 = df[df["option_id"] == "self|qwen3.5-397b-a17b|h200-sxm|fp8"].iloc[0]
+    assert h100["status"] == "ok" and "sized always on" in h100["notes"]
+    assert h100["monthly_cost_usd"] == pytest.approx(h100["gpus_total"] * h100["usd_per_gpu_hour"] * HOURS_PER_MONTH)
+    assert "no purchase price for h200-sxm" in h200["status"]
