@@ -208,19 +208,34 @@ def model_from_hf_config(config: dict[str, Any], model_id: str, name: str | None
     })
 
 
+def parse_hf_config_bytes(data: bytes, label: str = "config.json") -> dict[str, Any]:
+    """Parse the bytes of an uploaded config.json (at most 2 MB, UTF-8 JSON object, sane nesting).
+
+    Raises HfConfigError with one clear sentence for every way the input can be wrong.
+    """
+    if len(data) > MAX_CONFIG_BYTES:
+        raise HfConfigError(f"{label} is {len(data)} bytes; the limit is {MAX_CONFIG_BYTES}")
+    try:
+        parsed = json.loads(data.decode("utf-8"))
+    except UnicodeDecodeError as exc:
+        raise HfConfigError(f"{label} is not UTF-8 text") from exc
+    except json.JSONDecodeError as exc:
+        raise HfConfigError(f"{label} is not valid JSON: {exc}") from exc
+    except RecursionError as exc:
+        raise HfConfigError(f"{label} is nested too deeply to be a model config") from exc
+    if not isinstance(parsed, dict):
+        raise HfConfigError("config.json must hold a JSON object at the top level")
+    return parsed
+
+
 def load_hf_config(path: Path | str) -> dict[str, Any]:
     """Read a config.json file (at most 2 MB) into a dict; HfConfigError with a clear message otherwise."""
     p = Path(path)
     try:
         size = p.stat().st_size
+        if size > MAX_CONFIG_BYTES:
+            raise HfConfigError(f"config file '{p}' is {size} bytes; the limit is {MAX_CONFIG_BYTES}")
+        data = p.read_bytes()
     except OSError as exc:
         raise HfConfigError(f"cannot read config file '{p}': {exc.strerror}") from exc
-    if size > MAX_CONFIG_BYTES:
-        raise HfConfigError(f"config file '{p}' is {size} bytes; the limit is {MAX_CONFIG_BYTES}")
-    try:
-        data = json.loads(p.read_text(encoding="utf-8"))
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise HfConfigError(f"config file '{p}' is not valid JSON: {exc}") from exc
-    if not isinstance(data, dict):
-        raise HfConfigError("config.json must hold a JSON object at the top level")
-    return data
+    return parse_hf_config_bytes(data, f"config file '{p}'")

@@ -122,3 +122,14 @@ def test_load_rejects_non_json_and_huge_files(tmp_path):
 def test_model_from_config_is_a_catalog_model():
     m = model_from_hf_config(load_hf_config(HF_CONFIGS / "mixtral-8x7b.json"), "custom-mixtral", "My Mixtral")
     assert m.architecture.is_moe and m.native_precision == "bf16" and m.name == "My Mixtral"
+
+
+def test_deeply_nested_or_non_utf8_bytes_give_clear_errors():
+    from calculator.hf_config import parse_hf_config_bytes
+
+    with pytest.raises(HfConfigError, match="nested too deeply"):
+        parse_hf_config_bytes(b"[" * 200_000 + b"]" * 200_000)
+    with pytest.raises(HfConfigError, match="UTF-8"):
+        parse_hf_config_bytes(b"\xff\xfe{")
+    with pytest.raises(HfConfigError, match="limit"):
+        parse_hf_config_bytes(b" " * 3_000_000)
