@@ -174,6 +174,8 @@ def build_parser(extra: dict[str, tuple[Register, Handler]] | None = None) -> ar
     p_val = sub.add_parser("validate", help="predicted vs measured on the calibration set")
     p_val.add_argument("--json", action="store_true", help="print JSON")
     p_val.add_argument("--fit", action="store_true", help="refit the efficiency constants and print them")
+    p_val.add_argument("--starts", type=_positive_int("--starts", 1, 1000), default=12,
+                       help="random starting points of the fit (default 12)")
 
     for register, _ in (extra or {}).values():
         register(sub)

@@ -107,8 +107,28 @@ FIT_GRID: dict[str, tuple[float, ...]] = {
 }
 
 
-def fit(cat: Catalog, start: Efficiency, measurements: Sequence[Measurement], passes: int = 3) -> Efficiency:
-    """Coordinate descent over FIT_GRID minimising median + 0.1 x mean absolute log error."""
+def fit(cat: Catalog, start: Efficiency, measurements: Sequence[Measurement], passes: int = 3,
+        num_starts: int = 1, seed: int = 0) -> Efficiency:
+    """Coordinate descent over FIT_GRID minimising median + 0.1 x mean absolute log error.
+
+    With ``num_starts`` > 1 the descent is repeated from random grid points (seeded, reproducible) and the
+    best end point is kept, which avoids the nearest local minimum of this flat, piecewise objective.
+    """
+    rng = np.random.default_rng(seed)
+    starts = [start] + [
+        start.model_copy(update={name: values[int(rng.integers(len(values)))] for name, values in FIT_GRID.items()})
+        for _ in range(num_starts - 1)
+    ]
+    best, best_score = start, math.inf
+    for begin in starts:
+        current, score = _descend(cat, begin, measurements, passes)
+        if score < best_score:
+            best, best_score = current, score
+    return best
+
+
+def _descend(cat: Catalog, start: Efficiency, measurements: Sequence[Measurement],
+             passes: int) -> tuple[Efficiency, float]:
     best = start
     best_score = _objective(cat, best, measurements)
     for _ in range(passes):
@@ -121,7 +141,7 @@ def fit(cat: Catalog, start: Efficiency, measurements: Sequence[Measurement], pa
                     best, best_score, improved = trial, score, True
         if not improved:
             break
-    return best
+    return best, best_score
 
 
 def table(comparisons: Sequence[Comparison]) -> list[dict[str, object]]:
@@ -150,7 +170,7 @@ def cmd_validate(args: argparse.Namespace, cat: Catalog) -> int:
         return 2
     eff = cat.efficiency
     if args.fit:
-        eff = fit(cat, eff, measurements)
+        eff = fit(cat, eff, measurements, num_starts=args.starts)
         print("fitted efficiency constants:")
         for name in FIT_GRID:
             print(f"  {name}: {getattr(eff, name)}")
