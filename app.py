@@ -61,12 +61,11 @@ query = scenario_to_query(current)
 if st.query_params.to_dict() != query:
     st.query_params.from_dict(query)
 
-with st.sidebar:
-    st.subheader("Share")
-    base = st.context.url or ""
-    st.code(f"{base}?{urlencode(query)}", language=None, wrap_lines=True)
-    st.caption("Copy this link (button at the top right of the box): it reproduces every input above. "
-               "Your own GPUs and benchmark scores (Catalog page) stay in this session only.")
+with st.popover("Share this scenario", icon=":material/link:"):
+    st.markdown("**Link to this scenario.** Copy it with the button at the top right of the box; opening it "
+                "reproduces every input of the sidebar and the Catalog page's models and prices.")
+    st.code(f"{st.context.url or ''}?{urlencode(query)}", language=None, wrap_lines=True)
+    st.caption("Your own GPUs and benchmark scores (Catalog page) stay in this session only.")
 
 for text in st.session_state["link_warnings"]:
     st.warning(f"Shared link: {text}.", icon=":material/link_off:")

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import dataclasses
 import hashlib
-import importlib.util
 import json
 from typing import Any
 
@@ -66,19 +65,6 @@ def catalog() -> Catalog:
 def catalog_key() -> str:
     value: str = st.session_state["catalog_key"]
     return value
-
-
-def pricing_available() -> bool:
-    """True once ``pricing.options.compare_options`` exists (issue 5)."""
-    try:
-        return importlib.util.find_spec("pricing.options") is not None
-    except (ImportError, ValueError):
-        return False
-
-
-def _catalogs() -> dict[str, Catalog]:
-    store: dict[str, Catalog] = st.session_state.setdefault("_catalogs_by_key", {})
-    return store
 
 
 @st.cache_data(show_spinner="Comparing options…", max_entries=64)

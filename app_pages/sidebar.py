@@ -7,6 +7,8 @@ follow each other).
 
 from __future__ import annotations
 
+from typing import Any
+
 import streamlit as st
 
 from app_pages.state import (
@@ -59,6 +61,16 @@ def _mark_custom() -> None:
         st.session_state["x_wname"] = "Custom workload"
 
 
+def _v(key: str) -> Any:
+    """The widget's current value, passed again as its default.
+
+    The value lives in session state (``key=``); passing it as the default too means that if the browser
+    ever re-creates a widget from its default (a race when a page link is clicked during a rerun), it
+    gets the current value back, not the widget's minimum.
+    """
+    return st.session_state[key]
+
+
 def render(catalog: Catalog) -> None:
     """Draw the sidebar widgets (values come from session state)."""
     sb = st.sidebar
@@ -69,86 +81,99 @@ def render(catalog: Catalog) -> None:
     api_names = {a.id: f"{a.name} — {a.provider}" for a in catalog.api_models}
     gpu_names = {g.id: f"{g.name} ({g.memory_gb:.0f} GB)" for g in catalog.gpus}
 
-    sb.text_input("Scenario name", key="s_name", max_chars=120,
+    sb.text_input("Scenario name", key="s_name", value=_v("s_name"), max_chars=120,
                   help="A label for this comparison; it travels with the link and the CSV.")
 
     sb.subheader("Workload")
-    sb.selectbox("Preset", [*workloads, CUSTOM_PRESET], key="s_preset",
+    presets = [*workloads, CUSTOM_PRESET]
+    sb.selectbox("Preset", presets, key="s_preset", index=presets.index(_v("s_preset")),
                  format_func=lambda i: workloads.get(i, "Custom (my own numbers)"),
                  on_change=_on_preset, args=(catalog,),
                  help="Fills request size, traffic, latency limits and quality profile from a typical workload. "
                       "Editing any of them afterwards makes the workload custom.")
     c1, c2 = sb.columns(2)
-    c1.number_input("Input tokens / request", min_value=1, max_value=2_000_000, step=256, key="s_in",
+    c1.number_input("Input tokens / request", min_value=1, max_value=2_000_000, step=256, key="s_in", value=_v("s_in"),
                     on_change=_on_shape, help="Mean prompt length per request [tokens], 1 to 2,000,000.")
-    c2.number_input("Output tokens / request", min_value=1, max_value=200_000, step=64, key="s_out",
+    c2.number_input("Output tokens / request", min_value=1, max_value=200_000, step=64, key="s_out", value=_v("s_out"),
                     on_change=_on_shape, help="Mean generated length per request, reasoning included [tokens], "
                                               "1 to 200,000.")
     c1, c2 = sb.columns(2)
     c1.number_input("Requests / day", min_value=0.0, max_value=1e10, step=1000.0, format="%.0f", key="s_rpd",
+                    value=_v("s_rpd"),
                     on_change=_on_rpd, help="Average traffic [requests/day], 0 to 10 billion.")
     c2.number_input("or M tokens / month", min_value=0.0, max_value=1e12, step=100.0, format="%.1f",
-                    key="s_tpm", on_change=_on_tpm,
+                    key="s_tpm", value=_v("s_tpm"), on_change=_on_tpm,
                     help="The same traffic as input + output tokens per month [million tokens/month]; "
                          "editing it sets requests/day.")
-    sb.number_input("Peak-to-average ratio", min_value=1.0, max_value=50.0, step=0.25, key="s_peak",
+    sb.number_input("Peak-to-average ratio", min_value=1.0, max_value=50.0, step=0.25, key="s_peak", value=_v("s_peak"),
                     on_change=_mark_custom,
                     help="Peak traffic / average traffic [-], 1 to 50. Self-hosted fleets are sized for the peak.")
     c1, c2 = sb.columns(2)
-    c1.number_input("TTFT limit [ms]", min_value=0.001, max_value=600_000.0, value=None, step=100.0,
-                    format="%g", key="s_ttft", placeholder="no limit", on_change=_mark_custom,
+    c1.number_input("TTFT limit [ms]", min_value=0.001, max_value=600_000.0, step=100.0,
+                    format="%g", key="s_ttft", value=_v("s_ttft"), placeholder="no limit", on_change=_mark_custom,
                     help="Time to first token a user accepts [ms], up to 600,000. Empty = no limit.")
-    c2.number_input("TPOT limit [ms]", min_value=0.001, max_value=60_000.0, value=None, step=5.0,
-                    format="%g", key="s_tpot", placeholder="no limit", on_change=_mark_custom,
+    c2.number_input("TPOT limit [ms]", min_value=0.001, max_value=60_000.0, step=5.0,
+                    format="%g", key="s_tpot", value=_v("s_tpot"), placeholder="no limit", on_change=_mark_custom,
                     help="Time per output token while streaming [ms], up to 60,000 (50 ms = 20 tokens/s "
                          "per user). Empty = no limit.")
-    sb.slider("Cached input share", min_value=0.0, max_value=1.0, step=0.05, key="s_cache",
+    sb.slider("Cached input share", min_value=0.0, max_value=1.0, step=0.05, key="s_cache", value=_v("s_cache"),
               on_change=_mark_custom,
               help="Fraction of input tokens served from a prompt cache [0-1]; APIs bill them at the cached rate.")
-    sb.selectbox("Quality profile", list(workloads), key="s_qp", format_func=lambda i: workloads.get(i, i),
+    sb.selectbox("Quality profile", list(workloads), key="s_qp", index=list(workloads).index(_v("s_qp")),
+                 format_func=lambda i: workloads.get(i, i),
                  on_change=_mark_custom,
                  help="Which benchmarks make the quality index (0-100) and with what weights; see the Catalog page.")
-    sb.slider("Minimum quality index", min_value=0.0, max_value=100.0, step=1.0, key="s_minq",
+    sb.slider("Minimum quality index", min_value=0.0, max_value=100.0, step=1.0, key="s_minq", value=_v("s_minq"),
               help="Options whose quality index [0-100] is below this are flagged as not meeting it.")
     sb.number_input("Value per request [$]", min_value=0.0, max_value=1e6, step=0.01, format="%.3f", key="s_vpt",
+                    value=_v("s_vpt"),
                     help="What one answered request is worth to you [$/request], 0 to 1,000,000; used for ROI.")
 
     sb.subheader("Candidates")
-    sb.multiselect("Open models (self-hosted)", list(model_names), key="s_models",
+    sb.multiselect("Open models (self-hosted)", list(model_names), key="s_models", default=_v("s_models"),
                    format_func=lambda i: model_names.get(i, i),
                    help="Open-weight models to run on your own or rented GPUs. MoE = mixture of experts.")
-    sb.multiselect("API models", list(api_names), key="s_apis", format_func=lambda i: api_names.get(i, i),
+    sb.multiselect("API models", list(api_names), key="s_apis", default=_v("s_apis"),
+                   format_func=lambda i: api_names.get(i, i),
                    help="Models bought per token [$ per 1M tokens] from a provider.")
-    sb.multiselect("GPUs", list(gpu_names), key="s_gpus", format_func=lambda i: gpu_names.get(i, i),
+    sb.multiselect("GPUs", list(gpu_names), key="s_gpus", default=_v("s_gpus"), format_func=lambda i: gpu_names.get(i,
+                   i),
                    help="GPU types to size the self-hosted models on (memory per GPU in brackets [GB]).")
-    sb.multiselect("Weight precisions", list(PRECISION_CHOICES), key="s_prec",
+    sb.multiselect("Weight precisions", list(PRECISION_CHOICES), key="s_prec", default=_v("s_prec"),
                    help="Number format of the weights: bf16 = 2 bytes, fp8 = 1 byte, fp4 = 4.5 bits, "
                         "int4 = 4.25 bits per weight (scales included).")
 
     sb.subheader("How you pay for GPUs")
-    sb.selectbox("Pricing basis", list(BASIS_CHOICES), key="s_basis", format_func=BASIS_LABELS.__getitem__,
+    sb.selectbox("Pricing basis", list(BASIS_CHOICES), key="s_basis", index=BASIS_CHOICES.index(_v("s_basis")),
+                 format_func=BASIS_LABELS.__getitem__,
                  help="Rental tier from the price catalog [$ per GPU-hour], or buying the GPUs (ownership below).")
-    sb.selectbox("Price statistic", list(STATISTIC_CHOICES), key="s_stat", format_func=STATISTIC_LABELS.__getitem__,
+    sb.selectbox("Price statistic", list(STATISTIC_CHOICES), key="s_stat", index=STATISTIC_CHOICES.index(_v("s_stat")),
+                 format_func=STATISTIC_LABELS.__getitem__,
                  help="Which of the catalog's provider quotes for a GPU and tier to use [$ per GPU-hour].")
-    sb.slider("Utilisation", min_value=0.05, max_value=1.0, step=0.05, key="s_util",
+    sb.slider("Utilisation", min_value=0.05, max_value=1.0, step=0.05, key="s_util", value=_v("s_util"),
               help="Average share of paid GPU time doing useful work [0-1].")
-    sb.checkbox("GPUs always on", key="s_on",
+    sb.checkbox("GPUs always on", key="s_on", value=_v("s_on"),
                 help="Pay for the peak fleet around the clock (730 h/month); off = pay only for busy hours.")
     with sb.expander("Ownership assumptions (owned GPUs)"):
-        st.number_input("GPU price [$ per GPU]", min_value=100.0, max_value=5_000_000.0, value=None, step=1000.0,
-                        format="%.0f", key="s_capex", placeholder="catalog price",
+        st.number_input("GPU price [$ per GPU]", min_value=100.0, max_value=5_000_000.0, step=1000.0,
+                        format="%.0f", key="s_capex", value=_v("s_capex"), placeholder="catalog price",
                         help="Purchase price of one GPU [$], 100 to 5,000,000. Empty = the catalog's typical price.")
         st.number_input("Server overhead [share of GPU price]", min_value=0.0, max_value=5.0, step=0.01, key="s_srv",
+                        value=_v("s_srv"),
                         help="Server, network and storage cost as a share of the GPU price [0-5].")
-        st.number_input("Depreciation [years]", min_value=0.5, max_value=15.0, step=0.5, key="s_dep",
+        st.number_input("Depreciation [years]", min_value=0.5, max_value=15.0, step=0.5, key="s_dep", value=_v("s_dep"),
                         help="Years over which the hardware is written off [years], 0.5 to 15.")
         st.number_input("Electricity [$ per kWh]", min_value=0.0, max_value=2.0, step=0.01, key="s_kwh",
+                        value=_v("s_kwh"),
                         help="Price of power [$/kWh], 0 to 2.")
-        st.number_input("PUE", min_value=1.0, max_value=3.0, step=0.01, key="s_pue",
+        st.number_input("PUE", min_value=1.0, max_value=3.0, step=0.01, key="s_pue", value=_v("s_pue"),
                         help="Power usage effectiveness: facility power / IT power [-], 1 to 3.")
         st.number_input("Average GPU load [share of TDP]", min_value=0.0, max_value=1.0, step=0.05, key="s_load",
+                        value=_v("s_load"),
                         help="Average power draw as a share of the GPU's rated power [0-1].")
         st.number_input("Colocation [$ per kW-month]", min_value=0.0, max_value=5000.0, step=1.0, key="s_colo",
+                        value=_v("s_colo"),
                         help="Data-centre space and cooling per kW of IT load [$/kW-month], 0 to 5,000.")
         st.number_input("Operations overhead [share of capex per year]", min_value=0.0, max_value=1.0, step=0.01,
-                        key="s_ops", help="Staff and maintenance per year as a share of the hardware price [0-1].")
+                        key="s_ops", value=_v("s_ops"),
+                        help="Staff and maintenance per year as a share of the hardware price [0-1].")

@@ -95,10 +95,16 @@ def scenario_to_state(scenario: Scenario, catalog: Catalog) -> tuple[dict[str, A
         warnings.append(f"link field 'wl': unknown workload preset '{str(state['s_preset'])[:40]}'; "
                         f"shown as '{CUSTOM_PRESET}' (known: {', '.join(presets)})")
         state["s_preset"] = CUSTOM_PRESET
+    if state["s_preset"] != CUSTOM_PRESET:
+        preset = workload_from_preset(state["s_preset"], catalog)
+        if any(preset[k] != state[k] for k in ("s_in", "s_out", "s_rpd", "s_peak", "s_ttft", "s_tpot", "s_cache")):
+            custom_name = "Custom workload" if w.name == catalog.workload(state["s_preset"]).name else w.name
+            state["s_preset"] = CUSTOM_PRESET  # the link's numbers are its own, not the preset's
+            state["x_wname"] = custom_name
     state["s_in"] = int(w.input_tokens)
     state["s_out"] = int(w.output_tokens)
     state["s_tpm"] = million_tokens_per_month(w.requests_per_day, w.input_tokens, w.output_tokens)
-    state["x_wname"] = w.name
+    state.setdefault("x_wname", w.name)
     state["x_px"] = dict(scenario.usd_per_gpu_hour_overrides)
     state["x_cm"] = list(scenario.custom_models)
     state["x_xw"] = list(scenario.workloads[1:])

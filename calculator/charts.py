@@ -21,12 +21,16 @@ KIND_STYLE: dict[str, dict[str, str]] = {
     "API": {"color": "#e6550d", "symbol": "square"},
 }
 LIMIT_COLOR = "#d62728"
+OPTION_COLORS = ("#6a3d9a", "#1f78b4", "#e6550d")
 FONT = {"size": 13}
 
 
 def _layout(fig: go.Figure, title: str, height: int = 420) -> go.Figure:
-    fig.update_layout(title={"text": title, "x": 0.0, "xanchor": "left"}, height=height, font=FONT,
-                      margin={"l": 60, "r": 20, "t": 60, "b": 50}, legend={"orientation": "h", "y": -0.18},
+    fig.update_layout(title={"text": title, "x": 0.0, "xanchor": "left", "y": 0.98, "yref": "container",
+                             "yanchor": "top"},
+                      height=height, font=FONT, margin={"l": 70, "r": 20, "t": 95, "b": 55},
+                      legend={"orientation": "h", "x": 0.0, "xanchor": "left", "y": 1.0, "yanchor": "bottom",
+                              "traceorder": "normal"},
                       hovermode="closest", template="plotly_white")
     return fig
 
@@ -93,29 +97,31 @@ def cost_vs_quality(df: pd.DataFrame, cost_col: str = "usd_per_million_tokens",
         front = plot[pareto_mask(plot[cost_col], plot["quality_index"])].sort_values(cost_col)
         fig.add_trace(go.Scatter(x=front[cost_col], y=front["quality_index"], mode="lines",
                                  name="Best quality for the money (Pareto frontier)",
-                                 line={"color": "#555", "dash": "dot", "shape": "hv"}, hoverinfo="skip"))
+                                 line={"color": "#555", "dash": "dot"}, hoverinfo="skip"))
     fig.update_xaxes(title_text=cost_label, type="log")
     fig.update_yaxes(title_text="Quality index [0-100]")
     return _layout(fig, "Cost vs quality: up and to the left is better", height=460)
 
 
 def head_to_head(df: pd.DataFrame, metrics: Sequence[tuple[str, str]]) -> go.Figure:
-    """Bars of a few metrics for two or three options, one panel per metric.
+    """Bars of a few metrics for two or three options, one panel per metric, one colour per option.
 
     ``df`` has one row per option with an ``option_label`` and ``kind`` column plus the metric columns;
-    ``metrics`` lists (column, axis title with unit).
+    ``metrics`` lists (column, panel title with unit). Missing values leave a gap.
     """
     fig = make_subplots(rows=1, cols=len(metrics), subplot_titles=[label for _, label in metrics])
-    for col_no, (column, label) in enumerate(metrics, start=1):
-        values = pd.to_numeric(df[column], errors="coerce")
-        finite = _finite(values)
-        fig.add_trace(go.Bar(
-            x=df["option_label"][finite], y=values[finite],
-            marker_color=[KIND_STYLE.get(k, {"color": "#777"})["color"] for k in df["kind"][finite]],
-            hovertemplate="%{x}<br>%{y:,.3g} " + label + "<extra></extra>", showlegend=False),
-            row=1, col=col_no)
-        fig.update_xaxes(showticklabels=False, row=1, col=col_no)
-    return _layout(fig, "Head to head (colour: purple MoE, blue dense, orange API)", height=360)
+    for i, row in enumerate(df.to_dict("records")):
+        color = OPTION_COLORS[i % len(OPTION_COLORS)]
+        for col_no, (column, label) in enumerate(metrics, start=1):
+            value = pd.to_numeric(pd.Series([row[column]]), errors="coerce").iloc[0]
+            fig.add_trace(go.Bar(
+                x=[row["option_label"]], y=[value if np.isfinite(value) else None], name=row["option_label"],
+                legendgroup=row["option_label"], showlegend=col_no == 1, marker_color=color,
+                hovertemplate=f"{row['option_label']}<br>%{{y:,.4g}} {label}<extra></extra>"), row=1, col=col_no)
+            fig.update_xaxes(showticklabels=False, row=1, col=col_no)
+    _layout(fig, "", height=440)
+    fig.update_layout(legend={"orientation": "v", "y": 1.1, "yanchor": "bottom"}, margin={"t": 120})
+    return fig
 
 
 def memory_breakdown(weights_gb: float, kv_cache_gb: float, reserve_gb: float, memory_gb: float,
@@ -168,7 +174,7 @@ def throughput_vs_latency(df: pd.DataFrame, tpot_limit_ms: float | None, ttft_li
                                      hoverinfo="skip"), row=1, col=1)
     fig.update_xaxes(title_text="Time per output token [ms]", row=1, col=1)
     fig.update_yaxes(title_text="Output tokens/s per GPU [tokens/s]", row=1, col=1)
-    fig.update_xaxes(title_text="Concurrent sequences per replica [-]", type="log", row=1, col=2)
+    fig.update_xaxes(title_text="Concurrent sequences per replica [-]", type="log", dtick=1, row=1, col=2)
     fig.update_yaxes(title_text="Time to first token [ms]", row=1, col=2)
     return _layout(fig, "Throughput and latency across concurrency", height=420)
 
@@ -196,7 +202,7 @@ def moe_reads(batch: Sequence[float], experts_touched: Sequence[float], moe_gb_r
                              line={"color": KIND_STYLE["self-hosted dense"]["color"], "dash": "dash"},
                              hovertemplate="%{y:,.1f} GB per step<extra></extra>"), row=1, col=2)
     for col in (1, 2):
-        fig.update_xaxes(title_text="Sequences decoded together (batch) [-]", type="log", row=1, col=col)
+        fig.update_xaxes(title_text="Sequences decoded together (batch) [-]", type="log", dtick=1, row=1, col=col)
     fig.update_yaxes(title_text="Experts per layer [-]", row=1, col=1)
     fig.update_yaxes(title_text="Weights read per step [GB]", rangemode="tozero", row=1, col=2)
     return _layout(fig, "Mixture of experts: bigger batches read more of the model", height=400)
@@ -244,8 +250,9 @@ def validation_scatter(rows: pd.DataFrame) -> go.Figure:
                                    (0.75, "-25 %", "dot")):
             fig.add_trace(go.Scatter(x=[lo, hi], y=[lo * factor, hi * factor], mode="lines", name=name,
                                      line={"color": "#777", "dash": dash}, hoverinfo="skip"))
-    fig.update_xaxes(title_text="Measured [metric's unit: tokens/s per GPU, tokens/s per user or ms]", type="log")
-    fig.update_yaxes(title_text="Predicted [same unit]", type="log")
+    fig.update_xaxes(title_text="Measured [metric's unit: tokens/s per GPU, tokens/s per user or ms]", type="log",
+                     dtick=1)
+    fig.update_yaxes(title_text="Predicted [same unit]", type="log", dtick=1)
     return _layout(fig, "Predicted vs measured on published results", height=520)
 
 
@@ -269,7 +276,8 @@ def monthly_cost_bars(df: pd.DataFrame, cost_col: str = "monthly_cost_usd") -> g
 
 
 def lines_chart(x: Sequence[float], series: dict[str, Sequence[float]], x_title: str, y_title: str,
-                title: str, vline: tuple[float, str] | None = None, log_x: bool = False) -> go.Figure:
+                title: str, vline: tuple[float, str] | None = None, log_x: bool = False,
+                log_y: bool = False) -> go.Figure:
     """Several named lines over one x axis (break-even and ROI curves); non-finite points are dropped."""
     fig = go.Figure()
     xs = np.asarray(x, dtype=float)
@@ -280,6 +288,6 @@ def lines_chart(x: Sequence[float], series: dict[str, Sequence[float]], x_title:
                                  hovertemplate=f"{name}<br>%{{x:,.4g}}<br>%{{y:,.4g}}<extra></extra>"))
     if vline is not None:
         fig.add_vline(x=vline[0], line={"color": LIMIT_COLOR, "dash": "dash"}, annotation_text=vline[1])
-    fig.update_xaxes(title_text=x_title, type="log" if log_x else "linear")
-    fig.update_yaxes(title_text=y_title)
+    fig.update_xaxes(title_text=x_title, type="log" if log_x else "linear", dtick=1 if log_x else None)
+    fig.update_yaxes(title_text=y_title, type="log" if log_y else "linear", dtick=1 if log_y else None)
     return _layout(fig, title, height=420)

@@ -111,6 +111,11 @@ class Scenario(_Closed):
     def _clean_name(cls, value: str) -> str:
         return _strip_control_characters(value)
 
+    @field_validator("model_ids", "api_model_ids", "gpu_ids", "precisions")
+    @classmethod
+    def _unique_ids(cls, value: tuple[str, ...]) -> tuple[str, ...]:
+        return tuple(dict.fromkeys(value))  # drop repeats, keep the first order
+
     @field_validator("usd_per_gpu_hour_overrides")
     @classmethod
     def _prices_in_range(cls, value: dict[str, float]) -> dict[str, float]:

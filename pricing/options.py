@@ -17,6 +17,7 @@ conservative choice, stated in each row's notes.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -237,6 +238,13 @@ def _self_row(scenario: Scenario, catalog: Catalog, spec: WorkloadSpec, eff: Eff
                 **_value_columns(spec, q, monthly, num_requests),
             })
             row["status"] = "ok"
+            per_token = ("usd_per_million_input_tokens", "usd_per_million_output_tokens", "usd_per_million_tokens",
+                         "usd_per_million_tokens_low", "usd_per_million_tokens_high")
+            if not all(math.isfinite(row[k]) for k in per_token):
+                # A fleet that serves almost nothing has an unbounded cost per token: say so, do not print inf.
+                row.update(dict.fromkeys(per_token))
+                row["status"] = (f"traffic of {spec.requests_per_day:.3g} requests/day is too small to price "
+                                 f"per token (the fleet costs ${monthly:,.0f}/month)")
             if p == 0.0:
                 notes.append("GPU price is 0 $/GPU-hour: cost 0, ROI undefined")
             if spec.requests_per_day <= 0.0:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import csv
 import io
 import math
+import numbers
 from pathlib import Path
 from typing import Any
 
@@ -28,9 +29,12 @@ def neutralise_cell(value: Any) -> Any:
     None and non-finite floats become an empty cell."""
     if value is None:
         return ""
-    if isinstance(value, float) and not math.isfinite(value):
-        return ""
-    if isinstance(value, bool | int | float):
+    if isinstance(value, numbers.Real) and not isinstance(value, bool):
+        number = float(value)
+        if not math.isfinite(number):
+            return ""
+        return int(value) if isinstance(value, numbers.Integral) else number
+    if isinstance(value, bool):
         return value
     text = str(value)
     return "'" + text if text.startswith(FORMULA_PREFIXES) else text

@@ -1,0 +1,135 @@
+"""Compare: every option ranked by cost per quality point, the cost-quality chart, head to head, CSV."""
+
+from __future__ import annotations
+
+import re
+
+import streamlit as st
+
+from app_pages import common, tables
+from calculator import charts
+
+s = common.scenario()
+cat = common.catalog()
+w = s.workload
+
+st.title("Compare: which option gives the most quality per dollar?")
+limits = []
+if w.ttft_slo_ms is not None:
+    limits.append(f"first token within {w.ttft_slo_ms:,.0f} ms")
+if w.tpot_slo_ms is not None:
+    limits.append(f"{w.tpot_slo_ms:,.0f} ms per output token")
+st.markdown(
+    f"**{w.name}**: {w.input_tokens:,} input + {w.output_tokens:,} output tokens per request, "
+    f"{w.requests_per_day:,.0f} requests per day (peak {w.peak_to_average_ratio:g} x average), "
+    f"{' and '.join(limits) if limits else 'no latency limits'}"
+    f"{f', minimum quality {w.min_quality:g}' if w.min_quality > 0 else ''}. "
+    "Change any of this in the sidebar.")
+
+if not (s.model_ids or s.custom_models or s.api_model_ids):
+    st.info("Choose at least one open model or API model in the sidebar (Candidates) to compare.")
+    st.stop()
+if (s.model_ids or s.custom_models) and not (s.gpu_ids and s.precisions):
+    st.info("Self-hosted models need at least one GPU and one weight precision (sidebar, Candidates).")
+
+options = common.compare_table(s)
+workload_names = list(dict.fromkeys(options["workload"])) or [w.name]
+if len(s.workloads) > 1:
+    chosen = st.selectbox("Workload", workload_names, key="cmp_workload",
+                          help="The link holds several workloads; pick the one to show.")
+else:
+    chosen = workload_names[0]
+rows = options[options["workload"] == chosen].reset_index(drop=True)
+records = rows.to_dict("records")
+if not records:
+    st.info("No options to compare: add candidates in the sidebar.")
+    st.stop()
+labels = {r["option_id"]: tables.option_label(r) for r in records}
+rows = rows.assign(option_label=[labels[r["option_id"]] for r in records])
+
+# --- the answer first ----------------------------------------------------------------------------------------
+ranked = [r for r in records if r["ranked"]]
+
+
+def card(column: st.delta_generator.DeltaGenerator, title: str, row: dict[str, object], figure: str) -> None:
+    box = column.container(border=True)
+    box.caption(title)
+    box.markdown(f"**{labels[str(row['option_id'])]}**  \n{figure}")
+
+
+if ranked:
+    c1, c2, c3 = st.columns(3)
+    best = ranked[0]
+    card(c1, "Best quality per dollar (rank 1)", best,
+         f"${best['usd_per_quality_point']:,.0f} per quality point per month · ${best['monthly_cost_usd']:,.0f}/month"
+         if best["usd_per_quality_point"] is not None else f"${best['monthly_cost_usd']:,.0f}/month (no quality score)")
+    cheapest = min(ranked, key=lambda r: r["monthly_cost_usd"])
+    quality = (f"quality {cheapest['quality_index']:.1f}" if cheapest["quality_index"] is not None
+               else "no quality score")
+    card(c2, "Cheapest option that meets the limits", cheapest,
+         f"${cheapest['monthly_cost_usd']:,.0f}/month · {quality}")
+    scored = [r for r in ranked if r["quality_index"] is not None]
+    if scored:
+        top = max(scored, key=lambda r: r["quality_index"])
+        card(c3, "Highest quality that meets the limits", top,
+             f"quality {top['quality_index']:.1f} · ${top['monthly_cost_usd']:,.0f}/month")
+else:
+    st.warning("No option meets the latency limits and the minimum quality with a known price; the table "
+               "says why for each one.")
+
+# --- chart ------------------------------------------------------------------------------------------------
+st.plotly_chart(charts.cost_vs_quality(rows), width="stretch", key="cmp_chart")
+missing = [r for r in records if r["quality_index"] is None or r["usd_per_million_tokens"] is None]
+if missing:
+    st.caption(f"Not in the chart ({len(missing)}): options without a quality index (too few of the "
+               f"'{w.quality_profile}' profile's benchmarks have scores) or without a cost (see Status). "
+               "Hollow markers miss the latency limits.")
+
+# --- table ------------------------------------------------------------------------------------------------
+st.subheader("All options, ranked")
+st.caption("Rank = lowest $ per quality point (monthly cost / quality index) among options that meet the latency "
+           "limits and the minimum quality. Self-hosted costs include idle GPUs at the chosen utilisation; "
+           "cost per 1M tokens blends input and output at this workload's mix.")
+table = tables.display_table(rows)
+st.dataframe(table, hide_index=True, width="stretch", height=min(38 + 35 * len(table), 600),
+             column_config={tables.HEADERS["option_id"]: None,
+                            tables.HEADERS["rank"]: st.column_config.TextColumn(pinned=True, width="small"),
+                            tables.HEADERS["model_name"]: st.column_config.TextColumn(pinned=True)},
+             key="cmp_table")
+
+# --- head to head ---------------------------------------------------------------------------------------------
+st.subheader("Head to head")
+ids = list(labels)
+default: list[str] = []
+for kind in ("self-hosted MoE", "self-hosted dense", "API"):
+    first = next((r["option_id"] for r in ranked if r["kind"] == kind), None)
+    if first:
+        default.append(first)
+picked = st.session_state.get("cmp_pick")
+if not picked or any(p not in ids for p in picked):
+    st.session_state["cmp_pick"] = (default or ids)[:3]
+pick = st.multiselect("Options to compare (2 or 3)", ids, key="cmp_pick", max_selections=3,
+                      format_func=labels.__getitem__,
+                      help="Defaults to the best-ranked MoE, dense and API options. The first one is the "
+                           "'selected option' written in detail to the CSV.")
+chosen_rows = rows[rows["option_id"].isin(pick)].set_index("option_id").loc[pick].reset_index()
+if len(pick) >= 1:
+    side = tables.display_table(chosen_rows).set_index(tables.HEADERS["model_name"]).T
+    side.columns = [labels[p] for p in pick]
+    st.dataframe(side.drop(index=[tables.HEADERS["option_id"]]), width="stretch")
+    st.plotly_chart(charts.head_to_head(chosen_rows, [
+        ("usd_per_million_tokens", "$ / 1M tokens"), ("monthly_cost_usd", "$ / month"),
+        ("quality_index", "quality index [0-100]"), ("usd_per_quality_point", "$ per quality point")]),
+        width="stretch", key="cmp_h2h")
+
+# --- export ---------------------------------------------------------------------------------------------------
+selected = chosen_rows.drop(columns=["option_label"]).to_dict("records")[0] if len(pick) else None
+csv_text = tables.export_csv(table, s, cat, selected)
+slug = re.sub(r"[^a-z0-9]+", "-", s.name.lower()).strip("-")[:40] or "scenario"
+st.download_button("Download CSV (table, selected option, scenario, catalog dates)", csv_text,
+                   file_name=f"llm-options-{slug}.csv", mime="text/csv", key="cmp_csv",
+                   icon=":material/download:",
+                   help="The table above as shown (units in the headers), the first head-to-head option in detail, "
+                        "every scenario parameter and the catalog's as_of dates.")
+st.session_state["last_csv"] = csv_text
+st.session_state["last_table"] = table

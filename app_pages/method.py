@@ -1,0 +1,78 @@
+"""Method: the formulas and assumptions in plain words, and predicted vs measured on published results."""
+
+from __future__ import annotations
+
+import pandas as pd
+import streamlit as st
+
+from app_pages import common
+from calculator import charts
+
+cat = common.shipped_catalog()
+eff = cat.efficiency
+st.title("Method")
+st.caption("How every number on the other pages is computed, and how far the model is from published "
+           "measurements. The code is in calculator/ (physics) and pricing/ (prices); each function's "
+           "docstring gives the equation and its source.")
+
+st.header("1. Memory")
+st.markdown(
+    "- **Weights** = parameters x bytes per weight (bf16 2 B, fp8 1 B, fp4 4.5 bits, int4 4.25 bits, scales "
+    "included); embeddings and the output head stay in bf16. Tensor parallelism splits them over the GPUs of a "
+    "replica.\n"
+    "- **KV cache** per token = layers x 2 x KV heads x head size x bytes per element (MLA models cache a "
+    "compressed latent instead; sliding-window layers cap at the window; linear-attention layers keep a fixed "
+    "state). Memory is reserved for the full prompt + output of every running sequence.\n"
+    f"- **Runtime reserve**: {eff.runtime_reserve_frac:.0%} of each GPU's memory (CUDA context, buffers, "
+    "activations), as vLLM's default leaves.\n"
+    "- **GPUs per replica** = the fewest (1, 2, 4, 8, ...) on which weights + reserve + one sequence fit; "
+    "**concurrency** = how many sequences fit beside the weights.")
+st.header("2. Speed (roofline)")
+st.markdown(
+    "- A decode step reads the weights it needs plus every sequence's KV cache from memory, and does "
+    "2 x active parameters FLOPs per token. Its time is the larger of memory time (bytes / achieved "
+    "bandwidth) and compute time (FLOPs / achieved FLOP/s), plus all-reduce time between GPUs and a fixed "
+    "overhead per step.\n"
+    "- **Mixture of experts**: a batch of B tokens touches E x (1 - (1 - k/E)^B) distinct experts per layer "
+    "(k experts per token out of E), so bigger batches read more of the model.\n"
+    "- **Continuous batching**: every step also prefills the prompts of requests that replace finished ones. "
+    "**TPOT** = one such step; **TTFT** = the prefill of one prompt plus the running step.\n"
+    "- The chosen concurrency is the one with the most throughput that keeps TTFT and TPOT within the limits.")
+st.header("3. Cost and quality")
+st.markdown(
+    "- **Self-hosted**: $ per token = GPUs x $ per GPU-hour / tokens per hour at the chosen concurrency, split "
+    "between input and output by the time each takes. The fleet (replicas) is sized for the peak traffic "
+    "(average x peak-to-average ratio, with headroom for the planned utilisation) and paid around the clock when "
+    "'GPUs always on' is set; otherwise it follows the average traffic.\n"
+    "- **Rented GPUs**: the median (or low/high) of the catalog's provider quotes for the tier. **Owned GPUs**: "
+    "purchase price + server share, written off over the depreciation years, plus power (TDP x load x PUE x "
+    "$/kWh), colocation and operations.\n"
+    "- **APIs**: the provider's $ per 1M input, cached-input and output tokens, mixed by the workload.\n"
+    "- **Quality index** (0-100): the weighted mean of the benchmark scores of the workload's quality profile "
+    "(Catalog page, 'Workload profiles'), computed only when enough of the weight has scores. "
+    "**$ per quality point** = monthly cost / quality index.")
+st.header("4. Assumptions to keep in mind")
+st.markdown(
+    "- Means, not tails: the model predicts average latency; real p99 limits need headroom.\n"
+    "- Efficiency constants are fitted to published results (below); software versions and kernels move them.\n"
+    "- Prices and scores carry their source and date (Catalog page); an 'estimate' flag marks derived figures.")
+
+st.header("5. Predicted vs measured")
+rows, median_error = common.validation_rows()
+table = pd.DataFrame(rows)
+gpus = sorted(table["gpu_id"].unique()) if not table.empty else []
+st.markdown(f"**{len(table)} published measurements on {len(gpus)} GPU types; median absolute error "
+            f"{median_error:.1%}.** Same as `python -m calculator validate`.")
+c1, c2, c3, c4 = st.columns(4)
+c1.metric("Bandwidth achieved", f"{eff.bandwidth_efficiency_frac:.0%}", help="Share of peak memory bandwidth [-].")
+c2.metric("FLOP/s achieved (bf16/fp8)", f"{eff.flops_efficiency_frac:.0%}", help="Share of dense peak [-].")
+c3.metric("Fixed overhead per step", f"{eff.step_overhead_s * 1e3:.1f} ms", help="Per forward step [ms].")
+c4.metric("Largest batch", f"{eff.max_batch_size:,}", help="Engine's cap on running sequences [-].")
+st.plotly_chart(charts.validation_scatter(table), width="stretch")
+st.dataframe(table, hide_index=True, width="stretch", column_config={
+    "measured": st.column_config.NumberColumn("Measured", format="%.4g"),
+    "predicted": st.column_config.NumberColumn("Predicted", format="%.4g"),
+    "error_frac": st.column_config.NumberColumn("Error [%]", format="percent"),
+    "input_tokens": st.column_config.NumberColumn("Input [tokens]", format="%.0f"),
+    "output_tokens": st.column_config.NumberColumn("Output [tokens]", format="%.0f"),
+    "source": st.column_config.TextColumn("Source")})

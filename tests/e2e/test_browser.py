@@ -1,0 +1,116 @@
+"""The dashboard in a real browser: a shared link, a widget change, the URL, the CSV download, screenshots."""
+
+from __future__ import annotations
+
+import csv
+import io
+from pathlib import Path
+from urllib.parse import parse_qs, urlencode, urlparse
+
+import pytest
+from playwright.sync_api import Page, expect
+
+pytestmark = pytest.mark.e2e
+
+LINK = {
+    "v": "1", "in": "4096", "out": "300", "rpd": "50000", "ttft": "3000", "tpot": "80",
+    "models": "qwen3.5-397b-a17b,llama-3.3-70b", "apis": "qwen3-max,gemini-3.1-pro", "gpus": "h200-sxm,b200",
+    "prec": "fp8", "basis": "on_demand",
+}
+PAGES = {"compare": "Compare", "sizing": "Sizing", "economics": "Economics", "catalog": "Catalog",
+         "method": "Method"}
+
+
+def wait_idle(page: Page) -> None:
+    """Wait until the app is drawn and its script has finished running."""
+    page.wait_for_selector('[data-testid="stApp"]', state="visible", timeout=30_000)
+    page.wait_for_timeout(400)
+    page.wait_for_function("() => !document.querySelector('[data-testid=\"stStatusWidget\"]')", timeout=30_000)
+    page.wait_for_timeout(300)
+
+
+def number(page: Page, label: str):  # type: ignore[no-untyped-def]
+    """The number box of a labelled st.number_input."""
+    return page.get_by_role("spinbutton", name=label, exact=True)
+
+
+def full_page_screenshot(page: Page, path: Path) -> None:
+    """Streamlit scrolls inside its main container: grow the viewport to the content, then capture."""
+    height = page.evaluate("""() => Math.max(...Array.from(document.querySelectorAll(
+        '[data-testid="stMain"], [data-testid="stMainBlockContainer"], [data-testid="stSidebarContent"]'))
+        .map(e => e.scrollHeight))""")
+    page.set_viewport_size({"width": 1440, "height": min(int(height) + 80, 16_000)})
+    page.wait_for_timeout(800)
+    page.screenshot(path=str(path), full_page=True)
+    page.set_viewport_size({"width": 1440, "height": 900})
+
+
+def query(page: Page) -> dict[str, str]:
+    return {k: v[-1] for k, v in parse_qs(urlparse(page.url).query).items()}
+
+
+def test_shared_link_change_url_download(page: Page, app_url: str, screenshots: Path) -> None:
+    page.goto(f"{app_url}/?{urlencode(LINK)}")
+    wait_idle(page)
+    expect(page.get_by_role("heading", name="Compare: which option gives the most quality per dollar?")).to_be_visible()
+    # The link's values are in the widgets.
+    expect(number(page, "Input tokens / request")).to_have_value("4096")
+    expect(number(page, "Output tokens / request")).to_have_value("300")
+    q = query(page)
+    assert {k: q[k] for k in LINK} == LINK
+
+    # Change a widget: the URL follows.
+    box = number(page, "Output tokens / request")
+    box.fill("500")
+    box.press("Enter")
+    page.wait_for_function("() => new URLSearchParams(window.location.search).get('out') === '500'", timeout=15_000)
+    wait_idle(page)
+    assert query(page)["out"] == "500"
+    assert query(page)["in"] == "4096"
+
+    # Download the CSV and check its rows.
+    with page.expect_download() as info:
+        page.get_by_role("button", name="Download CSV").click()
+    text = Path(info.value.path()).read_text(encoding="utf-8")
+    rows = list(csv.reader(io.StringIO(text)))
+    assert rows[0] == ["comparison"]
+    header = rows[1]
+    assert "Cost [$ / 1M tokens]" in header
+    assert "Monthly cost [$]" in header
+    end = rows.index([])
+    body = rows[2:end]
+    assert len(body) == 2 * 2 * 1 + 2  # models x GPUs x precisions + APIs
+    models = {r[header.index("Option")] for r in body}
+    assert any("Qwen3-Max" in m or "Qwen3 Max" in m for m in models)
+    scenario = {r[0]: r[1] for r in rows[rows.index(["scenario"]) + 2:] if len(r) == 2}
+    assert scenario["out"] == "500"
+    assert scenario["in"] == "4096"
+    assert ["catalog as_of"] in rows
+    (screenshots.parent / "comparison.csv").write_text(text, encoding="utf-8")
+
+
+def test_screenshots_of_every_page(page: Page, app_url: str, screenshots: Path) -> None:
+    page.goto(f"{app_url}/?{urlencode(LINK)}")
+    wait_idle(page)
+    for slug, title in PAGES.items():
+        page.get_by_role("link", name=title).first.click()
+        wait_idle(page)
+        if slug != "catalog":
+            page.wait_for_selector(".js-plotly-plot", timeout=30_000)
+            page.wait_for_timeout(500)
+        assert page.locator('[data-testid="stException"]').count() == 0, f"traceback on {title}"
+        full_page_screenshot(page, screenshots / f"{slug}.png")
+        # The scenario survives page changes.
+        assert query(page).get("in") == "4096", (slug, page.url)
+
+
+def test_bad_link_warns_and_keeps_the_rest(page: Page, app_url: str) -> None:
+    page.goto(f"{app_url}/?v=1&in=lots&out=300&foo=1&gpus=h200-sxm,nosuchgpu")
+    wait_idle(page)
+    alerts = page.locator('[data-testid="stAlert"]').all_inner_texts()
+    text = " ".join(alerts)
+    assert "'in'" in text
+    assert "'foo'" in text
+    assert "nosuchgpu" in text
+    expect(number(page, "Output tokens / request")).to_have_value("300")
+    assert page.locator('[data-testid="stException"]').count() == 0

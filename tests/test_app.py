@@ -1,0 +1,231 @@
+"""The dashboard, headless (streamlit.testing.v1.AppTest): pages, shared links, widgets -> URL, CSV export."""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from app_pages import tables
+from app_pages.state import scenario_from_state, scenario_to_state
+from calculator.catalog import Catalog
+from calculator.scenario import CustomModel, Scenario, WorkloadSpec, scenario_from_query, scenario_to_query
+from tests.conftest import fixture_arch
+
+APP = str(Path(__file__).resolve().parent.parent / "app.py")
+PAGES = ("app_pages/compare.py", "app_pages/sizing.py", "app_pages/economics.py", "app_pages/catalog.py",
+         "app_pages/method.py")
+TITLES = {"compare": "Compare", "sizing": "Sizing", "economics": "Economics", "catalog": "Catalog",
+          "method": "Method"}
+
+
+def app(query: dict[str, str] | None = None) -> AppTest:
+    at = AppTest.from_file(APP, default_timeout=60)
+    for key, value in (query or {}).items():
+        at.query_params[key] = value
+    return at.run()
+
+
+def assert_clean(at: AppTest, where: str) -> None:
+    assert not at.exception, f"{where}: {[e.value for e in at.exception]}"
+    texts = [m.value for m in at.markdown] + [str(d.value.to_dict()) for d in at.dataframe]
+    for text in texts:
+        for bad in ("nan", "inf", "Traceback"):
+            assert f" {bad} " not in f" {text} ", f"{where}: '{bad}' shown"
+
+
+def custom_model_query() -> dict[str, str]:
+    s = Scenario(custom_models=(CustomModel(id="custom-my-qwen3-32b", name="My Qwen3 32B",
+                                            architecture=fixture_arch("qwen3-32b")),),
+                 model_ids=("custom-my-qwen3-32b", "qwen3.5-397b-a17b"))
+    return scenario_to_query(s)
+
+
+SCENARIOS: dict[str, dict[str, str]] = {
+    "default": {},
+    "chat-bf16-fp4-h100": {"v": "1", "wl": "chat", "in": "1155", "out": "211", "prec": "bf16,fp4",
+                           "gpus": "h100-sxm,b200", "basis": "spot"},
+    "reasoning-owned": {"v": "1", "wl": "reasoning", "in": "1000", "out": "8000", "ttft": "10000", "tpot": "100",
+                        "qp": "reasoning", "basis": "owned", "capex": "30000",
+                        "models": "deepseek-v3.2,qwen3-32b,llama-3.3-70b", "gpus": "h200-sxm,mi300x"},
+    "batch-no-limits-zero-traffic": {"v": "1", "ttft": "none", "tpot": "none", "rpd": "0", "on": "0"},
+    "long-context-l4-does-not-fit": {"v": "1", "in": "32000", "out": "500", "gpus": "l4",
+                                     "models": "qwen3.5-397b-a17b,llama-3.1-405b", "minq": "90"},
+    "no-candidates": {"v": "1", "models": "", "apis": "", "gpus": ""},
+    "apis-only": {"v": "1", "models": "", "apis": "qwen3-max,gemini-3.1-pro,gpt-5"},
+    "custom-model": custom_model_query(),
+    "price-override": {"v": "1", **{k: v for k, v in scenario_to_query(Scenario(
+        usd_per_gpu_hour_overrides={"h200-sxm": 1.25})).items() if k == "px"}},
+}
+
+
+@pytest.mark.parametrize("name", list(SCENARIOS))
+def test_every_page_renders(name: str) -> None:
+    at = app(SCENARIOS[name])
+    assert_clean(at, f"{name}/compare")
+    for page in PAGES:
+        at.switch_page(page).run()
+        assert_clean(at, f"{name}/{page}")
+        title = TITLES[Path(page).stem]
+        assert any(title in t.value for t in at.title), f"{name}/{page}: no '{title}' title"
+
+
+def test_default_compare_page_answers_the_question() -> None:
+    at = app()
+    table = at.dataframe[0].value
+    assert len(table) == 4 * 4 * 1 + 3  # default: 4 models x 4 GPUs x 1 precision + 3 APIs
+    assert table[tables.HEADERS["rank"]].iloc[0] == "1"
+    assert set(table[tables.HEADERS["kind"]]) == {"self-hosted MoE", "self-hosted dense", "API"}
+    assert at.get("plotly_chart"), "the cost-quality chart is drawn"
+
+
+def test_link_reproduces_widget_values() -> None:
+    query = {"v": "1", "in": "4096", "out": "300", "rpd": "50000", "peak": "3", "ttft": "3000", "tpot": "none",
+             "cache": "0.5", "minq": "40", "models": "qwen3.5-397b-a17b,llama-3.3-70b", "apis": "qwen3-max",
+             "gpus": "h200-sxm", "prec": "fp8,fp4", "basis": "reserved_1y", "stat": "low", "util": "0.6",
+             "on": "0", "kwh": "0.2"}
+    at = app(query)
+    assert at.number_input(key="s_in").value == 4096
+    assert at.number_input(key="s_out").value == 300
+    assert at.number_input(key="s_rpd").value == 50000
+    assert at.number_input(key="s_peak").value == 3
+    assert at.number_input(key="s_ttft").value == 3000
+    assert at.number_input(key="s_tpot").value is None
+    assert at.slider(key="s_cache").value == 0.5
+    assert at.slider(key="s_minq").value == 40
+    assert at.multiselect(key="s_models").value == ["qwen3.5-397b-a17b", "llama-3.3-70b"]
+    assert at.multiselect(key="s_apis").value == ["qwen3-max"]
+    assert at.multiselect(key="s_gpus").value == ["h200-sxm"]
+    assert at.multiselect(key="s_prec").value == ["fp8", "fp4"]
+    assert at.selectbox(key="s_basis").value == "reserved_1y"
+    assert at.selectbox(key="s_stat").value == "low"
+    assert at.slider(key="s_util").value == 0.6
+    assert at.checkbox(key="s_on").value is False
+    assert at.number_input(key="s_kwh").value == 0.2
+    assert at.selectbox(key="s_preset").value == "custom"  # the numbers are the link's, not a preset's
+    written = dict(at.query_params)
+    for key, value in query.items():
+        assert written[key] == value, key
+    assert not at.warning
+
+
+def test_link_round_trip_reproduces_the_same_numbers() -> None:
+    first = app({"v": "1", "in": "3000", "out": "700", "gpus": "b200,mi300x", "basis": "spot"})
+    link = dict(first.query_params.items())
+    second = app(link)
+    assert dict(second.query_params) == link
+    assert first.dataframe[0].value.equals(second.dataframe[0].value)
+
+
+def test_bad_link_fields_warn_and_fall_back_alone() -> None:
+    at = app({"v": "1", "in": "lots", "out": "300", "foo": "1", "gpus": "h200-sxm,nosuchgpu", "util": "7"})
+    text = " ".join(w.value for w in at.warning)
+    assert "'in'" in text
+    assert "'foo'" in text
+    assert "nosuchgpu" in text
+    assert "'util'" in text
+    assert at.number_input(key="s_in").value == Scenario().workload.input_tokens  # default for that field only
+    assert at.number_input(key="s_out").value == 300
+    assert at.multiselect(key="s_gpus").value == ["h200-sxm"]
+    assert_clean(at, "bad link")
+
+
+def test_changing_a_widget_updates_the_link() -> None:
+    at = app()
+    at.number_input(key="s_out").set_value(500).run()
+    assert at.query_params["out"] == "500"
+    at.slider(key="s_util").set_value(0.5).run()
+    assert at.query_params["util"] == "0.5"
+    at.multiselect(key="s_gpus").unselect("mi300x").run()
+    assert "mi300x" not in at.query_params["gpus"]
+    at.selectbox(key="s_basis").select("spot").run()
+    assert at.query_params["basis"] == "spot"
+    at.number_input(key="s_tpot").set_value(25.0).run()
+    assert at.query_params["tpot"] == "25"
+    assert_clean(at, "after changes")
+
+
+def test_preset_fills_the_workload_and_tokens_per_month_sets_requests(catalog: Catalog) -> None:
+    at = app()
+    at.selectbox(key="s_preset").select("long-context-rag").run()
+    rag = catalog.workload("long-context-rag")
+    assert at.query_params["wl"] == "long-context-rag"
+    assert at.query_params["in"] == str(rag.input_tokens)
+    assert at.query_params["qp"] == "long-context-rag"
+    tokens = 1000.0  # million tokens per month
+    at.number_input(key="s_tpm").set_value(tokens).run()
+    rpd = float(at.query_params["rpd"])
+    per_month = rpd * 365.0 / 12.0 * (rag.input_tokens + rag.output_tokens) / 1e6
+    assert math.isclose(per_month, tokens, rel_tol=1e-9)
+    assert at.query_params["wl"] == "custom"
+
+
+def test_csv_matches_the_table_on_screen() -> None:
+    at = app({"v": "1", "gpus": "h200-sxm,b200"})
+    shown = at.dataframe[0].value
+    csv_text = at.session_state["last_csv"]
+    sections = tables.read_sections(csv_text)
+    header, *body = sections["comparison"]
+    assert header == list(shown.columns)
+    assert len(body) == len(shown)
+    for row_csv, row_screen in zip(body, shown.itertuples(index=False), strict=True):
+        assert row_csv == [tables.csv_cell(str(v)) for v in row_screen]
+        for cell_csv, cell_screen in zip(row_csv, row_screen, strict=True):
+            if cell_csv.replace(".", "", 1).isdigit():
+                assert float(cell_csv) == float(str(cell_screen).replace(",", ""))  # same number as on screen
+    scenario = dict(sections["scenario"][1:])
+    assert scenario == {k: tables.csv_cell(v) for k, v in at.query_params.items()}
+    dates = {r[0]: r[1:] for r in sections["catalog as_of"][1:]}
+    assert {"gpus", "models", "api_models", "rental_prices", "scores"} <= set(dates)
+    selected = dict(sections["selected option"][1:])
+    assert selected[tables.HEADERS["option_id"]] in set(shown[tables.HEADERS["option_id"]])
+    assert any(h.endswith("]") for h in header), "units in the column headers"
+
+
+def test_csv_neutralises_formulas() -> None:
+    s = Scenario(name="=HYPERLINK(\"http://x\")")
+    table = tables.display_table(__import__("pandas").DataFrame(columns=[c for c, _, _ in tables.COLUMNS]))
+    from calculator.catalog import load_catalog
+
+    text = tables.export_csv(table, s, load_catalog(), None)
+    assert "'=HYPERLINK" in text
+
+
+def test_state_round_trip(catalog: Catalog) -> None:
+    scenarios = [
+        Scenario(),
+        Scenario(workloads=(WorkloadSpec(name="Mine", preset="custom", input_tokens=777, ttft_slo_ms=None),
+                            WorkloadSpec(name="Second")),
+                 usd_per_gpu_hour_overrides={"b200": 3.5}, pricing_basis="owned", always_on=False),
+    ]
+    for s in scenarios:
+        state, warnings = scenario_to_state(s, catalog)
+        assert not warnings
+        assert scenario_from_state(state) == s
+
+
+def test_unknown_preset_in_link_is_named(catalog: Catalog) -> None:
+    s, _ = scenario_from_query({"v": "1", "wl": "nosuchpreset"})
+    state, warnings = scenario_to_state(s, catalog)
+    assert state["s_preset"] == "custom"
+    assert any("'wl'" in w for w in warnings)
+
+
+def test_catalog_page_adds_a_price_and_scores() -> None:
+    at = app()
+    at.switch_page("app_pages/catalog.py").run()
+    at.selectbox(key="cat_px_gpu").select("h200-sxm")
+    at.number_input(key="cat_px_value").set_value(1.75)
+    submit = next(b for b in at.button if b.label == "Set price")
+    submit.click().run()
+    assert_clean(at, "catalog price")
+    s, _ = scenario_from_query(dict(at.query_params))
+    assert s.usd_per_gpu_hour_overrides == {"h200-sxm": 1.75}
+    at.text_area(key="cat_scores").input("llama-3.3-70b, swe-bench-verified, 40\nllama-3.3-70b, nosuchbench, 5")
+    next(b for b in at.button if b.label == "Add scores").click().run()
+    assert any("nosuchbench" in e.value for e in at.error)
+    at.text_area(key="cat_scores").input("llama-3.3-70b, swe-bench-verified, 40")
+    next(b for b in at.button if b.label == "Add scores").click().run()
+    assert any("Added 1 score" in m.value for m in at.success)

@@ -1,0 +1,135 @@
+"""calculator.charts: the Pareto frontier, and figures that carry units, hover text and no non-finite points."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from calculator import charts
+
+
+def options_frame() -> pd.DataFrame:
+    rows = [
+        # kind, cost $/1M, quality, meets limits
+        ("self-hosted MoE", 0.5, 70.0, True),
+        ("self-hosted dense", 0.4, 60.0, True),
+        ("API", 2.0, 80.0, True),
+        ("API", 3.0, 75.0, True),  # dominated by the 2.0 / 80 API
+        ("self-hosted MoE", 1.0, 65.0, False),  # dominated, and misses the limits
+        ("self-hosted dense", None, 50.0, True),  # no cost: left out
+        ("API", 1.0, None, True),  # no quality: left out
+    ]
+    return pd.DataFrame({
+        "kind": [r[0] for r in rows],
+        "usd_per_million_tokens": pd.Series([r[1] for r in rows], dtype=object),
+        "quality_index": pd.Series([r[2] for r in rows], dtype=object),
+        "meets_limits": [r[3] for r in rows],
+        "model_name": [f"m{i}" for i in range(len(rows))],
+        "gpu_name": ["H200"] * len(rows),
+        "precision": ["fp8"] * len(rows),
+        "gpus_total": [4] * len(rows),
+        "monthly_cost_usd": pd.Series([1000.0] * len(rows), dtype=object),
+        "status": ["ok"] * len(rows),
+        "option_label": [f"option {i}" for i in range(len(rows))],
+        "usd_per_quality_point": pd.Series([10.0, None, 5.0, 4.0, 3.0, None, None], dtype=object),
+    })
+
+
+def test_pareto_mask_hand_checked() -> None:
+    df = options_frame()
+    mask = charts.pareto_mask(df["usd_per_million_tokens"], df["quality_index"])
+    # Frontier: 0.4/60 (cheapest), 0.5/70, 2.0/80 (best). 3.0/75 and 1.0/65 are dominated; missing values never.
+    assert mask.tolist() == [True, True, True, False, False, False, False]
+
+
+def test_pareto_mask_ties_and_empty() -> None:
+    assert charts.pareto_mask([1.0, 1.0], [50.0, 50.0]).tolist() == [True, True]
+    assert charts.pareto_mask([], []).tolist() == []
+    assert charts.pareto_mask([math.inf, 1.0], [90.0, 10.0]).tolist() == [False, True]
+
+
+def test_cost_vs_quality_traces_axes_and_hover() -> None:
+    fig = charts.cost_vs_quality(options_frame())
+    names = [t.name for t in fig.data]
+    assert "self-hosted MoE" in names
+    assert "self-hosted MoE (misses limits)" in names
+    assert "API" in names
+    assert any("Pareto" in n for n in names)
+    points = sum(len(t.x) for t in fig.data if t.mode == "markers")
+    assert points == 5  # rows without a cost or a quality index are left out
+    assert "$ per 1M tokens" in fig.layout.xaxis.title.text
+    assert "[0-100]" in fig.layout.yaxis.title.text
+    hover = [h for t in fig.data if t.text is not None for h in t.text]
+    assert all("per 1M tokens" in h and "per month" in h for h in hover)
+    frontier = next(t for t in fig.data if "Pareto" in t.name)
+    assert list(frontier.x) == [0.4, 0.5, 2.0]
+
+
+def test_cost_vs_quality_empty_table() -> None:
+    df = options_frame().iloc[0:0]
+    fig = charts.cost_vs_quality(df)
+    assert len(fig.data) == 0
+
+
+def test_head_to_head_one_colour_per_option_and_gaps() -> None:
+    df = options_frame().iloc[[0, 1, 2]]
+    fig = charts.head_to_head(df, [("usd_per_million_tokens", "$ / 1M tokens"),
+                                   ("usd_per_quality_point", "$ per quality point")])
+    assert len(fig.data) == 3 * 2
+    legend = [t.name for t in fig.data if t.showlegend]
+    assert legend == ["option 0", "option 1", "option 2"]
+    gap = next(t for t in fig.data if t.name == "option 1" and t.xaxis == "x2")
+    assert gap.y == (None,)
+
+
+def test_memory_breakdown_fills_the_gpu() -> None:
+    fig = charts.memory_breakdown(70.0, 40.0, 14.1, 141.0, "H200")
+    values = {t.name: t.x[0] for t in fig.data}
+    assert values["Free"] == pytest.approx(141.0 - 70.0 - 40.0 - 14.1)
+    assert sum(values.values()) == pytest.approx(141.0)
+    assert fig.layout.xaxis.title.text == "Memory per GPU [GB]"
+
+
+def test_throughput_vs_latency_draws_limits_and_drops_non_finite() -> None:
+    curve = pd.DataFrame({"concurrency": [1, 2, 4, 8], "tpot_ms": [10.0, 12.0, np.inf, 20.0],
+                          "ttft_ms": [100.0, 110.0, 120.0, 130.0],
+                          "output_tokens_per_s_per_gpu": [100.0, 180.0, 300.0, 400.0]})
+    fig = charts.throughput_vs_latency(curve, tpot_limit_ms=15.0, ttft_limit_ms=500.0, chosen_concurrency=2)
+    assert len(fig.data[0].x) == 3
+    assert len(fig.layout.shapes) == 2  # the two limit lines
+    assert "[ms]" in fig.layout.xaxis.title.text
+    assert "[tokens/s]" in fig.layout.yaxis.title.text
+
+
+def test_moe_reads_and_time_split() -> None:
+    fig = charts.moe_reads([1, 10, 100], [8.0, 60.0, 120.0], [20.0, 100.0, 200.0], 230.0, 128, 8)
+    assert fig.layout.yaxis2.title.text == "Weights read per step [GB]"
+    assert list(fig.data[2].y) == [230.0, 230.0]
+    split = charts.time_split(prefill_ms=50.0, decode_step_ms=20.0, step_ms=30.0, ttft_ms=80.0)
+    parts = {t.name: t.x[0] for t in split.data}
+    assert parts["prefill of new requests in the same step"] == pytest.approx(10.0)
+    assert parts["wait for the running step"] == pytest.approx(30.0)
+
+
+def test_validation_scatter_and_lines_chart() -> None:
+    rows = pd.DataFrame({"id": ["a", "b"], "metric": ["tpot_ms", "ttft_ms"], "measured": [10.0, 100.0],
+                         "predicted": [11.0, 90.0], "error_frac": [0.1, -0.1], "gpu_id": ["h100-sxm"] * 2,
+                         "precision": ["fp8"] * 2})
+    fig = charts.validation_scatter(rows)
+    assert {t.name for t in fig.data} >= {"tpot_ms", "ttft_ms", "predicted = measured"}
+    assert fig.layout.xaxis.type == "log"
+    lines = charts.lines_chart([1, 2, 3], {"a": [1.0, None, 3.0]}, "x [u]", "y [$]", "t", vline=(2, "here"),
+                               log_x=True, log_y=True)
+    assert list(lines.data[0].x) == [1.0, 3.0]
+    assert lines.layout.yaxis.type == "log"
+
+
+def test_monthly_cost_bars_sorted_without_missing() -> None:
+    df = options_frame()
+    df["monthly_cost_usd"] = pd.Series([300.0, 100.0, None, 200.0, 50.0, 10.0, 20.0], dtype=object)
+    fig = charts.monthly_cost_bars(df)
+    assert sum(len(t.x) for t in fig.data) == 6
+    assert fig.layout.xaxis.title.text.endswith("[$ per month]")
