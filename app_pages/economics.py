@@ -1,21 +1,68 @@
-"""Economics: monthly cost per option, API break-even volume, rent vs buy, and ROI."""
+"""Economics: monthly cost per option, how sure those costs are (calibration band, sensitivity), API break-even
+volume, rent vs buy, several workloads on one fleet, and ROI."""
 
 from __future__ import annotations
 
 import numpy as np
+import pandas as pd
 import streamlit as st
 
 from app_pages import common, tables
+from app_pages.state import MAX_EXTRA_WORKLOADS, extras_from_selection, mix_choices, mix_selection
 from calculator import charts
+from calculator.catalog import Catalog
+from calculator.scenario import Scenario
 from pricing.economics import break_even_for_scenario, cost_vs_volume, rent_vs_buy, roi_table
+
+
+@st.cache_data(show_spinner="Testing how sensitive the cost is…", max_entries=64)
+def _tornado(scenario_json: str, cat_key: str, option_id: str, workload_index: int, _cat: Catalog) -> pd.DataFrame:
+    """``pricing.sensitivity.tornado`` cached on the scenario, catalog, option and workload."""
+    from pricing.sensitivity import tornado
+
+    return tornado(Scenario.model_validate_json(scenario_json), _cat, option_id=option_id,
+                   workload_index=workload_index)
+
+
+@st.cache_data(show_spinner="Sharing one fleet…", max_entries=64)
+def _fleet_mix(scenario_json: str, cat_key: str, model_id: str, gpu_id: str, precision: str,
+               _cat: Catalog) -> pd.DataFrame:
+    """``pricing.mix.fleet_mix`` cached on the scenario, catalog and deployment."""
+    from pricing.mix import fleet_mix
+
+    return fleet_mix(Scenario.model_validate_json(scenario_json), _cat, model_id, gpu_id, precision)
+
+
+def _on_mix() -> None:
+    """The mix picker changed: rebuild the extra workloads (``x_xw``, carried in the link's 'xw')."""
+    st.session_state["x_xw"] = extras_from_selection(st.session_state["eco_mix"], st.session_state["x_xw_link"],
+                                                     common.catalog())
+
+
+def _money(value: object, digits: int = 0) -> str:
+    return f"{float(value):,.{digits}f}" if isinstance(value, int | float) and np.isfinite(value) else ""  # type: ignore[arg-type]
+
 
 s = common.scenario()
 cat = common.catalog()
-w = s.workload
+scenario_json = s.model_dump_json()
 
 st.title("Economics: rent, buy or pay per token?")
-st.caption("What the scenario costs each month, from which volume self-hosting beats an API, when buying GPUs "
-           "pays back against renting them, and the return on each option.")
+st.caption("What the scenario costs each month, how sure those costs are, from which volume self-hosting beats "
+           "an API, when buying GPUs pays back against renting them, how several workloads share one fleet, and "
+           "the return on each option.")
+
+names = [spec.name for spec in s.workloads]
+if len(names) > 1:
+    if st.session_state.get("eco_workload") not in names:
+        st.session_state["eco_workload"] = names[0]
+    st.selectbox("Workload", names, key="eco_workload",
+                 help="The scenario holds several workloads (see 'Several workloads on one fleet' below); the "
+                      "sections of this page show the one picked here.")
+    wi = names.index(st.session_state["eco_workload"])
+else:
+    wi = 0
+w = s.workloads[wi]
 
 options = common.compare_table(s)
 rows = options[options["workload"] == w.name].reset_index(drop=True)
@@ -34,6 +81,73 @@ if no_cost:
     st.caption("Without a cost: " + "; ".join(f"{labels[r['option_id']]}: {r['status']}" for r in no_cost[:6])
                + ("; ..." if len(no_cost) > 6 else ""))
 
+# --- how sure: calibration band and sensitivity --------------------------------------------------------------
+st.header("How sure are these costs?")
+error_frac = cat.efficiency.median_abs_error_frac if cat.efficiency is not None else None
+st.plotly_chart(charts.cost_band(rows, error_frac), width="stretch", key="eco_band")
+st.caption(
+    "The bar around each self-hosted cost is its calibration band: the speed model's median error against "
+    f"published throughput and latency measurements ({f'+-{error_frac:.1%}' if error_frac else 'see'} Method "
+    "page), so the real cost per 1M tokens can lie between cost / (1 + error) and cost / (1 - error). API "
+    "prices are list prices: no band.")
+
+st.subheader("What moves the cost most")
+priced = [r for r in records if r["status"] == "ok" and r["usd_per_million_tokens"] is not None]
+ranked = [r for r in records if r["ranked"]]
+top = ranked[0] if ranked else None
+if not priced:
+    st.info("No option has a cost to test: see the statuses above.")
+else:
+    ids = [r["option_id"] for r in priced]
+    by_id = {r["option_id"]: r for r in priced}
+    if st.session_state.get("eco_tornado") not in ids:
+        best_self = next((r for r in ranked if r["kind"] != common.KIND_API), None)
+        default = top if top is not None and top["kind"] != common.KIND_API else best_self
+        st.session_state["eco_tornado"] = default["option_id"] if default is not None else ids[0]
+    option_id = st.selectbox("Option", ids, format_func=labels.__getitem__, key="eco_tornado",
+                             help="The option whose cost is tested; by default the top-ranked option, or the "
+                                  "best self-hosted one when an API ranks first (an API's price per token does not "
+                                  "depend on these inputs).")
+    picked = by_id[option_id]
+    other_kind = [r for r in ranked if (r["kind"] == common.KIND_API) != (picked["kind"] == common.KIND_API)]
+    if top is not None and top["option_id"] != option_id:
+        reference = (float(top["usd_per_million_tokens"]), f"top option: ${top['usd_per_million_tokens']:,.3f}")
+    elif other_kind:
+        ref = other_kind[0]
+        reference = (float(ref["usd_per_million_tokens"]),
+                     f"best {'API' if ref['kind'] == common.KIND_API else 'self-hosted'}: "
+                     f"${ref['usd_per_million_tokens']:,.3f}")
+    else:
+        reference = None
+    sens = _tornado(scenario_json, common.catalog_key(), option_id, wi, cat)
+    shown = sens[sens["swing_usd_per_mtok"].notna()] if "swing_usd_per_mtok" in sens else sens.iloc[0:0]
+    if shown.empty:
+        st.info(f"The cost of {labels[option_id]} cannot be tested: "
+                f"{sens['status'].iloc[0] if len(sens) else picked['status']}.")
+    else:
+        st.plotly_chart(charts.tornado(shown, f"{labels[option_id]}: cost when one input moves", reference),
+                        width="stretch", key="eco_tornado_chart")
+        first = shown.iloc[0]
+        if float(first["swing_usd_per_mtok"]) <= 0.0:
+            st.markdown("None of these inputs moves this option's cost per 1M tokens: "
+                        + ("an API's price per token is its list price." if picked["kind"] == common.KIND_API
+                           else "at this traffic the fleet does not change size within these ranges."))
+        else:
+            lo, hi = sorted((float(first["usd_per_million_tokens_at_low"]),
+                             float(first["usd_per_million_tokens_at_high"])))
+            st.markdown(
+                "Each pair of bars is the cost per 1M tokens when one input moves to the low or high end of "
+                "its stated range while every other input stays as set: the longest bars are the inputs worth "
+                f"pinning down before you buy. Here **{first['input'].lower()}** moves it most, from "
+                f"**${lo:,.3f}** to **${hi:,.3f}** per 1M tokens"
+                + (" (a bar that crosses the dotted line can change which option is cheaper)."
+                   if reference is not None else "."))
+        missing = sens[sens["swing_usd_per_mtok"].isna()]
+        st.caption("Ranges: " + "; ".join(f"{r['input']}: {r['range_source']}" for r in shown.to_dict("records"))
+                   + "."
+                   + ("" if missing.empty else " Not shown (no cost at one end): "
+                      + "; ".join(f"{r['input']}: {r['status']}" for r in missing.to_dict("records")) + "."))
+
 # --- API break-even -----------------------------------------------------------------------------------------
 st.header("Break-even: self-hosting vs an API")
 self_ids = [r["option_id"] for r in records if r["kind"] != "API" and r["status"] == "ok"]
@@ -49,7 +163,7 @@ else:
     per_q = c3.toggle("Per quality point", key="eco_perq",
                       help="Compare cost per quality point (the API's cost scaled by quality_self / quality_api) "
                            "instead of plain cost.")
-    be = break_even_for_scenario(s, options, self_id, api_id, per_quality_point=per_q)
+    be = break_even_for_scenario(s, options, self_id, api_id, workload_index=wi, per_quality_point=per_q)
     current = float(rows.loc[rows["option_id"] == api_id, "num_requests_per_month"].iloc[0])
     m1, m2 = st.columns(2)
     if be.num_requests_per_month is not None:
@@ -124,6 +238,75 @@ else:
                    f"${o.depreciation_usd_per_gpu_hour:,.2f} depreciation, ${o.power_usd_per_gpu_hour:,.2f} power, "
                    f"${o.colocation_usd_per_gpu_hour:,.2f} colocation, ${o.operations_usd_per_gpu_hour:,.2f} "
                    "operations. Assumptions in the sidebar (Ownership).")
+
+# --- several workloads on one fleet -----------------------------------------------------------------------------
+st.header("Several workloads on one fleet")
+st.caption("Serve several workloads (say chat next to coding) from one pool of GPUs: the pool is sized for "
+           "their combined peak and each workload pays its share of the busy GPU-hours.")
+choices = mix_choices(st.session_state["x_xw_link"], cat, s.workload.name)
+if "eco_mix" not in st.session_state:  # re-derived from the scenario when the page is opened
+    st.session_state["eco_mix"] = [k for k in mix_selection(st.session_state["x_xw"], st.session_state["x_xw_link"],
+                                                            cat) if k in choices]
+st.multiselect("Add workloads to the mix", list(choices), format_func=choices.__getitem__, key="eco_mix",
+               on_change=_on_mix, max_selections=MAX_EXTRA_WORKLOADS, placeholder="e.g. Chat assistant",
+               help="Catalog workload presets (request shape, traffic, latency limits) served next to the "
+                    "sidebar's workload, up to 7. They travel with the link; the Compare page then lets you pick "
+                    "which workload to show.")
+dropped = [x.name for x in st.session_state["x_xw"] if x.name not in names]
+if dropped:
+    st.caption(f"{', '.join(dropped)}: same name as the sidebar's workload, so it is counted once.")
+deployments = {r["option_id"]: r for r in options.to_dict("records") if r["kind"] != common.KIND_API}
+if len(s.workloads) == 1:
+    st.info(f"The scenario has one workload ({s.workload.name}). Add others above to see what each costs on a "
+            "shared fleet and what sharing saves against separate fleets.")
+elif not deployments:
+    st.info("Needs a self-hosted option: choose an open model, a GPU and a precision in the sidebar.")
+else:
+    deploy_labels = {i: tables.option_label(r) for i, r in deployments.items()}
+    if st.session_state.get("eco_mix_option") not in deployments:
+        best = next((r["option_id"] for r in ranked if r["kind"] != common.KIND_API), next(iter(deployments)))
+        st.session_state["eco_mix_option"] = best
+    mix_id = st.selectbox("Deployment serving every workload", list(deployments), format_func=deploy_labels.get,
+                          key="eco_mix_option",
+                          help="One open model on one GPU type at one precision; each workload runs at its own "
+                               "best replica size and concurrency within its latency limits.")
+    d = deployments[mix_id]
+    mix = _fleet_mix(scenario_json, common.catalog_key(), d["model_id"], d["gpu_id"], d["precision"], cat)
+    total = mix.iloc[-1]
+    if total["monthly_cost_usd"] is None:
+        st.info(f"{deploy_labels[mix_id]} serves none of the workloads: "
+                + "; ".join(f"{r['workload']}: {r['status']}" for r in mix.iloc[:-1].to_dict("records")) + ".")
+    else:
+        m1, m2, m3 = st.columns(3)
+        m1.metric("Shared fleet", f"{float(total['num_gpus_per_replica']):,.1f} GPUs".replace(".0 GPUs", " GPUs"),
+                  help="GPUs in the pooled fleet (average paid GPUs when GPUs are not always on) [GPUs].")
+        m2.metric("Monthly cost, shared", f"${float(total['monthly_cost_usd']):,.0f}",
+                  help="Cost of the pooled fleet [$/month].")
+        if total["standalone_monthly_cost_usd"] is not None:
+            apart = float(total["standalone_monthly_cost_usd"])
+            m3.metric("Separate fleets", f"${apart:,.0f}",
+                      delta=f"sharing saves ${apart - float(total['monthly_cost_usd']):,.0f}/month",
+                      delta_color="off" if apart <= float(total["monthly_cost_usd"]) else "normal",
+                      help="What the workloads cost each on a fleet of its own [$/month].")
+        st.plotly_chart(charts.fleet_mix_bars(mix), width="stretch", key="eco_mix_chart")
+        view = pd.DataFrame({
+            "Workload": mix["workload"],
+            "Status": mix["status"],
+            "GPUs": [f"{_money(n)} in the shared fleet" if r == "(shared fleet)" else
+                     (f"{_money(n)} per replica" if n is not None else "") for r, n in
+                     zip(mix["workload"], mix["num_gpus_per_replica"], strict=True)],
+            "Busy GPUs, average [GPUs]": [_money(v, 2) for v in mix["busy_gpus_average"]],
+            "Busy GPUs, peak [GPUs]": [_money(v, 2) for v in mix["busy_gpus_peak"]],
+            "Share [%]": [f"{float(v):.0%}" if v is not None else "" for v in mix["share_frac"]],
+            "Monthly cost, shared [$]": [_money(v) for v in mix["monthly_cost_usd"]],
+            "Monthly cost, own fleet [$]": [_money(v) for v in mix["standalone_monthly_cost_usd"]],
+            "Cost, shared [$ / 1M tokens]": [_money(v, 3) for v in mix["usd_per_million_tokens"]],
+        })
+        st.dataframe(view, hide_index=True, width="stretch", key="eco_mix_table")
+        st.caption("The pool is sized for the sum of the workloads' peaks (peaks assumed to coincide: "
+                   "conservative) at the sidebar's utilisation; each workload's cost is its share of busy "
+                   "GPU-hours. Sharing saves the rounding up of each fleet and the idle headroom of small "
+                   "workloads (pricing/mix.py).")
 
 # --- ROI ----------------------------------------------------------------------------------------------------
 st.header("Return on cost")

@@ -16,11 +16,10 @@ from app_pages.state import (
     CUSTOM_PRESET,
     PRECISION_CHOICES,
     STATISTIC_CHOICES,
-    million_tokens_per_month,
-    requests_per_day_from_tokens,
     workload_from_preset,
 )
 from calculator.catalog import Catalog
+from pricing.fleet import million_tokens_per_month, requests_per_day_from_tokens
 
 BASIS_LABELS = {
     "on_demand": "On-demand rental",

@@ -5,7 +5,9 @@ link); ``scenario_from_state`` rebuilds the :class:`~calculator.scenario.Scenari
 run. Widgets are created with ``key=`` only, so session state is the single place a value lives.
 
 Keys starting with ``s_`` hold a widget's value; ``x_`` keys hold scenario parts edited elsewhere (Catalog
-page) or carried through unchanged from the link (extra workloads), so they survive page changes.
+page, the Economics page's workload mix) or carried from the link, so they survive page changes:
+``x_xw`` is the list of extra workloads (:class:`~calculator.scenario.WorkloadSpec`, after the sidebar's),
+``x_xw_link`` the link's own extra workloads that are not a catalog preset (offered again in the mix picker).
 """
 
 from __future__ import annotations
@@ -17,7 +19,7 @@ from pydantic import ValidationError
 
 from calculator.catalog import Catalog
 from calculator.scenario import CustomModel, Ownership, Scenario, WorkloadSpec
-from calculator.units import DAYS_PER_MONTH, TOKENS_PER_MILLION
+from pricing.fleet import million_tokens_per_month
 
 CUSTOM_PRESET = "custom"
 PRECISION_CHOICES: tuple[str, ...] = ("bf16", "fp8", "fp4", "int4")
@@ -65,16 +67,6 @@ FLOAT_KEYS = {"s_rpd", "s_peak", "s_ttft", "s_tpot", "s_cache", "s_minq", "s_vpt
               "s_capex", "s_srv", "s_dep", "s_kwh", "s_pue", "s_load", "s_colo", "s_ops"}
 
 
-def million_tokens_per_month(requests_per_day: float, input_tokens: int, output_tokens: int) -> float:
-    """Traffic in tokens [M tokens/month]: requests/day x days/month x (input + output) tokens / 1e6."""
-    return requests_per_day * DAYS_PER_MONTH * (input_tokens + output_tokens) / TOKENS_PER_MILLION
-
-
-def requests_per_day_from_tokens(million_tokens: float, input_tokens: int, output_tokens: int) -> float:
-    """Inverse of :func:`million_tokens_per_month` [requests/day]."""
-    return million_tokens * TOKENS_PER_MILLION / DAYS_PER_MONTH / (input_tokens + output_tokens)
-
-
 def _num(key: str, value: Any) -> Any:
     if value is None or isinstance(value, bool):
         return value
@@ -108,6 +100,7 @@ def scenario_to_state(scenario: Scenario, catalog: Catalog) -> tuple[dict[str, A
     state["x_px"] = dict(scenario.usd_per_gpu_hour_overrides)
     state["x_cm"] = list(scenario.custom_models)
     state["x_xw"] = list(scenario.workloads[1:])
+    state["x_xw_link"] = [w for w in scenario.workloads[1:] if not _is_preset(w, catalog)]
     return state, warnings
 
 
@@ -129,6 +122,72 @@ def workload_from_preset(preset_id: str, catalog: Catalog) -> dict[str, Any]:
     return values
 
 
+# --- several workloads on one fleet: the Economics page's "add workloads to the mix" picker ---------------------
+MAX_EXTRA_WORKLOADS = 7  # Scenario.workloads holds up to 8: the sidebar's workload and 7 more
+LINK_CHOICE_PREFIX = "link-"
+
+
+def preset_workload(preset_id: str, catalog: Catalog) -> WorkloadSpec:
+    """A workload with a catalog preset's request shape, traffic, latency limits and quality profile.
+
+    Minimum quality and value per request keep their defaults (``WorkloadSpec``).
+    """
+    v = workload_from_preset(preset_id, catalog)
+    return WorkloadSpec(name=v["x_wname"], preset=preset_id, input_tokens=v["s_in"], output_tokens=v["s_out"],
+                        requests_per_day=v["s_rpd"], peak_to_average_ratio=v["s_peak"], ttft_slo_ms=v["s_ttft"],
+                        tpot_slo_ms=v["s_tpot"], cached_input_frac=v["s_cache"], quality_profile=v["s_qp"])
+
+
+def _is_preset(spec: WorkloadSpec, catalog: Catalog) -> bool:
+    known = {wl.id for wl in catalog.workloads}
+    return spec.preset in known and spec == preset_workload(spec.preset, catalog)
+
+
+def mix_choices(link_extras: list[WorkloadSpec], catalog: Catalog, primary_name: str) -> dict[str, str]:
+    """Choices of the mix picker, key -> label: every catalog preset (by id) whose name is not the sidebar
+    workload's, then the link's own extra workloads (``link-<i>``, i indexes ``link_extras``)."""
+    out = {wl.id: wl.name for wl in catalog.workloads if wl.name[:120] != primary_name}
+    out.update({f"{LINK_CHOICE_PREFIX}{i}": f"{w.name} (from the link)" for i, w in enumerate(link_extras)})
+    return out
+
+
+def mix_selection(extras: list[WorkloadSpec], link_extras: list[WorkloadSpec], catalog: Catalog) -> list[str]:
+    """Picker keys (see :func:`mix_choices`) of the current extra workloads, in order."""
+    keys: list[str] = []
+    for spec in extras:
+        if _is_preset(spec, catalog):
+            keys.append(spec.preset)
+        elif spec in link_extras:
+            keys.append(f"{LINK_CHOICE_PREFIX}{link_extras.index(spec)}")
+    return list(dict.fromkeys(keys))
+
+
+def extras_from_selection(keys: list[str], link_extras: list[WorkloadSpec], catalog: Catalog) -> list[WorkloadSpec]:
+    """The extra workloads a picker selection stands for (at most ``MAX_EXTRA_WORKLOADS``)."""
+    out: list[WorkloadSpec] = []
+    for key in keys[:MAX_EXTRA_WORKLOADS]:
+        if key.startswith(LINK_CHOICE_PREFIX):
+            out.append(link_extras[int(key.removeprefix(LINK_CHOICE_PREFIX))])
+        else:
+            out.append(preset_workload(key, catalog))
+    return out
+
+
+def distinct_extras(primary_name: str, extras: list[WorkloadSpec]) -> list[WorkloadSpec]:
+    """Extra workloads without the ones named like the sidebar workload or an earlier extra.
+
+    Workloads are told apart by name (tables, charts and the link); a second workload of the same name is the
+    same workload counted twice, so it is left out of the scenario (it comes back if the name changes).
+    """
+    seen = {primary_name}
+    out = []
+    for spec in extras:
+        if spec.name not in seen:
+            seen.add(spec.name)
+            out.append(spec)
+    return out
+
+
 class StateError(ValueError):
     """Session state does not make a valid scenario; the message names the field and its range."""
 
@@ -145,7 +204,8 @@ def scenario_from_state(state: Mapping[str, Any]) -> Scenario:
         ownership = Ownership.model_validate(own)
         custom = tuple(CustomModel.model_validate(m) if isinstance(m, dict) else m for m in state["x_cm"])
         return Scenario.model_validate({
-            **top, "workloads": (workload, *state["x_xw"]), "ownership": ownership,
+            **top, "workloads": (workload, *distinct_extras(workload.name, list(state["x_xw"]))),
+            "ownership": ownership,
             "usd_per_gpu_hour_overrides": dict(state["x_px"]), "custom_models": custom,
         })
     except ValidationError as exc:

@@ -7,7 +7,9 @@ plotting, never drawn.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
@@ -32,6 +34,14 @@ def _layout(fig: go.Figure, title: str, height: int = 420) -> go.Figure:
                       legend={"orientation": "h", "x": 0.0, "xanchor": "left", "y": 1.0, "yanchor": "bottom",
                               "traceorder": "normal"},
                       hovermode="closest", template="plotly_white")
+    return fig
+
+
+def _legend_below(fig: go.Figure, height: int) -> go.Figure:
+    """Move the legend under the plots (for side-by-side subplots, whose titles sit where the legend would)."""
+    fig.update_layout(height=height, margin={"t": 80, "b": 120},
+                      legend={"orientation": "h", "x": 0.0, "xanchor": "left", "yref": "container", "y": 0.0,
+                              "yanchor": "bottom"})
     return fig
 
 
@@ -176,7 +186,7 @@ def throughput_vs_latency(df: pd.DataFrame, tpot_limit_ms: float | None, ttft_li
     fig.update_yaxes(title_text="Output tokens/s per GPU [tokens/s]", row=1, col=1)
     fig.update_xaxes(title_text="Concurrent sequences per replica [-]", type="log", dtick=1, row=1, col=2)
     fig.update_yaxes(title_text="Time to first token [ms]", row=1, col=2)
-    return _layout(fig, "Throughput and latency across concurrency", height=420)
+    return _legend_below(_layout(fig, "Throughput and latency across concurrency"), height=470)
 
 
 def moe_reads(batch: Sequence[float], experts_touched: Sequence[float], moe_gb_read: Sequence[float],
@@ -205,7 +215,7 @@ def moe_reads(batch: Sequence[float], experts_touched: Sequence[float], moe_gb_r
         fig.update_xaxes(title_text="Sequences decoded together (batch) [-]", type="log", dtick=1, row=1, col=col)
     fig.update_yaxes(title_text="Experts per layer [-]", row=1, col=1)
     fig.update_yaxes(title_text="Weights read per step [GB]", rangemode="tozero", row=1, col=2)
-    return _layout(fig, "Mixture of experts: bigger batches read more of the model", height=400)
+    return _legend_below(_layout(fig, "Mixture of experts: bigger batches read more of the model"), height=450)
 
 
 def time_split(prefill_ms: float, decode_step_ms: float, step_ms: float, ttft_ms: float) -> go.Figure:
@@ -275,6 +285,15 @@ def monthly_cost_bars(df: pd.DataFrame, cost_col: str = "monthly_cost_usd") -> g
     return _layout(fig, "Monthly cost per option", height=max(300, 28 * len(d) + 140))
 
 
+def _vline(fig: go.Figure, x: float, text: str, log_x: bool = False, color: str = LIMIT_COLOR,
+           dash: str = "dash") -> None:
+    """A labelled vertical line; the label is placed by hand because plotly puts ``add_vline``'s label at
+    the wrong place on a log axis (annotation positions there are log10 of the value)."""
+    fig.add_vline(x=x, line={"color": color, "dash": dash})
+    fig.add_annotation(x=math.log10(x) if log_x else x, xref="x", y=1.0, yref="paper", text=text,
+                       showarrow=False, xanchor="left", yanchor="top", xshift=4, font={"color": color})
+
+
 def lines_chart(x: Sequence[float], series: dict[str, Sequence[float]], x_title: str, y_title: str,
                 title: str, vline: tuple[float, str] | None = None, log_x: bool = False,
                 log_y: bool = False) -> go.Figure:
@@ -287,7 +306,144 @@ def lines_chart(x: Sequence[float], series: dict[str, Sequence[float]], x_title:
         fig.add_trace(go.Scatter(x=xs[keep], y=y[keep], mode="lines", name=name,
                                  hovertemplate=f"{name}<br>%{{x:,.4g}}<br>%{{y:,.4g}}<extra></extra>"))
     if vline is not None:
-        fig.add_vline(x=vline[0], line={"color": LIMIT_COLOR, "dash": "dash"}, annotation_text=vline[1])
+        _vline(fig, vline[0], vline[1], log_x=log_x)
     fig.update_xaxes(title_text=x_title, type="log" if log_x else "linear", dtick=1 if log_x else None)
     fig.update_yaxes(title_text=y_title, type="log" if log_y else "linear", dtick=1 if log_y else None)
     return _layout(fig, title, height=420)
+
+
+# --- Economics page: sensitivity, calibration band, several workloads on one fleet ---------------------------
+_QUOTE_WORDS = {"low": "lowest", "median": "median", "high": "highest"}
+
+
+def value_text(value: Any, unit: str) -> str:
+    """One value of an input with its unit, e.g. '$0.07 per kWh', '52%', 'highest catalog quote'."""
+    if isinstance(value, str):
+        return f"{_QUOTE_WORDS.get(value, value)} {unit}"
+    x = float(value)
+    if unit == "fraction":
+        return f"{x:.0%}"
+    if unit.startswith("$/"):
+        return f"${x:,.2f} per {unit[2:]}"
+    if unit.startswith("$ "):
+        return f"${x:,.0f} {unit[2:]}"
+    if unit.startswith("x "):
+        return f"x{x:.3g} the {unit[2:]} value"
+    return f"{x:,.4g} {unit}"
+
+
+def range_text(low: Any, high: Any, unit: str) -> str:
+    """An input's stated range in words with its unit, e.g. '$0.07 to $0.20 per kWh' or '52% to 88%'."""
+    if isinstance(low, str) or isinstance(high, str):
+        return f"{_QUOTE_WORDS.get(str(low), low)} to {_QUOTE_WORDS.get(str(high), high)} {unit}"
+    lo, hi = float(low), float(high)
+    if unit == "fraction":
+        return f"{lo:.0%} to {hi:.0%}"
+    if unit.startswith("$/"):
+        return f"${lo:,.2f} to ${hi:,.2f} per {unit[2:]}"
+    if unit.startswith("$ "):
+        return f"${lo:,.0f} to ${hi:,.0f} {unit[2:]}"
+    if unit.startswith("x "):
+        return f"x{lo:.3g} to x{hi:.3g} ({unit[2:]} value)"
+    return f"{lo:,.4g} to {hi:,.4g} {unit}"
+
+
+def tornado(df: pd.DataFrame, title: str, reference: tuple[float, str] | None = None) -> go.Figure:
+    """How far one option's cost [$ per 1M tokens] moves when each input moves over its stated range.
+
+    ``df`` has the rows of ``pricing.sensitivity.tornado`` (input, unit, low_value, high_value,
+    base_usd_per_million_tokens, usd_per_million_tokens_at_low, usd_per_million_tokens_at_high, range_source),
+    largest swing first. Each input gets two bars starting at the base cost: to the cost with the input at the
+    low end of its range, and at the high end; the y label states the range. Inputs without both ends are left
+    out. ``reference`` draws a second line (e.g. the best API's cost) to show whether a range crosses it.
+    """
+    cols = ["base_usd_per_million_tokens", "usd_per_million_tokens_at_low", "usd_per_million_tokens_at_high"]
+    keep = np.ones(len(df), dtype=bool)
+    for col in cols:
+        keep &= _finite(df[col]) if col in df else False
+    d = df[keep]
+    fig = go.Figure()
+    labels = [f"<b>{r['input']}</b><br>{range_text(r['low_value'], r['high_value'], r['unit'])}"
+              for r in d.to_dict("records")]
+    base = d["base_usd_per_million_tokens"].astype(float).to_numpy()
+    for end, col, value_col, color in (("low", "usd_per_million_tokens_at_low", "low_value", "#1f78b4"),
+                                       ("high", "usd_per_million_tokens_at_high", "high_value", "#e6550d")):
+        at = d[col].astype(float).to_numpy()
+        hover = [f"{r['input']} at the {end} end: {value_text(r[value_col], r['unit'])}<br>"
+                 f"${a:,.3f} per 1M tokens ({a - b:+,.3f})<br>range: {r['range_source']}"
+                 for r, a, b in zip(d.to_dict("records"), at, base, strict=True)]
+        fig.add_trace(go.Bar(y=labels, x=at - base, base=base, orientation="h",
+                             name=f"input at the {end} end of its range", marker_color=color, text=hover,
+                             textposition="none", hovertemplate="%{text}<extra></extra>"))
+    if len(base):
+        _vline(fig, float(base[0]), f"now: ${base[0]:,.3f}", color="#333", dash="solid")
+    if reference is not None and math.isfinite(reference[0]):
+        _vline(fig, reference[0], reference[1], color="#555", dash="dot")
+    fig.update_layout(barmode="overlay")
+    fig.update_yaxes(categoryorder="array", categoryarray=labels[::-1])
+    fig.update_xaxes(title_text="Cost [$ per 1M tokens]")
+    return _layout(fig, title, height=max(300, 62 * len(d) + 150))
+
+
+def cost_band(df: pd.DataFrame, error_frac: float | None = None) -> go.Figure:
+    """Each option's cost [$ per 1M tokens] with its calibration band drawn as an error bar.
+
+    ``df`` has the columns of ``pricing.options.compare_options`` (option_label, kind, ranked, status,
+    usd_per_million_tokens and its _low/_high band) plus ``option_label``. Options without a cost are left
+    out; options not ranked (limits, minimum quality) are drawn hollow. Cheapest at the top.
+    """
+    cols = ["usd_per_million_tokens", "usd_per_million_tokens_low", "usd_per_million_tokens_high"]
+    keep = np.ones(len(df), dtype=bool)
+    for col in cols:
+        keep &= _finite(df[col])
+    d = df[keep].copy()
+    for col in cols:
+        d[col] = d[col].astype(float)
+    d = d.sort_values("usd_per_million_tokens")
+    fig = go.Figure()
+    band = f" (model error +-{error_frac:.0%})" if error_frac is not None else ""
+    for kind, style in KIND_STYLE.items():
+        for ranked in (True, False):
+            part = d[(d["kind"] == kind) & (d["ranked"].astype(bool) == ranked)]
+            if part.empty:
+                continue
+            mid, lo, hi = (part[c].to_numpy() for c in cols)
+            hover = [f"<b>{lab}</b><br>${m:,.3f} per 1M tokens<br>"
+                     + (f"band ${a:,.3f} to ${b:,.3f}{band}" if kind != "API" else "API list price: no band")
+                     + ("" if ranked else f"<br>not ranked: {st}")
+                     for lab, m, a, b, st in zip(part["option_label"], mid, lo, hi, part["status"], strict=True)]
+            fig.add_trace(go.Scatter(
+                x=mid, y=part["option_label"], mode="markers",
+                name=kind if ranked else f"{kind} (misses limits or minimum quality)",
+                marker={"color": style["color"] if ranked else "white", "symbol": style["symbol"], "size": 11,
+                        "line": {"color": style["color"], "width": 2}},
+                error_x={"type": "data", "symmetric": False, "array": hi - mid, "arrayminus": mid - lo,
+                         "color": style["color"], "thickness": 2, "width": 6},
+                text=hover, hovertemplate="%{text}<extra></extra>"))
+    fig.update_yaxes(categoryorder="array", categoryarray=list(d["option_label"])[::-1])
+    fig.update_xaxes(title_text="Cost [$ per 1M tokens]; bar = calibration band", rangemode="tozero")
+    return _layout(fig, "Cost per 1M tokens with the model's calibration band",
+                   height=max(300, 30 * len(d) + 160))
+
+
+def fleet_mix_bars(mix: pd.DataFrame) -> go.Figure:
+    """Monthly cost [$ per month] of each workload: its share of one shared fleet vs a fleet of its own.
+
+    ``mix`` has the rows of ``pricing.mix.fleet_mix`` (workload, monthly_cost_usd, standalone_monthly_cost_usd,
+    share_frac, status); the last row, "(shared fleet)", holds the totals. Missing values leave a gap.
+    """
+    rows = mix.to_dict("records")
+    names = [str(r["workload"]).replace("(shared fleet)", "All workloads") for r in rows]
+    fig = go.Figure()
+    for col, name, color in (("monthly_cost_usd", "on the shared fleet (split by busy GPU-hours)", "#6a3d9a"),
+                             ("standalone_monthly_cost_usd", "on a fleet of its own", "#b2b2b2")):
+        values = [float(r[col]) if r.get(col) is not None and math.isfinite(float(r[col])) else None for r in rows]
+        hover = [f"{n}<br>{name}: ${v:,.0f} per month" if v is not None else f"{n}: {r['status']}"
+                 for n, v, r in zip(names, values, rows, strict=True)]
+        fig.add_trace(go.Bar(y=names, x=values, orientation="h", name=name, marker_color=color, text=hover,
+                             textposition="none", hovertemplate="%{text}<extra></extra>"))
+    fig.update_layout(barmode="group")
+    fig.update_yaxes(categoryorder="array", categoryarray=names[::-1])
+    fig.update_xaxes(title_text="Monthly cost [$ per month]")
+    return _layout(fig, "Monthly cost per workload: one shared fleet vs separate fleets",
+                   height=max(280, 60 * len(rows) + 150))

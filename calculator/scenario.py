@@ -53,8 +53,8 @@ class WorkloadSpec(_Closed):
     output_tokens: int = Field(default=28, ge=1, le=200_000)
     requests_per_day: float = Field(default=200_000, ge=0, le=1e10)
     peak_to_average_ratio: float = Field(default=4.16, ge=1.0, le=50.0)
-    ttft_slo_ms: float | None = Field(default=500.0, gt=0, le=600_000)
-    tpot_slo_ms: float | None = Field(default=40.0, gt=0, le=60_000)
+    ttft_slo_ms: float | None = Field(default=500.0, ge=0.001, le=600_000)
+    tpot_slo_ms: float | None = Field(default=40.0, ge=0.001, le=60_000)
     cached_input_frac: float = Field(default=0.2, ge=0.0, le=1.0)
     quality_profile: str = "coding"
     min_quality: float = Field(default=0.0, ge=0.0, le=100.0)
@@ -94,13 +94,13 @@ class Scenario(_Closed):
     version: Literal["1"] = "1"
     name: str = Field(default="Coding: Qwen3.5-397B-A17B self-hosted vs dense vs API", max_length=MAX_NAME_CHARS)
     workloads: tuple[WorkloadSpec, ...] = Field(default=(WorkloadSpec(),), min_length=1, max_length=8)
-    model_ids: tuple[str, ...] = ("qwen3.5-397b-a17b", "llama-3.3-70b", "qwen3-235b-a22b", "gpt-oss-120b")
+    model_ids: tuple[str, ...] = ("qwen3.5-397b-a17b", "qwen3-32b", "llama-3.3-70b", "gpt-oss-120b")
     api_model_ids: tuple[str, ...] = ("qwen3-max", "gemini-3.1-pro", "alibaba-qwen3.5-397b-a17b")
     gpu_ids: tuple[str, ...] = ("h100-sxm", "h200-sxm", "b200", "mi300x")
     precisions: tuple[Literal["bf16", "fp8", "fp4", "int4"], ...] = ("fp8",)
     pricing_basis: PricingBasis = "on_demand"
     price_statistic: PriceStatistic = "median"
-    utilisation_frac: float = Field(default=0.7, gt=0.0, le=1.0)
+    utilisation_frac: float = Field(default=0.7, ge=0.05, le=1.0)
     always_on: bool = True
     usd_per_gpu_hour_overrides: dict[str, float] = Field(default_factory=dict)
     ownership: Ownership = Ownership()

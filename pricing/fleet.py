@@ -2,10 +2,12 @@
 
 Notes
 -----
-Traffic of R requests/day with peak-to-average ratio a, served by replicas that each handle q requests/s at
-their chosen concurrency (``calculator.sizing``: within the latency limits), planned at utilisation u::
+Traffic of R requests/day (n_in input + n_out output tokens each) with peak-to-average ratio a, served by
+replicas that each handle q requests/s at their chosen concurrency (``calculator.sizing``: within the latency
+limits), planned at utilisation u::
 
     average load        lambda = R / 86400                                       [requests/s]
+    traffic in tokens   T = R * 365/12 * (n_in + n_out) / 1e6                    [million tokens/month]
     peak load           lambda_peak = a * lambda                                 [requests/s]
     replicas at peak    n_peak = ceil(lambda_peak / (q u))                       [-]
     always on           replica-hours = n_peak * 730                             [replica-hours/month]
@@ -42,7 +44,7 @@ from dataclasses import dataclass
 import numpy as np
 import numpy.typing as npt
 
-from calculator.units import DAYS_PER_MONTH, HOURS_PER_MONTH, S_PER_DAY
+from calculator.units import DAYS_PER_MONTH, HOURS_PER_MONTH, S_PER_DAY, TOKENS_PER_MILLION
 
 FloatArray = npt.NDArray[np.float64]
 
@@ -55,6 +57,25 @@ def average_requests_per_s(requests_per_day: float) -> float:
 def requests_per_month(requests_per_day: float) -> float:
     """Monthly volume [requests/month]: ``R * 365/12``."""
     return requests_per_day * DAYS_PER_MONTH
+
+
+def million_tokens_per_month(requests_per_day: float, input_tokens: float, output_tokens: float) -> float:
+    """Traffic as tokens [million tokens/month] from requests/day and the request shape.
+
+    requests_per_day : average traffic [requests/day]; input_tokens, output_tokens : mean per request [tokens].
+    ``T = R * 365/12 * (n_in + n_out) / 1e6`` (input and output tokens both count, as API bills do).
+    """
+    return requests_per_month(requests_per_day) * (input_tokens + output_tokens) / TOKENS_PER_MILLION
+
+
+def requests_per_day_from_tokens(million_tokens_per_month_: float, input_tokens: float,
+                                 output_tokens: float) -> float:
+    """Traffic in requests [requests/day] from tokens [million tokens/month]; inverse of
+    :func:`million_tokens_per_month`: ``R = T * 1e6 / (365/12) / (n_in + n_out)``.
+
+    input_tokens + output_tokens must be positive [tokens/request].
+    """
+    return million_tokens_per_month_ * TOKENS_PER_MILLION / DAYS_PER_MONTH / (input_tokens + output_tokens)
 
 
 def replicas_at_peak(requests_per_day: float, peak_to_average_ratio: float, replica_requests_per_s: FloatArray,

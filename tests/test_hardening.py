@@ -86,7 +86,7 @@ def scenarios(draw, catalog):
         precisions=tuple(draw(st.lists(st.sampled_from(["bf16", "fp8", "fp4", "int4"]), min_size=1, max_size=2))),
         pricing_basis=draw(st.sampled_from(["on_demand", "reserved_1y", "reserved_3y", "spot", "owned"])),
         price_statistic=draw(st.sampled_from(["low", "median", "high"])),
-        utilisation_frac=draw(st.floats(0.01, 1.0, **finite)),
+        utilisation_frac=draw(st.floats(0.05, 1.0, **finite)),
         always_on=draw(st.booleans()),
         usd_per_gpu_hour_overrides=draw(st.dictionaries(st.sampled_from(gpu_ids), st.floats(0, 1000, **finite),
                                                         max_size=2)),

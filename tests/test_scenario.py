@@ -24,7 +24,7 @@ workloads = st.builds(
     output_tokens=st.integers(1, 200_000),
     requests_per_day=st.floats(0, 1e10, allow_nan=False),
     peak_to_average_ratio=st.floats(1, 50, allow_nan=False),
-    ttft_slo_ms=st.one_of(st.none(), st.floats(0.01, 600_000, allow_nan=False)),
+    ttft_slo_ms=st.one_of(st.none(), st.floats(0.001, 600_000, allow_nan=False)),
     tpot_slo_ms=st.one_of(st.none(), st.floats(0.01, 60_000, allow_nan=False)),
     cached_input_frac=st.floats(0, 1, allow_nan=False),
 )
@@ -32,7 +32,7 @@ scenarios = st.builds(
     Scenario,
     name=st.text(max_size=120),
     workloads=st.lists(workloads, min_size=1, max_size=3).map(tuple),
-    utilisation_frac=st.floats(0.01, 1.0, allow_nan=False),
+    utilisation_frac=st.floats(0.05, 1.0, allow_nan=False),
     usd_per_gpu_hour_overrides=st.dictionaries(st.sampled_from(["h100-sxm", "b200"]),
                                                st.floats(0, 1000, allow_nan=False), max_size=2),
     always_on=st.booleans(),
