@@ -35,6 +35,8 @@ if "seeded" not in st.session_state:
     st.session_state.update(state)
     st.session_state["x_cgpu"] = []
     st.session_state["x_cscore"] = []
+    st.session_state["x_cprice"] = []
+    st.session_state["x_capi"] = []
     st.session_state["link_warnings"] = [*warnings, *more, *more_ui]
     st.session_state["seeded"] = True
 
@@ -44,7 +46,8 @@ custom_models = tuple(
                           "source": "your config.json (this session)", "as_of": dt.date.today()})
     for cm in st.session_state["x_cm"])
 cat, cat_key = common.session_catalog(shipped, custom_models, tuple(st.session_state["x_cgpu"]),
-                                      tuple(st.session_state["x_cscore"]))
+                                      tuple(st.session_state["x_cscore"]), tuple(st.session_state["x_cprice"]),
+                                      tuple(st.session_state["x_capi"]))
 st.session_state["catalog"] = cat
 st.session_state["catalog_key"] = cat_key
 

@@ -3,19 +3,19 @@
 from __future__ import annotations
 
 import datetime as dt
-import json
 import re
 
 import pandas as pd
 import streamlit as st
 from pydantic import ValidationError
 
-from app_pages import common
-from calculator.catalog import closest_ids, format_validation_error
-from calculator.hf_config import MAX_CONFIG_BYTES, HfConfigError, architecture_from_hf_config
+from app_pages import catalog_uploads, common
+from calculator.catalog import format_validation_error
+from calculator.hf_config import MAX_CONFIG_BYTES, HfConfigError, architecture_from_hf_config, parse_hf_config_bytes
+from calculator.importers import MAX_LITELLM_BYTES, MAX_USER_FILE_BYTES
 from calculator.params import param_counts
 from calculator.scenario import CustomModel
-from calculator.schemas import Gpu, Score
+from calculator.schemas import Gpu
 
 MAX_CUSTOM_MODELS = 5
 PROVENANCE = {"source": st.column_config.TextColumn("Source", width="medium"),
@@ -41,18 +41,9 @@ def _add_model() -> None:
     if len(st.session_state["x_cm"]) >= MAX_CUSTOM_MODELS:
         _say("error", f"custom models: at most {MAX_CUSTOM_MODELS} per scenario; remove one first.")
         return
-    raw = upload.getvalue()
-    if len(raw) > MAX_CONFIG_BYTES:
-        _say("error", f"config.json: the file is {len(raw):,} bytes; the limit is {MAX_CONFIG_BYTES:,}.")
-        return
     try:
-        config = json.loads(raw.decode("utf-8"))
-        if not isinstance(config, dict):
-            raise HfConfigError("config.json must hold a JSON object at the top level")
+        config = parse_hf_config_bytes(upload.getvalue())
         arch = architecture_from_hf_config(config)
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-        _say("error", f"config.json: not valid JSON ({exc}).")
-        return
     except HfConfigError as exc:
         _say("error", f"config.json: {exc}.")
         return
@@ -77,6 +68,7 @@ def _add_model() -> None:
 def _remove_model(model_id: str) -> None:
     st.session_state["x_cm"] = [m for m in st.session_state["x_cm"] if m.id != model_id]
     st.session_state["s_models"] = [m for m in st.session_state["s_models"] if m != model_id]
+    st.session_state["x_cscore"] = [x for x in st.session_state["x_cscore"] if x.model_id != model_id]
 
 
 def _set_price() -> None:
@@ -120,49 +112,56 @@ def _add_gpu() -> None:
 
 
 def _add_scores() -> None:
-    cat = common.catalog()
-    text = st.session_state.get("cat_scores") or ""
-    model_ids = [m.id for m in cat.models] + [a.id for a in cat.api_models]
-    bench = {b.id: b for b in cat.benchmarks}
-    new: list[Score] = []
-    errors: list[str] = []
-    for n, line in enumerate(text.splitlines(), start=1):
-        if not line.strip() or line.lstrip().startswith("#"):
-            continue
-        parts = [p.strip() for p in line.split(",")]
-        if len(parts) != 3:
-            errors.append(f"line {n}: expected 'model_id, benchmark_id, value' (3 fields, got {len(parts)})")
-            continue
-        model_id, bench_id, value_text = parts
-        if model_id not in model_ids:
-            errors.append(f"line {n}: unknown model_id '{model_id}' (closest: "
-                          f"{', '.join(closest_ids(model_id, model_ids))})")
-            continue
-        if bench_id not in bench:
-            errors.append(f"line {n}: unknown benchmark_id '{bench_id}' (closest: "
-                          f"{', '.join(closest_ids(bench_id, list(bench)))})")
-            continue
-        try:
-            value = float(value_text)
-        except ValueError:
-            errors.append(f"line {n}: value '{value_text}' is not a number")
-            continue
-        b = bench[bench_id]
-        if not b.min_value <= value <= b.max_value:
-            errors.append(f"line {n}: value {value:g} is outside {b.name}'s range {b.min_value:g} to {b.max_value:g}")
-            continue
-        new.append(Score(model_id=model_id, benchmark_id=bench_id, value=value,
-                         source="pasted in the app (this session)", as_of=dt.date.today()))
-    if errors:
-        _say("error", "Scores not added: " + "; ".join(errors[:8]) + ("; ..." if len(errors) > 8 else "") + ".")
+    _keep(catalog_uploads.add_pasted_scores(st.session_state.get("cat_scores") or "", common.catalog(),
+                                            st.session_state["x_cscore"], dt.date.today()), "x_cscore")
+
+
+def _keep(outcome: tuple[tuple[object, ...] | None, str], state_key: str) -> None:
+    """Store the user's entries after an upload (None: refused) and show the upload's one sentence."""
+    entries, message = outcome
+    if entries is None:
+        _say("error", message)
         return
-    if not new:
-        _say("error", "scores: paste at least one line 'model_id, benchmark_id, value'.")
-        return
-    keys = {(x.model_id, x.benchmark_id) for x in new}
-    st.session_state["x_cscore"] = [x for x in st.session_state["x_cscore"]
-                                    if (x.model_id, x.benchmark_id) not in keys] + new
-    _say("success", f"Added {len(new)} score(s); they replace the catalog's score for the same model and benchmark.")
+    st.session_state[state_key] = list(entries)
+    _say("success", message)
+
+
+def _upload(key: str, kind: str) -> tuple[bytes, str] | None:
+    upload = st.session_state.get(key)
+    if upload is None:
+        _say("error", f"{kind}: choose a file first.")
+        return None
+    return upload.getvalue(), str(upload.name)
+
+
+def _upload_prices() -> None:
+    if (file := _upload("cat_up_prices", "Rental prices")) is not None:
+        _keep(catalog_uploads.add_rental_prices(*file, common.catalog(), st.session_state["x_cprice"]), "x_cprice")
+
+
+def _upload_scores() -> None:
+    if (file := _upload("cat_up_scores", "Benchmark scores")) is not None:
+        _keep(catalog_uploads.add_scores(*file, common.catalog(), st.session_state["x_cscore"]), "x_cscore")
+
+
+def _upload_apis() -> None:
+    if (file := _upload("cat_up_apis", "LiteLLM price map")) is not None:
+        _keep(catalog_uploads.add_api_models(*file, common.catalog(), st.session_state["x_capi"],
+                                             st.session_state["cat_api_asof"]), "x_capi")
+
+
+def _remove_prices() -> None:
+    st.session_state["x_cprice"] = []
+
+
+def _remove_apis() -> None:
+    """Drop the user's API models, their scores, and their ids from the candidates (a shipped id stays)."""
+    shipped = {a.id for a in common.shipped_catalog().api_models}
+    mine = {a.id for a in st.session_state["x_capi"]} - shipped
+    st.session_state["x_capi"] = []
+    st.session_state["s_apis"] = [i for i in st.session_state["s_apis"] if i not in mine]
+    known = [m.id for m in common.catalog().models] + sorted(shipped)
+    st.session_state["x_cscore"] = list(catalog_uploads.scores_for_known_models(st.session_state["x_cscore"], known))
 
 
 def _fill_gpu_form() -> None:
@@ -308,14 +307,67 @@ with tabs[6]:
         st.form_submit_button("Save GPU", on_click=_add_gpu)
 
     st.subheader("Your own benchmark scores")
-    st.caption("One score per line: model_id, benchmark_id, value (percent). Ids are in the tables above.")
+    st.caption("One score per line: model_id, benchmark_id, value (percent). Ids are in the tables above. A header "
+               "line may add the other score fields (setting, harness, source, as_of).")
     with st.form("cat_scores_form"):
         st.text_area("Scores", key="cat_scores", placeholder="qwen3.5-397b-a17b, swe-bench-verified, 76.4",
-                     help="model_id (open or API model), benchmark_id, value in the benchmark's range [%].")
+                     max_chars=catalog_uploads.MAX_PASTE_CHARS,
+                     help="model_id (open or API model), benchmark_id, value in the benchmark's range [%]. Dated "
+                          "today and marked as pasted in the app.")
         st.form_submit_button("Add scores", on_click=_add_scores)
+    with st.form("cat_up_scores_form"):
+        st.file_uploader("Or a file of scores", type=list(catalog_uploads.TABLE_FILE_TYPES), key="cat_up_scores",
+                         max_upload_size=catalog_uploads.upload_limit_mb(MAX_USER_FILE_BYTES),
+                         help=catalog_uploads.table_file_help(
+                             "a score", "model_id, benchmark_id, value, as_of (date); optional setting, harness, "
+                                        "source"))
+        st.form_submit_button("Add scores from file", on_click=_upload_scores)
     if st.session_state["x_cscore"]:
         st.dataframe(pd.DataFrame([x.model_dump() for x in st.session_state["x_cscore"]])[
-            ["model_id", "benchmark_id", "value"]], hide_index=True)
+            ["model_id", "benchmark_id", "value", "source", "as_of"]], hide_index=True)
         if st.button("Remove my scores", key="cat_rm_scores"):
             st.session_state["x_cscore"] = []
             st.rerun()
+
+    st.subheader("Your own GPU rental prices (file)")
+    st.caption("Quotes you have, e.g. from your cloud account: they join the catalog's quotes for the GPU and tier "
+               "(a quote with the same GPU, provider, tier, instance and region replaces the catalog's).")
+    with st.form("cat_up_prices_form"):
+        st.file_uploader("Rental prices", type=list(catalog_uploads.TABLE_FILE_TYPES), key="cat_up_prices",
+                         max_upload_size=catalog_uploads.upload_limit_mb(MAX_USER_FILE_BYTES),
+                         help=catalog_uploads.table_file_help(
+                             "a rental price", "gpu_id, provider, provider_kind (hyperscaler, specialist, "
+                             "marketplace, neocloud, other), pricing_tier (on_demand, reserved_1y, reserved_3y, "
+                             "spot, commitment), usd_per_gpu_hour (0.05 to 100), as_of (date); optional instance, "
+                             "region, source"))
+        st.form_submit_button("Add prices", on_click=_upload_prices)
+    if st.session_state["x_cprice"]:
+        st.dataframe(pd.DataFrame([p.model_dump() for p in st.session_state["x_cprice"]])[
+            ["gpu_id", "provider", "pricing_tier", "usd_per_gpu_hour", "instance", "region", "as_of"]],
+            hide_index=True, column_config={
+                "usd_per_gpu_hour": st.column_config.NumberColumn("$ per GPU-hour", format="%.2f")})
+        st.button("Remove my prices", key="cat_rm_prices", on_click=_remove_prices)
+
+    st.subheader("API models from LiteLLM's price list")
+    st.caption("Per-token prices of chat models from LiteLLM's model_prices_and_context_window.json "
+               "(github.com/BerriAI/litellm), converted to $ per million tokens; pick them in the sidebar.")
+    if "cat_api_asof" not in st.session_state:
+        st.session_state["cat_api_asof"] = dt.date.today()
+    with st.form("cat_up_apis_form"):
+        st.file_uploader("LiteLLM price map", type=list(catalog_uploads.LITELLM_FILE_TYPES), key="cat_up_apis",
+                         max_upload_size=catalog_uploads.upload_limit_mb(MAX_LITELLM_BYTES),
+                         help=catalog_uploads.LITELLM_HELP)
+        st.date_input("Prices as of", key="cat_api_asof", min_value=dt.date(2020, 1, 1), max_value=dt.date.today(),
+                      help="The date of the price map (e.g. of the LiteLLM release you took it from).")
+        st.form_submit_button("Add API models", on_click=_upload_apis)
+    if st.session_state["x_capi"]:
+        st.caption(f"{len(st.session_state['x_capi']):,} API models from your file(s).")
+        st.dataframe(pd.DataFrame([a.model_dump() for a in st.session_state["x_capi"]])[
+            ["id", "provider", "usd_per_million_input_tokens", "usd_per_million_output_tokens", "as_of"]],
+            hide_index=True, column_config={
+                "usd_per_million_input_tokens": st.column_config.NumberColumn("Input [$ / 1M tok]", format="%.3f"),
+                "usd_per_million_output_tokens": st.column_config.NumberColumn("Output [$ / 1M tok]", format="%.3f")})
+        st.button("Remove my API models", key="cat_rm_apis", on_click=_remove_apis,
+                  help="Also removes them from the candidates and drops your scores for them.")
+    st.caption("Your uploaded prices, scores and API models stay in this session only; the link does not carry "
+               "them.")

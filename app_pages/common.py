@@ -8,17 +8,18 @@ nothing recomputes nothing.
 
 from __future__ import annotations
 
-import dataclasses
 import hashlib
 import json
 from typing import Any
 
 import pandas as pd
 import streamlit as st
+from pydantic import BaseModel
 
 from calculator.catalog import Catalog, load_catalog, load_measurements
+from calculator.importers import ImporterError, merge_catalog
 from calculator.scenario import Scenario
-from calculator.schemas import Gpu, Model, Score
+from calculator.schemas import ApiModel, Gpu, Model, RentalPrice, Score
 
 KIND_MOE = "self-hosted MoE"
 KIND_DENSE = "self-hosted dense"
@@ -31,23 +32,44 @@ def shipped_catalog() -> Catalog:
     return load_catalog()
 
 
+def _entries_key(*parts: tuple[BaseModel, ...]) -> str:
+    """A digest of the user's entries: it changes whenever any entry changes (the cache key of the catalog)."""
+    blob = json.dumps([[x.model_dump(mode="json") for x in part] for part in parts], sort_keys=True)
+    return hashlib.sha256(blob.encode()).hexdigest()[:16]
+
+
+@st.cache_resource(show_spinner=False, max_entries=32)
+def _merged_catalog(key: str, _base: Catalog, _models: tuple[Model, ...], _gpus: tuple[Gpu, ...],
+                    _scores: tuple[Score, ...], _prices: tuple[RentalPrice, ...],
+                    _apis: tuple[ApiModel, ...]) -> Catalog:
+    """``importers.merge_catalog`` of the shipped catalog and the user's entries, cached on their digest ``key``
+    (the catalog is frozen, so sessions with the same entries can share it)."""
+    return merge_catalog(_base, gpus=_gpus, models=_models, api_models=_apis, rental_prices=_prices, scores=_scores)
+
+
 def session_catalog(base: Catalog, custom_models: tuple[Model, ...], custom_gpus: tuple[Gpu, ...],
-                    custom_scores: tuple[Score, ...]) -> tuple[Catalog, str]:
-    """The shipped catalog plus this session's own entries, and a key that identifies it for caching."""
-    if not (custom_models or custom_gpus or custom_scores):
+                    custom_scores: tuple[Score, ...], custom_prices: tuple[RentalPrice, ...] = (),
+                    custom_apis: tuple[ApiModel, ...] = ()) -> tuple[Catalog, str]:
+    """The shipped catalog ``base`` plus this session's own entries, and a key that identifies it for caching.
+
+    User entries replace shipped entries with the same key (``importers.merge_catalog``: ids; (model,
+    benchmark) for scores; (GPU, provider, tier, instance, region) for rental prices). The key is "shipped"
+    without user entries, else a digest of all of them, so cached results follow every change (the merged
+    catalog itself is cached on that digest alone: ``base`` must be the shipped catalog).
+    """
+    parts = (custom_models, custom_gpus, custom_scores, custom_prices, custom_apis)
+    if not any(parts):
         return base, "shipped"
-    gpu_ids = {g.id for g in custom_gpus}
-    score_keys = {(s.model_id, s.benchmark_id) for s in custom_scores}
-    cat = dataclasses.replace(
-        base,
-        models=base.models + custom_models,
-        gpus=tuple(g for g in base.gpus if g.id not in gpu_ids) + custom_gpus,
-        scores=tuple(s for s in base.scores if (s.model_id, s.benchmark_id) not in score_keys) + custom_scores,
-    )
-    blob = json.dumps([[m.model_dump(mode="json") for m in custom_models],
-                       [g.model_dump(mode="json") for g in custom_gpus],
-                       [s.model_dump(mode="json") for s in custom_scores]], sort_keys=True)
-    return cat, hashlib.sha256(blob.encode()).hexdigest()[:16]
+    key = _entries_key(*parts)
+    try:
+        return _merged_catalog(key, base, *parts), key
+    except ImporterError as exc:
+        # The Catalog page keeps the user's lists consistent; should a score or price still refer to an entry
+        # that is gone, say so and leave the user's scores, prices and API models out rather than fail.
+        st.warning(f"Your own catalog entries: {exc}. Your scores, prices and API models are left out until "
+                   "you remove them on the Catalog page.", icon=":material/warning:")
+        key = _entries_key(custom_models, custom_gpus, (), (), ())
+        return _merged_catalog(key, base, custom_models, custom_gpus, (), (), ()), key
 
 
 def scenario() -> Scenario:

@@ -40,7 +40,8 @@ def _on_mix() -> None:
 
 
 def _money(value: object, digits: int = 0) -> str:
-    return f"{float(value):,.{digits}f}" if isinstance(value, int | float) and np.isfinite(value) else ""  # type: ignore[arg-type]
+    """A number with thousands separators, or an empty cell for a missing one."""
+    return f"{float(value):,.{digits}f}" if isinstance(value, int | float) and np.isfinite(value) else ""
 
 
 s = common.scenario()
@@ -87,19 +88,19 @@ error_frac = cat.efficiency.median_abs_error_frac if cat.efficiency is not None 
 st.plotly_chart(charts.cost_band(rows, error_frac), width="stretch", key="eco_band")
 st.caption(
     "The bar around each self-hosted cost is its calibration band: the speed model's median error against "
-    f"published throughput and latency measurements ({f'+-{error_frac:.1%}' if error_frac else 'see'} Method "
-    "page), so the real cost per 1M tokens can lie between cost / (1 + error) and cost / (1 - error). API "
+    f"published throughput and latency measurements ({f'±{error_frac:.1%}, see the' if error_frac else 'see the'} "
+    "Method page), so the real cost per 1M tokens can lie between cost / (1 + error) and cost / (1 - error). API "
     "prices are list prices: no band.")
 
 st.subheader("What moves the cost most")
-priced = [r for r in records if r["status"] == "ok" and r["usd_per_million_tokens"] is not None]
+costed = [r for r in records if r["status"] == "ok" and r["usd_per_million_tokens"] is not None]
 ranked = [r for r in records if r["ranked"]]
 top = ranked[0] if ranked else None
-if not priced:
+if not costed:
     st.info("No option has a cost to test: see the statuses above.")
 else:
-    ids = [r["option_id"] for r in priced]
-    by_id = {r["option_id"]: r for r in priced}
+    ids = [r["option_id"] for r in costed]
+    by_id = {r["option_id"]: r for r in costed}
     if st.session_state.get("eco_tornado") not in ids:
         best_self = next((r for r in ranked if r["kind"] != common.KIND_API), None)
         default = top if top is not None and top["kind"] != common.KIND_API else best_self
@@ -109,6 +110,7 @@ else:
                                   "best self-hosted one when an API ranks first (an API's price per token does not "
                                   "depend on these inputs).")
     picked = by_id[option_id]
+    reference: tuple[float, str] | None = None
     other_kind = [r for r in ranked if (r["kind"] == common.KIND_API) != (picked["kind"] == common.KIND_API)]
     if top is not None and top["option_id"] != option_id:
         reference = (float(top["usd_per_million_tokens"]), f"top option: ${top['usd_per_million_tokens']:,.3f}")
@@ -117,8 +119,6 @@ else:
         reference = (float(ref["usd_per_million_tokens"]),
                      f"best {'API' if ref['kind'] == common.KIND_API else 'self-hosted'}: "
                      f"${ref['usd_per_million_tokens']:,.3f}")
-    else:
-        reference = None
     sens = _tornado(scenario_json, common.catalog_key(), option_id, wi, cat)
     shown = sens[sens["swing_usd_per_mtok"].notna()] if "swing_usd_per_mtok" in sens else sens.iloc[0:0]
     if shown.empty:
@@ -266,7 +266,7 @@ else:
     if st.session_state.get("eco_mix_option") not in deployments:
         best = next((r["option_id"] for r in ranked if r["kind"] != common.KIND_API), next(iter(deployments)))
         st.session_state["eco_mix_option"] = best
-    mix_id = st.selectbox("Deployment serving every workload", list(deployments), format_func=deploy_labels.get,
+    mix_id = st.selectbox("Deployment serving every workload", list(deployments), format_func=deploy_labels.__getitem__,
                           key="eco_mix_option",
                           help="One open model on one GPU type at one precision; each workload runs at its own "
                                "best replica size and concurrency within its latency limits.")
@@ -278,16 +278,17 @@ else:
                 + "; ".join(f"{r['workload']}: {r['status']}" for r in mix.iloc[:-1].to_dict("records")) + ".")
     else:
         m1, m2, m3 = st.columns(3)
-        m1.metric("Shared fleet", f"{float(total['num_gpus_per_replica']):,.1f} GPUs".replace(".0 GPUs", " GPUs"),
-                  help="GPUs in the pooled fleet (average paid GPUs when GPUs are not always on) [GPUs].")
-        m2.metric("Monthly cost, shared", f"${float(total['monthly_cost_usd']):,.0f}",
-                  help="Cost of the pooled fleet [$/month].")
+        fleet_gpus = float(total["num_gpus_per_replica"])
+        shared_usd = float(total["monthly_cost_usd"])
+        m1.metric("Shared fleet", f"{fleet_gpus:,.0f} GPU{'' if fleet_gpus == 1 else 's'}"
+                  if fleet_gpus.is_integer() else f"{fleet_gpus:,.1f} GPUs on average",
+                  help="GPUs in the pooled fleet; when GPUs are not always on, the average paid GPUs [GPUs].")
+        m2.metric("Monthly cost, shared", f"${shared_usd:,.0f}", help="Cost of the pooled fleet [$/month].")
         if total["standalone_monthly_cost_usd"] is not None:
             apart = float(total["standalone_monthly_cost_usd"])
-            m3.metric("Separate fleets", f"${apart:,.0f}",
-                      delta=f"sharing saves ${apart - float(total['monthly_cost_usd']):,.0f}/month",
-                      delta_color="off" if apart <= float(total["monthly_cost_usd"]) else "normal",
-                      help="What the workloads cost each on a fleet of its own [$/month].")
+            m3.metric("Monthly cost, separate fleets", f"${apart:,.0f}",
+                      delta=f"sharing saves ${apart - shared_usd:,.0f} a month" if apart > shared_usd else None,
+                      help="What the workloads cost when each has a fleet of its own [$/month].")
         st.plotly_chart(charts.fleet_mix_bars(mix), width="stretch", key="eco_mix_chart")
         view = pd.DataFrame({
             "Workload": mix["workload"],

@@ -107,7 +107,7 @@ def scenario_to_state(scenario: Scenario, catalog: Catalog) -> tuple[dict[str, A
 def workload_from_preset(preset_id: str, catalog: Catalog) -> dict[str, Any]:
     """Session-state values of the workload fields a catalog preset sets."""
     wl = catalog.workload(preset_id)
-    values = {
+    values: dict[str, Any] = {
         "x_wname": wl.name[:120],
         "s_in": int(min(wl.input_tokens, 2_000_000)),
         "s_out": int(min(wl.output_tokens, 200_000)),

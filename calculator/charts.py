@@ -162,11 +162,11 @@ def throughput_vs_latency(df: pd.DataFrame, tpot_limit_ms: float | None, ttft_li
                                                         "Time to first token vs concurrency"))
     hover = [f"concurrency {c}" for c in d["concurrency"]]
     fig.add_trace(go.Scatter(x=d["tpot_ms"], y=d["output_tokens_per_s_per_gpu"], mode="lines+markers",
-                             name="throughput", text=hover, line={"color": "#1f78b4"},
+                             name="throughput", text=hover, line={"color": "#1f78b4"}, showlegend=False,
                              hovertemplate="%{text}<br>TPOT %{x:.1f} ms<br>%{y:,.0f} tokens/s per GPU"
                                            "<extra></extra>"), row=1, col=1)
     fig.add_trace(go.Scatter(x=d["concurrency"], y=d["ttft_ms"], mode="lines+markers", name="TTFT",
-                             line={"color": "#33a02c"},
+                             line={"color": "#33a02c"}, showlegend=False,
                              hovertemplate="concurrency %{x}<br>TTFT %{y:,.0f} ms<extra></extra>"), row=1, col=2)
     if tpot_limit_ms is not None:
         fig.add_vline(x=tpot_limit_ms, line={"color": LIMIT_COLOR, "dash": "dash"}, row=1, col=1,
@@ -197,7 +197,7 @@ def moe_reads(batch: Sequence[float], experts_touched: Sequence[float], moe_gb_r
     """
     fig = make_subplots(rows=1, cols=2, subplot_titles=("Distinct experts touched per layer",
                                                         "Weights read per decode step"))
-    fig.add_trace(go.Scatter(x=batch, y=experts_touched, mode="lines", name="experts touched",
+    fig.add_trace(go.Scatter(x=batch, y=experts_touched, mode="lines", name="experts touched", showlegend=False,
                              line={"color": KIND_STYLE["self-hosted MoE"]["color"]},
                              hovertemplate="batch %{x}<br>%{y:.1f} experts<extra></extra>"), row=1, col=1)
     fig.add_hline(y=num_experts, line={"dash": "dot", "color": "#777"}, row=1, col=1,
@@ -286,12 +286,15 @@ def monthly_cost_bars(df: pd.DataFrame, cost_col: str = "monthly_cost_usd") -> g
 
 
 def _vline(fig: go.Figure, x: float, text: str, log_x: bool = False, color: str = LIMIT_COLOR,
-           dash: str = "dash") -> None:
+           dash: str = "dash", side: str = "right", above: bool = False) -> None:
     """A labelled vertical line; the label is placed by hand because plotly puts ``add_vline``'s label at
-    the wrong place on a log axis (annotation positions there are log10 of the value)."""
+    the wrong place on a log axis (annotation positions there are log10 of the value). ``side``: label to
+    the right or left of the line; ``above``: label above the plot area instead of inside its top."""
     fig.add_vline(x=x, line={"color": color, "dash": dash})
     fig.add_annotation(x=math.log10(x) if log_x else x, xref="x", y=1.0, yref="paper", text=text,
-                       showarrow=False, xanchor="left", yanchor="top", xshift=4, font={"color": color})
+                       showarrow=False, xanchor="left" if side == "right" else "right",
+                       yanchor="bottom" if above else "top", xshift=4 if side == "right" else -4,
+                       font={"color": color})
 
 
 def lines_chart(x: Sequence[float], series: dict[str, Sequence[float]], x_title: str, y_title: str,
@@ -316,6 +319,10 @@ def lines_chart(x: Sequence[float], series: dict[str, Sequence[float]], x_title:
 _QUOTE_WORDS = {"low": "lowest", "median": "median", "high": "highest"}
 
 
+def _number(x: float) -> str:
+    return f"{x:,.0f}" if abs(x) >= 1000 else f"{x:.4g}"
+
+
 def value_text(value: Any, unit: str) -> str:
     """One value of an input with its unit, e.g. '$0.07 per kWh', '52%', 'highest catalog quote'."""
     if isinstance(value, str):
@@ -329,7 +336,7 @@ def value_text(value: Any, unit: str) -> str:
         return f"${x:,.0f} {unit[2:]}"
     if unit.startswith("x "):
         return f"x{x:.3g} the {unit[2:]} value"
-    return f"{x:,.4g} {unit}"
+    return f"{_number(x)} {unit}"
 
 
 def range_text(low: Any, high: Any, unit: str) -> str:
@@ -345,7 +352,7 @@ def range_text(low: Any, high: Any, unit: str) -> str:
         return f"${lo:,.0f} to ${hi:,.0f} {unit[2:]}"
     if unit.startswith("x "):
         return f"x{lo:.3g} to x{hi:.3g} ({unit[2:]} value)"
-    return f"{lo:,.4g} to {hi:,.4g} {unit}"
+    return f"{_number(lo)} to {_number(hi)} {unit}"
 
 
 def tornado(df: pd.DataFrame, title: str, reference: tuple[float, str] | None = None) -> go.Figure:
@@ -375,14 +382,27 @@ def tornado(df: pd.DataFrame, title: str, reference: tuple[float, str] | None = 
         fig.add_trace(go.Bar(y=labels, x=at - base, base=base, orientation="h",
                              name=f"input at the {end} end of its range", marker_color=color, text=hover,
                              textposition="none", hovertemplate="%{text}<extra></extra>"))
+    still = np.isclose(d["usd_per_million_tokens_at_low"].astype(float).to_numpy(), base) & np.isclose(
+        d["usd_per_million_tokens_at_high"].astype(float).to_numpy(), base)
+    if still.any():
+        fig.add_trace(go.Scatter(y=[lab for lab, s in zip(labels, still, strict=True) if s], x=base[still],
+                                 mode="text", text=["no change"] * int(still.sum()), textposition="middle right",
+                                 showlegend=False, hoverinfo="skip", textfont={"color": "#555"}))
+    ends = [*base, *d["usd_per_million_tokens_at_low"].astype(float),
+            *d["usd_per_million_tokens_at_high"].astype(float)]
     if len(base):
-        _vline(fig, float(base[0]), f"now: ${base[0]:,.3f}", color="#333", dash="solid")
-    if reference is not None and math.isfinite(reference[0]):
-        _vline(fig, reference[0], reference[1], color="#555", dash="dot")
+        ref_left = reference is not None and reference[0] < base[0]
+        _vline(fig, float(base[0]), f"now: ${base[0]:,.3f}", color="#333", dash="solid",
+               side="right" if ref_left or reference is None else "left", above=True)
+        if reference is not None and math.isfinite(reference[0]):
+            ends.append(reference[0])
+            _vline(fig, reference[0], reference[1], color="#555", dash="dot", side="left" if ref_left else "right",
+                   above=True)
+        fig.update_xaxes(range=[0.0, max(ends) * 1.08])  # costs from zero, every line in view
     fig.update_layout(barmode="overlay")
     fig.update_yaxes(categoryorder="array", categoryarray=labels[::-1])
     fig.update_xaxes(title_text="Cost [$ per 1M tokens]")
-    return _layout(fig, title, height=max(300, 62 * len(d) + 150))
+    return _legend_below(_layout(fig, title), height=max(320, 62 * len(d) + 190))
 
 
 def cost_band(df: pd.DataFrame, error_frac: float | None = None) -> go.Figure:

@@ -95,6 +95,8 @@ def safe_yaml_load(text: str, what: str = "YAML file") -> Any:
         return yaml.safe_load(text)
     except yaml.YAMLError as exc:
         raise ImporterError(f"{what}: not valid YAML ({exc})") from exc
+    except (ValueError, OverflowError) as exc:  # e.g. a date 2026-13-45, an integer of > 4,300 digits
+        raise ImporterError(f"{what}: a value cannot be read ({exc})") from exc
 
 
 # --------------------------------------------------------------------------------------------- messages
@@ -147,14 +149,17 @@ def _validate_row(schema: type[T], item: Any, where: str) -> T:
 # --------------------------------------------------------------------------------------------- user files
 def _rows_from_csv(text: str, what: str) -> list[dict[str, str]]:
     reader = csv.DictReader(io.StringIO(text, newline=""))
-    if not reader.fieldnames:
-        raise ImporterError(f"{what}: the CSV has no header line")
     rows = []
-    for num, row in enumerate(reader, start=1):
-        if None in row:
-            raise ImporterError(f"{what}: row {num} has more cells than the header has columns")
-        # An empty cell means "not given", so the schema's default (or its "is required") applies.
-        rows.append({k.strip(): v.strip() for k, v in row.items() if k and v is not None and v.strip() != ""})
+    try:
+        if not reader.fieldnames:
+            raise ImporterError(f"{what}: the CSV has no header line")
+        for num, row in enumerate(reader, start=1):
+            if None in row:
+                raise ImporterError(f"{what}: row {num} has more cells than the header has columns")
+            # An empty cell means "not given", so the schema's default (or its "is required") applies.
+            rows.append({k.strip(): v.strip() for k, v in row.items() if k and v is not None and v.strip() != ""})
+    except csv.Error as exc:
+        raise ImporterError(f"{what}: not a readable CSV near row {len(rows) + 1} ({exc})") from exc
     return rows
 
 
@@ -360,6 +365,8 @@ def api_models_from_litellm(
             entries = json.loads(text)
         except json.JSONDecodeError as exc:
             raise ImporterError(f"{source}: not valid JSON ({exc.msg} at line {exc.lineno})") from exc
+        except RecursionError as exc:
+            raise ImporterError(f"{source}: JSON nested too deeply to be a price map") from exc
     if not isinstance(entries, Mapping):
         raise ImporterError(f"{source}: expected a JSON object mapping model names to price entries")
     notes = skipped if skipped is not None else []
@@ -368,7 +375,11 @@ def api_models_from_litellm(
         if not isinstance(entry, Mapping) or entry.get("mode") not in LITELLM_CHAT_MODES:
             notes.append(f"{key}: mode {entry.get('mode') if isinstance(entry, Mapping) else None!r} is not chat")
             continue
-        prices = _litellm_prices(entry)
+        try:
+            prices = _litellm_prices(entry)
+        except (TypeError, ValueError, AttributeError, KeyError) as exc:
+            notes.append(f"{key}: price fields cannot be read ({exc})")
+            continue
         if prices.get("usd_per_million_input_tokens") is None or prices.get("usd_per_million_output_tokens") is None:
             notes.append(f"{key}: no input or output price per token")
             continue
@@ -398,11 +409,11 @@ def api_models_from_litellm(
 
 
 # --------------------------------------------------------------------------------------------- merge
-def _rental_key(p: RentalPrice) -> tuple[str, ...]:
+def rental_key(p: RentalPrice) -> tuple[str, ...]:
     return (p.gpu_id, p.provider.strip().lower(), p.pricing_tier, (p.instance or "").lower(), (p.region or "").lower())
 
 
-def _score_key(s: Score) -> tuple[str, ...]:
+def score_key(s: Score) -> tuple[str, ...]:
     return (s.model_id, s.benchmark_id)
 
 
@@ -439,8 +450,8 @@ def merge_catalog(
         gpus=_merge(catalog.gpus, gpus, lambda g: g.id),
         models=_merge(catalog.models, models, lambda m: m.id),
         api_models=_merge(catalog.api_models, api_models, lambda a: a.id),
-        rental_prices=_merge(catalog.rental_prices, rental_prices, _rental_key),
-        scores=_merge(catalog.scores, scores, _score_key),
+        rental_prices=_merge(catalog.rental_prices, rental_prices, rental_key),
+        scores=_merge(catalog.scores, scores, score_key),
     )
     gpu_ids = [g.id for g in new.gpus]
     for price in new.rental_prices:

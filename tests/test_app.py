@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import math
 from pathlib import Path
 
@@ -9,7 +10,15 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from app_pages import tables
-from app_pages.state import scenario_from_state, scenario_to_state
+from app_pages.state import (
+    distinct_extras,
+    extras_from_selection,
+    mix_choices,
+    mix_selection,
+    preset_workload,
+    scenario_from_state,
+    scenario_to_state,
+)
 from calculator.catalog import Catalog
 from calculator.scenario import CustomModel, Scenario, WorkloadSpec, scenario_from_query, scenario_to_query
 from tests.conftest import fixture_arch
@@ -229,3 +238,79 @@ def test_catalog_page_adds_a_price_and_scores() -> None:
     at.text_area(key="cat_scores").input("llama-3.3-70b, swe-bench-verified, 40")
     next(b for b in at.button if b.label == "Add scores").click().run()
     assert any("Added 1 score" in m.value for m in at.success)
+
+
+def chart_titles(at: AppTest) -> list[str]:
+    return [json.loads(c.proto.spec)["layout"]["title"]["text"] for c in at.get("plotly_chart")]
+
+
+def test_economics_shows_the_tornado_and_the_calibration_band() -> None:
+    at = app({"v": "1", "models": "qwen3.5-397b-a17b", "apis": "qwen3-max", "gpus": "h200-sxm,b200"})
+    at.switch_page("app_pages/economics.py").run()
+    assert_clean(at, "economics")
+    titles = chart_titles(at)
+    assert any(t.endswith("cost when one input moves") for t in titles)
+    assert "Cost per 1M tokens with the model's calibration band" in titles
+    assert any("Method page" in c.value and "calibration band" in c.value for c in at.caption)
+    assert any("moves it most" in m.value for m in at.markdown)
+    # The option tested defaults to the top-ranked self-hosted one; another pick redraws the chart.
+    picker = at.selectbox(key="eco_tornado")
+    assert picker.value.startswith("self|")
+    other = next(i for i in ("self|qwen3.5-397b-a17b|h200-sxm|fp8", "self|qwen3.5-397b-a17b|b200|fp8")
+                 if i != picker.value)
+    picker.select(other).run()
+    assert at.selectbox(key="eco_tornado").value == other
+    assert_clean(at, "economics, other option")
+
+
+def test_mix_control_adds_a_workload_to_the_link_and_the_shared_fleet(catalog: Catalog) -> None:
+    at = app()
+    at.switch_page("app_pages/economics.py").run()
+    assert any("one workload" in i.value for i in at.info)
+    at.multiselect(key="eco_mix").select("chat").run()
+    assert_clean(at, "mix")
+    s, warnings = scenario_from_query(dict(at.query_params))
+    assert not warnings
+    assert [w.name for w in s.workloads] == [Scenario().workload.name, catalog.workload("chat").name]
+    assert s.workloads[1] == preset_workload("chat", catalog)
+    table = next(d.value for d in at.dataframe if "Workload" in d.value.columns)
+    assert list(table["Workload"])[-1] == "(shared fleet)" and len(table) == 3
+    assert "Monthly cost per workload: one shared fleet vs separate fleets" in chart_titles(at)
+    # The mix survives a page change (the picker is re-derived from the scenario) and can be emptied.
+    at.switch_page("app_pages/compare.py").run()
+    assert at.selectbox(key="cmp_workload").options  # Compare offers the second workload
+    at.switch_page("app_pages/economics.py").run()
+    assert at.multiselect(key="eco_mix").value == ["chat"]
+    at.multiselect(key="eco_mix").unselect("chat").run()
+    assert "xw" not in at.query_params
+    assert_clean(at, "mix emptied")
+
+
+def test_link_extra_workloads_seed_the_mix_picker(catalog: Catalog) -> None:
+    own = WorkloadSpec(name="Nightly batch", preset="custom", input_tokens=3000, output_tokens=400,
+                       ttft_slo_ms=None, tpot_slo_ms=None, requests_per_day=20_000)
+    link = scenario_to_query(Scenario(workloads=(Scenario().workload, preset_workload("agentic", catalog), own)))
+    at = app(link)
+    at.switch_page("app_pages/economics.py").run()
+    assert_clean(at, "mix from link")
+    picker = at.multiselect(key="eco_mix")
+    assert picker.value == ["agentic", "link-0"]
+    assert dict(at.query_params) == link
+
+
+def test_mix_state_helpers(catalog: Catalog) -> None:
+    own = WorkloadSpec(name="Mine", preset="custom", input_tokens=999)
+    chat = preset_workload("chat", catalog)
+    assert chat.name == catalog.workload("chat").name and chat.input_tokens == catalog.workload("chat").input_tokens
+    choices = mix_choices([own], catalog, primary_name=catalog.workload("coding").name)
+    assert "coding" not in choices  # the sidebar's workload is not offered twice
+    assert choices["link-0"] == "Mine (from the link)"
+    keys = mix_selection([chat, own], [own], catalog)
+    assert keys == ["chat", "link-0"]
+    assert extras_from_selection(keys, [own], catalog) == [chat, own]
+    assert distinct_extras("Mine", [own, chat, chat]) == [chat]
+    s = Scenario(workloads=(Scenario().workload, chat))
+    state, _ = scenario_to_state(s, catalog)
+    assert state["x_xw_link"] == []
+    state["x_xw"] = [chat, preset_workload("coding", catalog)]  # same name as the sidebar's: counted once
+    assert scenario_from_state(state).workloads == s.workloads

@@ -133,3 +133,109 @@ def test_monthly_cost_bars_sorted_without_missing() -> None:
     fig = charts.monthly_cost_bars(df)
     assert sum(len(t.x) for t in fig.data) == 6
     assert fig.layout.xaxis.title.text.endswith("[$ per month]")
+
+
+def tornado_frame() -> pd.DataFrame:
+    # Rows as pricing.sensitivity.tornado gives them: largest swing first, object columns, None when missing.
+    rows = [
+        ("GPU price", "catalog quote", "low", "median", "high", 0.80, 0.35, 1.39, "catalog on_demand quotes"),
+        ("Traffic", "requests/day", 150_000.0, 200_000.0, 250_000.0, 0.80, 1.06, 0.64, "+-25% (judgement)"),
+        ("Utilisation", "fraction", 0.525, 0.7, 0.875, 0.80, 0.80, 0.80, "+-25% (judgement)"),
+        ("Power price", "$/kWh", 0.07, 0.10, 0.20, 0.80, None, 0.80, "ownership_defaults.yaml"),
+    ]
+    return pd.DataFrame({
+        "input": [r[0] for r in rows], "unit": [r[1] for r in rows],
+        "low_value": pd.Series([r[2] for r in rows], dtype=object),
+        "base_value": pd.Series([r[3] for r in rows], dtype=object),
+        "high_value": pd.Series([r[4] for r in rows], dtype=object),
+        "base_usd_per_million_tokens": pd.Series([r[5] for r in rows], dtype=object),
+        "usd_per_million_tokens_at_low": pd.Series([r[6] for r in rows], dtype=object),
+        "usd_per_million_tokens_at_high": pd.Series([r[7] for r in rows], dtype=object),
+        "range_source": [r[8] for r in rows],
+    })
+
+
+def test_tornado_bars_start_at_the_base_and_state_the_ranges() -> None:
+    fig = charts.tornado(tornado_frame(), "t", reference=(0.64, "best API: $0.640"))
+    low, high, still = fig.data
+    assert list(still.text) == ["no change"] and "Utilisation" in still.y[0]  # an input that moves nothing
+    assert low.name.endswith("low end of its range") and high.name.endswith("high end of its range")
+    assert len(low.y) == 3  # Power price has no cost at its low end: left out
+    assert list(low.base) == pytest.approx([0.80] * 3)
+    # GPU price: 0.80 -> 0.35 at the lowest quote (-0.45), -> 1.39 at the highest (+0.59).
+    assert low.x[0] == pytest.approx(-0.45) and high.x[0] == pytest.approx(0.59)
+    assert "lowest to highest catalog quote" in low.y[0]
+    assert "150,000 to 250,000 requests/day" in low.y[1]
+    assert "52% to 88%" in low.y[2]
+    assert fig.layout.yaxis.categoryarray[-1] == low.y[0]  # largest swing drawn at the top
+    assert "$ per 1M tokens" in fig.layout.xaxis.title.text
+    assert [s.x0 for s in fig.layout.shapes] == pytest.approx([0.80, 0.64])  # now, and the reference
+    assert fig.layout.xaxis.range == pytest.approx((0.0, 1.39 * 1.08))  # from zero, every bar and line in view
+    assert all("range:" in h for h in low.text)
+
+
+def test_tornado_empty_and_range_texts() -> None:
+    assert len(charts.tornado(tornado_frame().iloc[0:0], "t").data[0].y) == 0
+    assert charts.range_text(0.07, 0.2, "$/kWh") == "$0.07 to $0.20 per kWh"
+    assert charts.range_text(22_500.0, 37_500.0, "$ per GPU") == "$22,500 to $37,500 per GPU"
+    assert charts.range_text(0.884, 1.116, "x fitted") == "x0.884 to x1.12 (fitted value)"
+    assert charts.value_text("high", "catalog quote") == "highest catalog quote"
+
+
+def test_cost_band_error_bars_from_low_and_high() -> None:
+    df = options_frame()
+    cost = [0.5, 0.4, 2.0, 3.0, 1.0, None, 1.0]
+    df["usd_per_million_tokens"] = pd.Series(cost, dtype=object)
+    df["usd_per_million_tokens_low"] = pd.Series([c / 1.1 if c and k != "API" else c for c, k in
+                                                  zip(cost, df["kind"], strict=True)], dtype=object)
+    df["usd_per_million_tokens_high"] = pd.Series([c / 0.9 if c and k != "API" else c for c, k in
+                                                   zip(cost, df["kind"], strict=True)], dtype=object)
+    df["ranked"] = [True, True, True, True, False, True, True]
+    fig = charts.cost_band(df, error_frac=0.1)
+    assert sum(len(t.x) for t in fig.data) == 6  # the option without a cost is left out
+    moe = next(t for t in fig.data if t.name == "self-hosted MoE")
+    assert moe.error_x.array[0] == pytest.approx(0.5 / 0.9 - 0.5)
+    assert moe.error_x.arrayminus[0] == pytest.approx(0.5 - 0.5 / 1.1)
+    api = next(t for t in fig.data if t.name == "API")
+    assert list(api.error_x.array) == [0.0, 0.0, 0.0]
+    hollow = next(t for t in fig.data if "misses" in t.name)
+    assert hollow.marker.color == "white"
+    assert fig.layout.yaxis.categoryarray[-1] == "option 1"  # cheapest at the top
+
+
+def test_fleet_mix_bars_shared_vs_own() -> None:
+    mix = pd.DataFrame({
+        "workload": ["Coding", "Chat", "Long", "(shared fleet)"],
+        "status": ["ok", "ok", "does not fit", "ok"],
+        "monthly_cost_usd": pd.Series([1806.0, 713.0, None, 2518.0], dtype=object),
+        "standalone_monthly_cost_usd": pd.Series([2518.0, 2518.0, None, 5037.0], dtype=object),
+    })
+    fig = charts.fleet_mix_bars(mix)
+    shared, own = fig.data
+    assert list(shared.y) == ["Coding", "Chat", "Long", "All workloads"]
+    assert list(shared.x) == [1806.0, 713.0, None, 2518.0]
+    assert list(own.x)[-1] == 5037.0
+    assert "does not fit" in shared.text[2]
+    assert fig.layout.xaxis.title.text == "Monthly cost [$ per month]"
+
+
+def test_side_by_side_figures_keep_the_legend_clear_of_subplot_titles() -> None:
+    curve = pd.DataFrame({"concurrency": [1, 2], "tpot_ms": [10.0, 12.0], "ttft_ms": [100.0, 110.0],
+                          "output_tokens_per_s_per_gpu": [100.0, 180.0]})
+    for fig in (charts.throughput_vs_latency(curve, 15.0, 500.0, chosen_concurrency=2),
+                charts.moe_reads([1, 10, 100], [8.0, 60.0, 120.0], [20.0, 100.0, 200.0], 230.0, 128, 8)):
+        legend = fig.layout.legend
+        assert legend.yref == "container" and legend.y == 0.0 and legend.yanchor == "bottom"  # under the plots
+        assert fig.layout.margin.b >= 100
+        titles = [a for a in fig.layout.annotations if a.yref == "paper" and a.y == 1.0]
+        assert len(titles) == 2  # the subplot titles stay above the plots
+        # A line its subplot title already names needs no legend entry.
+        assert all(t.showlegend is False for t in fig.data if t.name in ("throughput", "TTFT", "experts touched"))
+
+
+def test_vline_label_on_a_log_axis_sits_at_the_line() -> None:
+    fig = charts.lines_chart([1e3, 1e6], {"a": [1.0, 2.0]}, "x [u]", "y [$]", "t", vline=(1.5e6, "your traffic"),
+                             log_x=True)
+    label = next(a for a in fig.layout.annotations if a.text == "your traffic")
+    assert label.x == pytest.approx(math.log10(1.5e6))  # plotly places annotations on log axes by log10
+    assert fig.layout.shapes[0].x0 == 1.5e6

@@ -84,3 +84,18 @@ def test_a_higher_gpu_price_never_lowers_monthly_cost(r, p, extra, on):
     a = fleet.fleet_cost(r, 2.0, np.array([3.0]), np.array([4]), p, 0.7, on).monthly_cost_usd[0]
     b = fleet.fleet_cost(r, 2.0, np.array([3.0]), np.array([4]), p + extra, 0.7, on).monthly_cost_usd[0]
     assert b >= a
+
+
+def test_million_tokens_per_month_hand_computed():
+    # Coding preset: 200,000 requests/day x 365/12 days/month = 6,083,333.3 requests/month;
+    # x (2048 + 28) tokens = 12,629,000,000 tokens = 12,629.0 million tokens/month.
+    assert fleet.million_tokens_per_month(200_000, 2048, 28) == pytest.approx(12_629.0, rel=1e-12)
+    assert fleet.requests_per_day_from_tokens(12_629.0, 2048, 28) == pytest.approx(200_000, rel=1e-12)
+    assert fleet.million_tokens_per_month(0, 2048, 28) == 0.0
+
+
+@given(st.floats(0, 1e10, allow_nan=False), st.integers(1, 2_000_000), st.integers(1, 200_000))
+def test_tokens_and_requests_round_trip(requests_per_day, input_tokens, output_tokens):
+    tokens = fleet.million_tokens_per_month(requests_per_day, input_tokens, output_tokens)
+    back = fleet.requests_per_day_from_tokens(tokens, input_tokens, output_tokens)
+    assert back == pytest.approx(requests_per_day, rel=1e-9, abs=1e-9)

@@ -114,3 +114,22 @@ def test_bad_link_warns_and_keeps_the_rest(page: Page, app_url: str) -> None:
     assert "nosuchgpu" in text
     expect(number(page, "Output tokens / request")).to_have_value("300")
     assert page.locator('[data-testid="stException"]').count() == 0
+
+
+def test_economics_shows_sensitivity_band_and_a_shared_fleet(page: Page, app_url: str, screenshots: Path) -> None:
+    page.goto(f"{app_url}/economics?{urlencode(LINK)}")
+    wait_idle(page)
+    expect(page.get_by_role("heading", name="How sure are these costs?")).to_be_visible()
+    expect(page.get_by_text("What moves the cost most")).to_be_visible()
+    # Add a second workload from the presets: the link carries it ('xw') and the shared-fleet table appears.
+    picker = page.get_by_role("combobox", name="Add workloads to the mix")
+    picker.scroll_into_view_if_needed()
+    picker.press_sequentially("Chat")  # typing opens the list (a click on the box does not)
+    page.get_by_role("option", name="Chat assistant", exact=True).click()
+    page.keyboard.press("Escape")
+    page.wait_for_function("() => new URLSearchParams(window.location.search).has('xw')", timeout=15_000)
+    wait_idle(page)
+    expect(page.get_by_text("Monthly cost, separate fleets")).to_be_visible()
+    assert page.locator('[data-testid="stException"]').count() == 0
+    page.wait_for_timeout(500)
+    full_page_screenshot(page, screenshots / "economics-mix.png")
