@@ -68,7 +68,8 @@ with st.popover("Share this scenario", icon=":material/link:"):
     st.markdown("**Link to this scenario.** Copy it with the button at the top right of the box; opening it "
                 "reproduces every input of the sidebar and the Catalog page's models and prices.")
     st.code(f"{st.context.url or ''}?{urlencode(query)}", language=None, wrap_lines=True)
-    st.caption("Your own GPUs and benchmark scores (Catalog page) stay in this session only.")
+    st.caption("Your own GPUs, prices, API models and benchmark scores (Catalog page) stay in this session only; "
+               "custom config.json models and price overrides travel in the link.")
 
 for text in st.session_state["link_warnings"]:
     st.warning(f"Shared link: {text}.", icon=":material/link_off:")
