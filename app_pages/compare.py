@@ -39,13 +39,10 @@ if len(s.workloads) > 1:
                           help="The link holds several workloads; pick the one to show.")
 else:
     chosen = workload_names[0]
-rows = options[options["workload"] == chosen].reset_index(drop=True)
-records = rows.to_dict("records")
+rows, records, labels = tables.workload_rows(options, chosen)
 if not records:
     st.info("No options to compare: add candidates in the sidebar.")
     st.stop()
-labels = {r["option_id"]: tables.option_label(r) for r in records}
-rows = rows.assign(option_label=[labels[r["option_id"]] for r in records])
 
 # --- the answer first ----------------------------------------------------------------------------------------
 ranked = [r for r in records if r["ranked"]]

@@ -66,13 +66,10 @@ else:
 w = s.workloads[wi]
 
 options = common.compare_table(s)
-rows = options[options["workload"] == w.name].reset_index(drop=True)
-records = rows.to_dict("records")
+rows, records, labels = tables.workload_rows(options, w.name)
 if not records:
     st.info("No options to compare: add candidates in the sidebar.")
     st.stop()
-labels = {r["option_id"]: tables.option_label(r) for r in records}
-rows = rows.assign(option_label=[labels[r["option_id"]] for r in records])
 
 # --- monthly cost ----------------------------------------------------------------------------------------
 st.header("Monthly cost at your traffic")

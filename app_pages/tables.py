@@ -110,6 +110,14 @@ def option_label(row: dict[str, Any]) -> str:
     return f"{row['model_name']} on {row['gpu_name']} ({row['precision']})"
 
 
+def workload_rows(options: pd.DataFrame, workload: str) -> tuple[pd.DataFrame, list[dict[str, Any]], dict[str, str]]:
+    """One workload's options with an ``option_label`` column, as (table, records, labels by option_id)."""
+    rows = options[options["workload"] == workload].reset_index(drop=True)
+    records = rows.to_dict("records")
+    labels = {r["option_id"]: option_label(r) for r in records}
+    return rows.assign(option_label=[labels[r["option_id"]] for r in records]), records, labels
+
+
 def detail_rows(row: dict[str, Any]) -> list[tuple[str, str]]:
     """Every field of one option: (header with unit or column name, the displayed text)."""
     out = [(header, cell(row, col)) for col, header, _ in COLUMNS]
