@@ -80,6 +80,21 @@ def _hover(df: pd.DataFrame) -> list[str]:
     return rows
 
 
+def log_ticks(values: Any, prefix: str = "") -> dict[str, Any]:
+    """Tick values and labels 1-2-5 per decade covering ``values`` (finite, > 0), for a log axis.
+
+    Plotly labels minor log ticks with their leading digit only ("2", "5"), which reads as 2 when 0.2 is
+    meant; explicit ticks keep the full value ("$0.2").
+    """
+    x = np.asarray(pd.to_numeric(pd.Series(values), errors="coerce"), dtype=float)
+    x = x[np.isfinite(x) & (x > 0)]
+    if x.size == 0:
+        return {}
+    lo, hi = math.floor(math.log10(x.min())), math.ceil(math.log10(x.max()))
+    ticks = [m * 10.0**e for e in range(lo, hi + 1) for m in (1, 2, 5) if x.min() / 2 <= m * 10.0**e <= x.max() * 2]
+    return {"tickvals": ticks, "ticktext": [f"{prefix}{t:,.10g}" for t in ticks]}
+
+
 def cost_vs_quality(df: pd.DataFrame, cost_col: str = "usd_per_million_tokens",
                     cost_label: str = "Cost [$ per 1M tokens, log scale]") -> go.Figure:
     """Scatter of cost against quality index with the Pareto frontier; one trace per option kind.
@@ -108,7 +123,7 @@ def cost_vs_quality(df: pd.DataFrame, cost_col: str = "usd_per_million_tokens",
         fig.add_trace(go.Scatter(x=front[cost_col], y=front["quality_index"], mode="lines",
                                  name="Best quality for the money (Pareto frontier)",
                                  line={"color": "#555", "dash": "dot"}, hoverinfo="skip"))
-    fig.update_xaxes(title_text=cost_label, type="log")
+    fig.update_xaxes(title_text=cost_label, type="log", **log_ticks(plot[cost_col], "$"))
     fig.update_yaxes(title_text="Quality index [0-100]")
     return _layout(fig, "Cost vs quality: up and to the left is better", height=460)
 

@@ -239,3 +239,13 @@ def test_vline_label_on_a_log_axis_sits_at_the_line() -> None:
     label = next(a for a in fig.layout.annotations if a.text == "your traffic")
     assert label.x == pytest.approx(math.log10(1.5e6))  # plotly places annotations on log axes by log10
     assert fig.layout.shapes[0].x0 == 1.5e6
+
+
+def test_log_ticks_keep_full_values():
+    from calculator.charts import log_ticks
+
+    ticks = log_ticks([0.199, 0.8, 1.78], "$")
+    # 1-2-5 per decade from half the minimum to twice the maximum: 0.1 .. 2 (5 would exceed 2 x 1.78)
+    assert ticks["tickvals"] == [0.1, 0.2, 0.5, 1.0, 2.0]
+    assert ticks["ticktext"] == ["$0.1", "$0.2", "$0.5", "$1", "$2"]
+    assert log_ticks([float("nan"), -1.0]) == {}
