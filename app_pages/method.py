@@ -53,7 +53,10 @@ st.markdown(
     "**$ per quality point** = monthly cost / quality index.")
 st.header("4. Assumptions to keep in mind")
 st.markdown(
-    "- Means, not tails: the model predicts average latency; real p99 limits need headroom.\n"
+    f"- Means, not tails: the model predicts average latency. Latency limits are read as 99th-percentile "
+    f"limits: an option passes when its mean x {cat.efficiency.p99_to_mean_latency_ratio:.2f} is within the "
+    "limit (the ratio of the p99 limit to the measured mean time per output token in MLPerf v5.1 "
+    "interactive runs).\n"
     "- Efficiency constants are fitted to published results (below); software versions and kernels move them.\n"
     "- Prices and scores carry their source and date (Catalog page); an 'estimate' flag marks derived figures.")
 

@@ -166,8 +166,10 @@ def build_parser(extra: dict[str, tuple[Register, Handler]] | None = None) -> ar
     p_est.add_argument("--output-tokens", required=True, type=_positive_int("--output-tokens", 1, 1_000_000))
     p_est.add_argument("--concurrency", type=_positive_int("--concurrency", 1, 1_000_000),
                        help="sequences per replica (default: highest throughput within memory and limits)")
-    p_est.add_argument("--ttft-slo-ms", type=_bounded_float("--ttft-slo-ms", 0.001, 1e9))
-    p_est.add_argument("--tpot-slo-ms", type=_bounded_float("--tpot-slo-ms", 0.001, 1e9))
+    p_est.add_argument("--ttft-slo-ms", type=_bounded_float("--ttft-slo-ms", 0.001, 1e9),
+                       help="time-to-first-token limit, 99th percentile [ms] (the predicted mean keeps headroom)")
+    p_est.add_argument("--tpot-slo-ms", type=_bounded_float("--tpot-slo-ms", 0.001, 1e9),
+                       help="time-per-output-token limit, 99th percentile [ms] (the predicted mean keeps headroom)")
     p_est.add_argument("--usd-per-gpu-hour", type=_bounded_float("--usd-per-gpu-hour", 0.0, 1000.0))
     p_est.add_argument("--json", action="store_true", help="print JSON")
 

@@ -22,7 +22,7 @@ import numpy.typing as npt
 from calculator import cost, memory, moe, throughput
 from calculator.params import param_counts
 from calculator.schemas import Architecture, Efficiency, Gpu
-from calculator.units import bytes_per_kv_element, bytes_per_weight
+from calculator.units import MS_PER_S, bytes_per_kv_element, bytes_per_weight
 
 ArrayLike = float | npt.NDArray[np.float64]
 
@@ -292,3 +292,21 @@ def bound(ev: Evaluation) -> npt.NDArray[np.str_]:
     parts = np.stack([ev.memory_s, ev.compute_s, ev.communication_s, ev.overhead_s])
     names = np.array(["memory", "compute", "communication", "overhead"])
     return names[np.argmax(parts, axis=0)]
+
+
+def meets_latency_limits(ev: Evaluation, ttft_slo_ms: float | None, tpot_slo_ms: float | None,
+                         eff: Efficiency) -> npt.NDArray[np.bool_]:
+    """Whether each configuration meets the latency limits [ms] (None = no limit).
+
+    Limits are read as 99th-percentile limits, as serving SLOs and MLPerf state them; the model predicts mean
+    times, so a configuration passes when ``mean x r <= limit`` with r = ``eff.p99_to_mean_latency_ratio``
+    (the ratio of the p99 limit to the measured mean time per output token in MLPerf v5.1 interactive runs,
+    ``calculator.validate.p99_to_mean_ratio``). TPOT is the mixed step (decode with the prefill it carries).
+    """
+    ok = np.ones(ev.ttft_s.shape, dtype=bool)
+    ratio = eff.p99_to_mean_latency_ratio
+    if ttft_slo_ms is not None:
+        ok &= ev.ttft_s * MS_PER_S * ratio <= ttft_slo_ms
+    if tpot_slo_ms is not None:
+        ok &= ev.mixed_step_s * MS_PER_S * ratio <= tpot_slo_ms
+    return ok

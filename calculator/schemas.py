@@ -291,6 +291,9 @@ class Efficiency(Sourced):
     max_batch_size: int = Field(ge=1, le=100000)
     scale_out_gb_per_s: float = Field(gt=0, le=10000)
     routing_skew: float = Field(default=0.0, ge=0.0, le=3.0)
+    # Latency limits are set on a percentile (MLPerf: p99); the model predicts means. A configuration meets a
+    # limit when mean x ratio <= limit. The ratio is measured: see calculator.validate.p99_to_mean_ratio.
+    p99_to_mean_latency_ratio: float = Field(default=1.0, ge=1.0, le=5.0)
     median_abs_error_frac: float | None = None
     num_measurements: int | None = None
 

@@ -11,7 +11,15 @@ from dataclasses import asdict, dataclass
 
 import numpy as np
 
-from calculator.pipeline import Evaluation, bound, evaluate, gpu_features, model_features, stack
+from calculator.pipeline import (
+    Evaluation,
+    bound,
+    evaluate,
+    gpu_features,
+    meets_latency_limits,
+    model_features,
+    stack,
+)
 from calculator.schemas import Architecture, Efficiency, Gpu
 from calculator.units import MS_PER_S, default_kv_precision
 
@@ -149,11 +157,7 @@ def estimate(
         grid = np.arange(1.0, max(max_conc, 1) + 1.0)
     price = usd_per_gpu_hour if usd_per_gpu_hour is not None else 0.0
     ev = _evaluate_one(arch, gpu, precision, kv_precision, chosen_n, grid, wl, price, eff)
-    ok = ev.concurrency_fits.copy()
-    if wl.ttft_slo_ms is not None:
-        ok &= ev.ttft_s * MS_PER_S <= wl.ttft_slo_ms
-    if wl.tpot_slo_ms is not None:
-        ok &= ev.mixed_step_s * MS_PER_S <= wl.tpot_slo_ms
+    ok = ev.concurrency_fits & meets_latency_limits(ev, wl.ttft_slo_ms, wl.tpot_slo_ms, eff)
     if concurrency is not None or not ok.any():
         j = 0
     else:

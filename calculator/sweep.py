@@ -17,7 +17,15 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
-from calculator.pipeline import Evaluation, bound, evaluate, gpu_features, model_features, stack
+from calculator.pipeline import (
+    Evaluation,
+    bound,
+    evaluate,
+    gpu_features,
+    meets_latency_limits,
+    model_features,
+    stack,
+)
 from calculator.schemas import Efficiency, Gpu, Model
 from calculator.units import MS_PER_S, default_kv_precision
 
@@ -79,11 +87,7 @@ def sweep_arrays(
     m_cols2 = {k: np.asarray(v)[rep] for k, v in m_cols.items()}
     g_cols2 = {k: np.asarray(v)[rep] for k, v in g_cols.items()}
     ev = evaluate(m_cols2, g_cols2, n_arr[rep], conc_flat, input_tokens, output_tokens, prices[gi[rep]], eff)
-    ok = ev.fits & ev.concurrency_fits
-    if ttft_slo_ms is not None:
-        ok &= ev.ttft_s * MS_PER_S <= ttft_slo_ms
-    if tpot_slo_ms is not None:
-        ok &= ev.mixed_step_s * MS_PER_S <= tpot_slo_ms
+    ok = ev.fits & ev.concurrency_fits & meets_latency_limits(ev, ttft_slo_ms, tpot_slo_ms, eff)
     return SweepArrays(mi[rep], gi[rep], pi[rep], n_arr[rep], conc_flat, ev, ok)
 
 

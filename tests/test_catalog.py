@@ -286,13 +286,8 @@ def _known_gap(gpu_id: str, gaps: dict[str, str]):
 
 # Data gaps still open, each with the reason. Strict xfail: adding the price makes the test XPASS and fail,
 # so the entry here must then be removed.
-RENTAL_PRICE_GAPS = {
-    "mi355x": "no public per-GPU-hour list price found on 2026-11-29 (Oracle, Vultr, TensorWave, Crusoe searched)",
-}
-TERM_PRICE_GAPS = {
-    "b200": "no reserved_1y/3y or commitment price found on 2026-11-29 (AWS Capacity Blocks p6-b200 not in the "
-            "stored page versions; GCP/Lambda/Nebius/CoreWeave term prices are quote-only)",
-}
+RENTAL_PRICE_GAPS: dict[str, str] = {}
+TERM_PRICE_GAPS: dict[str, str] = {}
 
 
 @pytest.mark.parametrize("gpu_id", [_known_gap(g, RENTAL_PRICE_GAPS) for g in REQUIRED_GPU_IDS])
