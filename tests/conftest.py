@@ -2,13 +2,21 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
+from hypothesis import settings
 
 from calculator.catalog import Catalog, load_catalog
 from calculator.hf_config import architecture_from_hf_config, load_hf_config
 from calculator.schemas import Architecture, Efficiency
+
+# CI runs the property tests with a fixed seed and no example database, so a submission's result does not
+# depend on luck; locally hypothesis explores new examples on every run (and remembers failures).
+settings.register_profile("ci", derandomize=True, database=None, print_blob=True)
+if os.environ.get("CI", "").lower() in ("1", "true", "yes"):
+    settings.load_profile("ci")
 
 FIXTURES = Path(__file__).parent / "fixtures"
 HF_CONFIGS = FIXTURES / "hf_configs"
