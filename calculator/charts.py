@@ -338,36 +338,34 @@ def _number(x: float) -> str:
     return f"{x:,.0f}" if abs(x) >= 1000 else f"{x:.4g}"
 
 
+def _number_and_unit(x: float, unit: str) -> tuple[str, str]:
+    """A number written for its unit, and the words that follow it ('$0.07', 'per kWh')."""
+    if unit == "fraction":
+        return f"{x:.0%}", ""
+    if unit.startswith("$/"):
+        return f"${x:,.2f}", f"per {unit[2:]}"
+    if unit.startswith("$ "):
+        return f"${x:,.0f}", unit[2:]
+    if unit.startswith("x "):
+        return f"x{x:.3g}", f"({unit[2:]} value)"
+    return _number(x), unit
+
+
 def value_text(value: Any, unit: str) -> str:
     """One value of an input with its unit, e.g. '$0.07 per kWh', '52%', 'highest catalog quote'."""
     if isinstance(value, str):
         return f"{_QUOTE_WORDS.get(value, value)} {unit}"
-    x = float(value)
-    if unit == "fraction":
-        return f"{x:.0%}"
-    if unit.startswith("$/"):
-        return f"${x:,.2f} per {unit[2:]}"
-    if unit.startswith("$ "):
-        return f"${x:,.0f} {unit[2:]}"
-    if unit.startswith("x "):
-        return f"x{x:.3g} the {unit[2:]} value"
-    return f"{_number(x)} {unit}"
+    number, words = _number_and_unit(float(value), unit)
+    return f"{number} {words}".strip()
 
 
 def range_text(low: Any, high: Any, unit: str) -> str:
     """An input's stated range in words with its unit, e.g. '$0.07 to $0.20 per kWh' or '52% to 88%'."""
     if isinstance(low, str) or isinstance(high, str):
         return f"{_QUOTE_WORDS.get(str(low), low)} to {_QUOTE_WORDS.get(str(high), high)} {unit}"
-    lo, hi = float(low), float(high)
-    if unit == "fraction":
-        return f"{lo:.0%} to {hi:.0%}"
-    if unit.startswith("$/"):
-        return f"${lo:,.2f} to ${hi:,.2f} per {unit[2:]}"
-    if unit.startswith("$ "):
-        return f"${lo:,.0f} to ${hi:,.0f} {unit[2:]}"
-    if unit.startswith("x "):
-        return f"x{lo:.3g} to x{hi:.3g} ({unit[2:]} value)"
-    return f"{_number(lo)} to {_number(hi)} {unit}"
+    lo, words = _number_and_unit(float(low), unit)
+    hi, _ = _number_and_unit(float(high), unit)
+    return f"{lo} to {hi} {words}".strip()
 
 
 def tornado(df: pd.DataFrame, title: str, reference: tuple[float, str] | None = None) -> go.Figure:
