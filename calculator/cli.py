@@ -22,7 +22,7 @@ from calculator.units import KV_PRECISIONS, PRECISIONS
 Handler = Callable[[argparse.Namespace, "Catalog"], int]
 # A command added by an edge module (``calculator/__main__.py`` wires the ``pricing`` commands in):
 # name -> (function that adds its sub-parser, handler).
-Register = Callable[["argparse._SubParsersAction[argparse.ArgumentParser]"], None]
+Register = Callable[[Any], None]  # receives the sub-parsers action (argparse._SubParsersAction)
 
 
 class InputError(ValueError):
@@ -143,8 +143,15 @@ def cmd_estimate(args: argparse.Namespace, cat: Catalog) -> int:
     return 0
 
 
+class OneLineParser(argparse.ArgumentParser):
+    """An argument parser whose errors are one line on stderr and exit code 2 (sub-parsers inherit it)."""
+
+    def error(self, message: str) -> NoReturn:
+        _fail(message)
+
+
 def build_parser(extra: dict[str, tuple[Register, Handler]] | None = None) -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="python -m calculator",
+    parser = OneLineParser(prog="python -m calculator",
                                      description="LLM procurement calculator: memory, speed and cost of "
                                                  "open models on GPUs, against API prices.")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -191,13 +198,7 @@ def _fail(message: str) -> NoReturn:
 
 def main(argv: Sequence[str] | None = None, extra: dict[str, tuple[Register, Handler]] | None = None) -> int:
     """Run the CLI. ``extra`` adds commands from edge modules (see ``calculator/__main__.py``)."""
-    parser = build_parser(extra)
-    # argparse prints usage + message and exits 2; keep its message to one line.
-    parser.error = _fail  # type: ignore[method-assign]
-    for action in parser._subparsers._group_actions if parser._subparsers else []:
-        for sp in getattr(action, "choices", {}).values():
-            sp.error = _fail
-    args = parser.parse_args(argv)
+    args = build_parser(extra).parse_args(argv)
     try:
         cat = load_catalog()
     except CatalogError as exc:
