@@ -17,7 +17,7 @@ from calculator.catalog import Catalog, CatalogError, load_catalog
 from calculator.hf_config import HfConfigError, load_hf_config, model_from_hf_config
 from calculator.schemas import Model
 from calculator.sizing import SizingError, Workload, estimate
-from calculator.units import KV_PRECISIONS, PRECISIONS
+from calculator.units import KV_PRECISIONS, PARAMS_PER_BILLION, PRECISIONS
 
 Handler = Callable[[argparse.Namespace, "Catalog"], int]
 # A command added by an edge module (``calculator/__main__.py`` wires the ``pricing`` commands in):
@@ -58,8 +58,8 @@ def cmd_catalog(args: argparse.Namespace, cat: Catalog) -> int:
         counts = param_counts(model.architecture)
         models.append(_catalog_entry(model, {
             "is_moe": model.architecture.is_moe,
-            "total_params_b": round(counts.total / 1e9, 3),
-            "active_params_b": round(counts.active / 1e9, 3),
+            "total_params_b": round(counts.total / PARAMS_PER_BILLION, 3),
+            "active_params_b": round(counts.active / PARAMS_PER_BILLION, 3),
         }))
     payload = {
         "models": models,
