@@ -21,6 +21,8 @@ Then, for V tasks per month worth v [$] each when they succeed, at monthly cost 
 
 from __future__ import annotations
 
+import math
+
 from calculator.quality import INDEX_MAX
 
 
@@ -43,10 +45,12 @@ def monthly_net_value_usd(value_per_task_usd: float, quality_index: float | None
 
 
 def roi_frac(monthly_net_value: float | None, monthly_cost: float) -> float | None:
-    """Return on cost [-]: ``net / C``; None without a net value or at zero cost (undefined)."""
+    """Return on cost [-]: ``net / C``; None without a net value, at zero cost, or when the ratio overflows
+    (a cost of a few 1e-300 dollars: the return is unbounded, not a number to print)."""
     if monthly_net_value is None or monthly_cost <= 0.0:
         return None
-    return monthly_net_value / monthly_cost
+    ratio = monthly_net_value / monthly_cost
+    return ratio if math.isfinite(ratio) else None
 
 
 def usd_per_quality_point(monthly_cost: float, quality_index: float | None) -> float | None:

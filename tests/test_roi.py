@@ -20,3 +20,11 @@ def test_undefined_quantities_are_none():
     assert roi.roi_frac(100.0, 0.0) is None  # free: ROI undefined, never infinity
     assert roi.usd_per_quality_point(100.0, None) is None
     assert roi.usd_per_quality_point(100.0, 0.0) is None
+
+
+def test_roi_is_none_when_the_ratio_overflows():
+    # found by the 10,000-scenario property test: a price override of 5e-324 $/GPU-hour made ROI infinite
+    from pricing.roi import roi_frac
+
+    assert roi_frac(100.0, 5e-324) is None
+    assert roi_frac(100.0, 50.0) == 2.0
