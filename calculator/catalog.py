@@ -50,6 +50,12 @@ def format_validation_error(err: ValidationError, where: str) -> str:
     return "; ".join(parts) + (f"; and {more} more" if more > 0 else "")
 
 
+def first_error(err: ValidationError, default_field: str) -> tuple[str, str]:
+    """The field path and message of a validation error's first problem, e.g. ('workloads.0.input_tokens', ...)."""
+    first = err.errors()[0]
+    return ".".join(str(x) for x in first["loc"]) or default_field, first["msg"]
+
+
 def read_yaml(path: Path) -> Any:
     """Parse a YAML file with ``yaml.safe_load`` (never the unsafe loader)."""
     try:

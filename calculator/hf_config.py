@@ -18,6 +18,7 @@ from typing import Any
 
 from pydantic import ValidationError
 
+from calculator.catalog import first_error
 from calculator.schemas import Architecture, Model
 
 MAX_CONFIG_BYTES = 2_000_000
@@ -175,9 +176,8 @@ def architecture_from_hf_config(config: dict[str, Any]) -> Architecture:
     try:
         return Architecture.model_validate(fields)
     except ValidationError as exc:
-        first = exc.errors()[0]
-        loc = ".".join(str(x) for x in first["loc"]) or "architecture"
-        raise HfConfigError(f"config gives an invalid architecture: field '{loc}': {first['msg']}") from exc
+        loc, msg = first_error(exc, "architecture")
+        raise HfConfigError(f"config gives an invalid architecture: field '{loc}': {msg}") from exc
 
 
 def native_precision(config: dict[str, Any]) -> str:

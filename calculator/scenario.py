@@ -24,6 +24,7 @@ from typing import Any, Literal
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
+from calculator.catalog import first_error
 from calculator.schemas import Architecture
 
 SCENARIO_VERSION: Literal["1"] = "1"
@@ -151,9 +152,8 @@ def scenario_from_yaml(text: str) -> Scenario:
     try:
         return Scenario.model_validate(raw)
     except ValidationError as exc:
-        first = exc.errors()[0]
-        loc = ".".join(str(x) for x in first["loc"]) or "scenario"
-        raise ScenarioError(f"scenario field '{loc}': {first['msg']}") from exc
+        loc, msg = first_error(exc, "scenario")
+        raise ScenarioError(f"scenario field '{loc}': {msg}") from exc
 
 
 # ------------------------------------------------------------------------------------------------ URL
