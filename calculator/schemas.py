@@ -39,8 +39,39 @@ class Sourced(Closed):
         return self
 
 
+class Lifecycle(Closed):
+    """When an entry came to market and when it leaves it (models, API endpoints, GPUs).
+
+    ``deprecated_on``: the vendor announced the end (still callable / orderable). ``retired_on``: it is gone
+    (API calls fail, the instance is no longer offered). Either date needs ``lifecycle_source``, a page that
+    announces it. ``superseded_by`` names the catalog id of the successor, when there is one.
+    """
+
+    released_on: dt.date | None = None
+    deprecated_on: dt.date | None = None
+    retired_on: dt.date | None = None
+    superseded_by: str | None = None
+    lifecycle_source: str | None = None
+
+    @model_validator(mode="after")
+    def _lifecycle_sourced(self) -> Lifecycle:
+        if (self.deprecated_on or self.retired_on) and not self.lifecycle_source:
+            raise ValueError("deprecated_on/retired_on need lifecycle_source: the page that announces the date")
+        if self.deprecated_on and self.retired_on and self.retired_on < self.deprecated_on:
+            raise ValueError(f"retired_on ({self.retired_on}) is before deprecated_on ({self.deprecated_on})")
+        return self
+
+    def is_retired(self, on: dt.date) -> bool:
+        """Whether the entry is past its retirement date on ``on`` (retired the day it is retired)."""
+        return self.retired_on is not None and self.retired_on <= on
+
+    def is_deprecated(self, on: dt.date) -> bool:
+        """Whether the entry was announced as ending (or has ended) by ``on``."""
+        return (self.deprecated_on is not None and self.deprecated_on <= on) or self.is_retired(on)
+
+
 # --------------------------------------------------------------------------------------------- GPUs
-class Gpu(Sourced):
+class Gpu(Sourced, Lifecycle):
     """One accelerator type, with datasheet specs. TFLOPs are dense unless the key says sparse."""
 
     id: str = Field(pattern=r"^[a-z0-9][a-z0-9.\-]*$")
@@ -161,7 +192,7 @@ class Architecture(Closed):
         return self.num_experts > 0
 
 
-class Model(Sourced):
+class Model(Sourced, Lifecycle):
     """An open-weight model: architecture plus the vendor's published facts."""
 
     id: str = Field(pattern=r"^[a-z0-9][a-z0-9.\-]*$")
@@ -187,7 +218,7 @@ class Model(Sourced):
 
 
 # --------------------------------------------------------------------------------------------- API
-class ApiModel(Sourced):
+class ApiModel(Sourced, Lifecycle):
     """A model sold per token through an API (closed models and hosted open-weight models)."""
 
     id: str = Field(pattern=r"^[a-z0-9][a-z0-9.\-]*$")
