@@ -1,0 +1,194 @@
+"""Tests of pricing/uncertainty.py: the Monte Carlo that carries uncertainty to dollars and rankings."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from calculator.catalog import load_catalog
+from calculator.scenario import Scenario
+from pricing import uncertainty as u
+from pricing.options import compare_options
+
+NVIDIA_MOE = u.ErrorClass("moe", False, "nvidia", False)
+QUIET = u.Settings(num_draws=20_000, seed=1, traffic_range_frac=0.0, peak_ratio_range_frac=0.0,
+                   token_sigma_log=0.0, price_sigma_fallback=0.0)
+
+
+def _no_error(cls: u.ErrorClass = NVIDIA_MOE) -> u.ClassErrors:
+    return u.ClassErrors.from_residuals([u.Residual(cls, 0.0)] * u.MIN_CLASS_POINTS)
+
+
+def _api(option_id: str, monthly: float = 1000.0, *, model_key: str | None = None, success: float | None = 0.5,
+         success_sigma: float = 0.0, share: float = 1.0, token_sigma: float = 0.0, workload: str = "w",
+         ranked: bool = True) -> u.OptionInputs:
+    return u.OptionInputs(option_id=option_id, workload=workload, self_hosted=False, monthly_cost_usd=monthly,
+                          num_requests_per_month=1000.0, success_frac=success, success_sigma=success_sigma,
+                          output_cost_share=share, price_key=f"api|{option_id}", price_sigma_log=0.0,
+                          model_key=model_key or option_id, token_sigma_log=token_sigma, ranked=ranked)
+
+
+def _self(option_id: str, *, price_key: str = "h100|on_demand", price_sigma: float = 0.0,
+          model_key: str = "m", q: float = 1.0, n: float = 8.0, p: float = 2.0) -> u.OptionInputs:
+    # 86,400 requests/day = 1 request/s on average; peak ratio 2; utilisation 0.5; always on.
+    return u.OptionInputs(option_id=option_id, workload="w", self_hosted=True, monthly_cost_usd=0.0,
+                          num_requests_per_month=86_400 * 365 / 12, success_frac=0.5, success_sigma=0.0,
+                          output_cost_share=1.0, price_key=price_key, price_sigma_log=price_sigma,
+                          model_key=model_key, token_sigma_log=0.0, error_class=NVIDIA_MOE,
+                          replica_requests_per_s=q, num_gpus_per_replica=n, usd_per_gpu_hour=p,
+                          requests_per_day=86_400.0, peak_to_average_ratio=2.0, utilisation_frac=0.5,
+                          always_on=True)
+
+
+def test_sigma_from_range_reads_the_range_as_the_80_percent_interval() -> None:
+    # ln(1.25) / 1.28155 = 0.22314 / 1.28155 = 0.17412
+    assert u.sigma_from_range(0.25) == pytest.approx(0.17412, rel=1e-4)
+    with pytest.raises(ValueError, match="planning range"):
+        u.sigma_from_range(-0.1)
+
+
+def test_output_cost_share_by_hand() -> None:
+    # 1,000 input + 500 output tokens; $2/1M blended, $5/1M output: 5 x 500 / (2 x 1500) = 0.8333
+    assert u.output_cost_share(5.0, 2.0, 1000, 500) == pytest.approx(2500 / 3000)
+    assert u.output_cost_share(None, 2.0, 1000, 500) == 1.0  # unknown split: everything moves with tokens
+
+
+def test_price_sigma_is_the_log_spread_of_the_quotes() -> None:
+    # ln 2 and ln 8: mean ln 4, sample sd = |ln 8 - ln 2| / sqrt(2) = ln 4 / sqrt 2 = 0.98026
+    assert u.price_sigma_log([2.0, 8.0], 0.2) == pytest.approx(math.log(4.0) / math.sqrt(2.0))
+    assert u.price_sigma_log([3.0], 0.2) == 0.2
+
+
+def test_self_hosted_fleet_by_hand_with_a_known_model_error() -> None:
+    # Peak load 2 x 1 = 2 requests/s; a replica serves 1 request/s at utilisation 0.5 -> ceil(2 / 0.5) = 4
+    # replicas x 730 h x 8 GPUs x $2 = $46,720/month. Residuals all ln 2 (the model over-predicts 2x):
+    # a replica really serves 0.5 request/s -> 8 replicas -> $93,440/month, in every draw.
+    exact = u.simulate([_self("a")], _no_error(), QUIET)
+    assert exact.monthly_cost_usd[0] == pytest.approx(np.full(QUIET.num_draws, 46_720.0))
+    double = u.ClassErrors.from_residuals([u.Residual(NVIDIA_MOE, math.log(2.0))] * 8)
+    slow = u.simulate([_self("a")], double, QUIET)
+    assert slow.monthly_cost_usd[0] == pytest.approx(np.full(QUIET.num_draws, 93_440.0))
+    # Cost per successful task: 93,440 / (2,628,000 requests x 0.5) = $0.071111
+    assert slow.usd_per_successful_task[0, 0] == pytest.approx(93_440.0 / (86_400 * 365 / 12 * 0.5))
+
+
+def test_interval_covers_80_percent_of_fresh_draws_of_a_known_distribution() -> None:
+    # Only traffic is uncertain: C_d = 1000 T_d with ln T ~ N(0, sigma), sigma = ln(1.25) / z_0.9, so the
+    # exact p10 and p90 are 1000 / 1.25 = 800 and 1000 x 1.25 = 1250.
+    s = u.Settings(num_draws=20_000, seed=3, traffic_range_frac=0.25, peak_ratio_range_frac=0.0,
+                   token_sigma_log=0.0)
+    d = u.simulate([_api("a")], _no_error(), s)
+    p10, p50, p90 = u.percentiles(d.monthly_cost_usd[0])
+    assert (p10, p50, p90) == pytest.approx((800.0, 1000.0, 1250.0), rel=0.02)
+    fresh = 1000.0 * np.exp(np.random.default_rng(99).normal(0.0, u.sigma_from_range(0.25), 100_000))
+    covered = np.mean((fresh >= p10) & (fresh <= p90))
+    assert covered == pytest.approx(0.80, abs=0.01)
+
+
+def test_two_identical_independent_options_are_a_coin_toss() -> None:
+    s = u.Settings(num_draws=10_000, seed=5, traffic_range_frac=0.0, peak_ratio_range_frac=0.0)
+    d = u.simulate([_api("a", token_sigma=0.3), _api("b", token_sigma=0.3)], _no_error(), s)
+    # Binomial sampling error of a proportion at 0.5 over 10,000 draws: sd 0.005; allow 4 sd.
+    assert u.p_cheaper(d, "a", "b") == pytest.approx(0.5, abs=0.02)
+    pc = u.p_cheapest(d, "w", by="monthly_cost_usd")
+    assert sum(pc.values()) == pytest.approx(1.0)
+    assert u.robustness(u.p_cheaper(d, "a", "b")) == "close call"
+
+
+def test_a_shared_gpu_price_moves_two_options_together() -> None:
+    s = u.Settings(num_draws=5_000, seed=7, traffic_range_frac=0.0, peak_ratio_range_frac=0.0,
+                   token_sigma_log=0.0)
+    same = u.simulate([_self("a", price_sigma=0.3, model_key="m1"), _self("b", price_sigma=0.3, model_key="m2",
+                                                                          n=4)], _no_error(), s)
+    assert np.corrcoef(same.monthly_cost_usd)[0, 1] == pytest.approx(1.0, abs=1e-9)
+    apart = u.simulate([_self("a", price_sigma=0.3, price_key="x"), _self("b", price_sigma=0.3, price_key="y")],
+                       _no_error(), s)
+    assert abs(np.corrcoef(apart.monthly_cost_usd)[0, 1]) < 0.05
+    # The dearer option (8 GPUs vs 4 at one shared price) is never the cheaper one: P = 0, robust.
+    assert u.p_cheaper(same, "a", "b") == 0.0
+    assert u.robustness(0.0) == "robust"
+
+
+def test_the_same_model_shares_its_quality_draw_across_options() -> None:
+    s = u.Settings(num_draws=4_000, seed=11, traffic_range_frac=0.0, peak_ratio_range_frac=0.0)
+    d = u.simulate([_api("a", model_key="m", success_sigma=0.1), _api("b", model_key="m", success_sigma=0.1),
+                    _api("c", model_key="other", success_sigma=0.1)], _no_error(), s)
+    k = d.usd_per_successful_task
+    assert np.corrcoef(k[0], k[1])[0, 1] == pytest.approx(1.0, abs=1e-9)
+    assert abs(np.corrcoef(k[0], k[2])[0, 1]) < 0.06
+
+
+def test_options_without_quality_get_no_probability_and_no_nan() -> None:
+    d = u.simulate([_api("a"), _api("b", success=None)], _no_error(), u.Settings(num_draws=1000))
+    frame = u.summary_frame(d)
+    row = frame.set_index("option_id").loc["b"]
+    assert row["p_cheapest"] is None and row["usd_per_successful_task_p50"] is None
+    assert frame.set_index("option_id").loc["a", "p_cheapest"] == 1.0
+    for value in frame.drop(columns=["option_id", "workload", "error_class"]).to_numpy().ravel():
+        assert value is None or math.isfinite(value)
+
+
+def test_unranked_options_take_no_part_in_p_cheapest() -> None:
+    d = u.simulate([_api("a", monthly=10.0, ranked=False), _api("b", monthly=1000.0)], _no_error(),
+                   u.Settings(num_draws=500))
+    assert u.p_cheapest(d, "w") == {"b": 1.0}
+
+
+def test_a_thin_class_falls_back_to_a_wider_one() -> None:
+    amd = u.ErrorClass("moe", False, "amd", False)
+    residuals = [u.Residual(amd, 0.5)] * 3 + [u.Residual(NVIDIA_MOE, 0.1)] * 8
+    values, label, count = u.ClassErrors.from_residuals(residuals).for_class(amd)
+    assert count == 11 and label == "moe x single"  # 3 AMD points are too few: all single-node MoE
+    _, label_nv, count_nv = u.ClassErrors.from_residuals(residuals).for_class(NVIDIA_MOE)
+    assert (label_nv, count_nv) == ("moe x single x nvidia x throughput", 8)
+    assert values.min() == 0.1 and values.max() == 0.5
+
+
+def test_same_seed_same_figures() -> None:
+    opts = [_api("a", token_sigma=0.4), _self("b", price_sigma=0.2)]
+    one = u.simulate(opts, _no_error(), u.Settings(num_draws=2000, seed=42))
+    two = u.simulate(opts, _no_error(), u.Settings(num_draws=2000, seed=42))
+    other = u.simulate(opts, _no_error(), u.Settings(num_draws=2000, seed=43))
+    np.testing.assert_array_equal(one.monthly_cost_usd, two.monthly_cost_usd)
+    assert not np.array_equal(one.monthly_cost_usd, other.monthly_cost_usd)
+
+
+def test_settings_reject_out_of_range_values_with_the_field_name() -> None:
+    with pytest.raises(ValueError, match="draws must be between 100"):
+        u.Settings(num_draws=10)
+    with pytest.raises(ValueError, match="token_sigma_log"):
+        u.Settings(token_sigma_log=float("nan"))
+
+
+@settings(max_examples=60, deadline=None, derandomize=True)
+@given(monthly=st.floats(0.0, 1e9), sigma=st.floats(0.0, 2.0), share=st.floats(0.0, 1.0),
+       success=st.floats(0.0, 1.0), q=st.floats(1e-3, 1e3), price_sigma=st.floats(0.0, 2.0))
+def test_percentiles_are_ordered_and_finite(monthly: float, sigma: float, share: float, success: float, q: float,
+                                            price_sigma: float) -> None:
+    opts = [_api("a", monthly, token_sigma=sigma, share=share, success=success, success_sigma=0.2),
+            _self("b", price_sigma=price_sigma, q=q)]
+    frame = u.summary_frame(u.simulate(opts, _no_error(), u.Settings(num_draws=200, seed=0)))
+    for prefix in ("monthly_cost_usd", "usd_per_successful_task"):
+        for _, row in frame.iterrows():
+            vals = [row[f"{prefix}_p{p}"] for p in u.PERCENTILES]
+            assert all(v is not None and math.isfinite(v) for v in vals)
+            assert vals[0] <= vals[1] <= vals[2]
+
+
+def test_default_scenario_reproduces_the_comparison_at_zero_spread() -> None:
+    # With every spread at zero and no model error, each draw equals the comparison's own monthly cost.
+    catalog = load_catalog()
+    scenario = Scenario()
+    options = compare_options(scenario, catalog)
+    inputs = u.inputs_from_frame(options, scenario, catalog, QUIET)
+    assert inputs, "the default scenario prices some options"
+    quiet = [u.OptionInputs(**{**o.__dict__, "price_sigma_log": 0.0}) for o in inputs]
+    residuals = [u.Residual(u.ErrorClass(k, m, v, b), 0.0) for k in ("dense", "moe", "hybrid")
+                 for m in (False, True) for v in ("nvidia", "amd") for b in (False, True)] * 8
+    d = u.simulate(quiet, u.ClassErrors.from_residuals(residuals), QUIET)
+    for i, o in enumerate(quiet):
+        assert d.monthly_cost_usd[i, 0] == pytest.approx(o.monthly_cost_usd, rel=1e-9), o.option_id
