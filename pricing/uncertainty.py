@@ -211,8 +211,12 @@ class Draws:
     ranked: npt.NDArray[np.bool_]
     error_class_labels: tuple[str, ...] = field(default=())
 
-    def row(self, option_id: str) -> int:
-        return self.option_ids.index(option_id)
+    def row(self, option_id: str, workload: str | None = None) -> int:
+        """Index of an option (in ``workload`` when the same option serves several workloads)."""
+        for i, (oid, w) in enumerate(zip(self.option_ids, self.workloads, strict=True)):
+            if oid == option_id and (workload is None or w == workload):
+                return i
+        raise KeyError(f"option '{option_id}' is not among the simulated options")
 
 
 def _shared_normals(keys: Sequence[str], num_draws: int, rng: np.random.Generator) -> FloatArray:
@@ -298,10 +302,10 @@ def p_cheapest(draws: Draws, workload: str, by: str = "usd_per_successful_task")
     return {draws.option_ids[i]: float(p[j]) for j, i in enumerate(rows)}
 
 
-def p_cheaper(draws: Draws, a: str, b: str, by: str = "monthly_cost_usd") -> float:
+def p_cheaper(draws: Draws, a: str, b: str, by: str = "monthly_cost_usd", workload: str | None = None) -> float:
     """P(option a costs less than option b) over the draws [-] (ties count one half)."""
     values = draws.usd_per_successful_task if by == "usd_per_successful_task" else draws.monthly_cost_usd
-    x, y = values[draws.row(a)], values[draws.row(b)]
+    x, y = values[draws.row(a, workload)], values[draws.row(b, workload)]
     if np.isnan(x).any() or np.isnan(y).any():
         raise ValueError(f"P({a} cheaper than {b}) needs {by} for both options")
     return float(np.mean(x < y) + 0.5 * np.mean(x == y))
@@ -324,9 +328,9 @@ def summary_frame(draws: Draws) -> pd.DataFrame:
 
     Options without a success rate get None for the per-task figures and P(cheapest) (never NaN).
     """
-    pc: dict[str, float] = {}
+    pc: dict[tuple[str, str], float] = {}
     for w in dict.fromkeys(draws.workloads):
-        pc.update(p_cheapest(draws, w))
+        pc.update({(oid, w): p for oid, p in p_cheapest(draws, w).items()})
     out = []
     for i, oid in enumerate(draws.option_ids):
         m10, m50, m90 = percentiles(draws.monthly_cost_usd[i])
@@ -337,7 +341,7 @@ def summary_frame(draws: Draws) -> pd.DataFrame:
             "option_id": oid, "workload": draws.workloads[i],
             "monthly_cost_usd_p10": m10, "monthly_cost_usd_p50": m50, "monthly_cost_usd_p90": m90,
             "usd_per_successful_task_p10": t[0], "usd_per_successful_task_p50": t[1],
-            "usd_per_successful_task_p90": t[2], "p_cheapest": pc.get(oid),
+            "usd_per_successful_task_p90": t[2], "p_cheapest": pc.get((oid, draws.workloads[i])),
             "error_class": draws.error_class_labels[i] if draws.error_class_labels else "",
         })
     frame = pd.DataFrame(out, columns=list(SUMMARY_COLUMNS))
@@ -460,4 +464,21 @@ def inputs_from_frame(options: pd.DataFrame, scenario: Scenario, catalog: Catalo
                 always_on=always_on,
             )
         out.append(base)
+    return out
+
+
+def with_uncertainty(options: pd.DataFrame, scenario: Scenario, catalog: Catalog, errors: ClassErrors,
+                     settings: Settings | None = None) -> pd.DataFrame:
+    """The comparison with the Monte Carlo columns added (``SUMMARY_COLUMNS``; None where not priced).
+
+    Also adds ``ranking_confidence``: 'robust' when the option's P(cheapest) >= ``ROBUST_P``, 'close call'
+    for a ranked option below it, '' otherwise.
+    """
+    draws = simulate(inputs_from_frame(options, scenario, catalog, settings), errors, settings)
+    out = options.merge(summary_frame(draws), on=["option_id", "workload"], how="left")
+    for col in SUMMARY_COLUMNS[2:9]:
+        out[col] = out[col].astype(object).where(out[col].notna(), None)
+    out["error_class"] = out["error_class"].fillna("").astype(str)
+    out["ranking_confidence"] = [
+        "" if p is None else ("robust" if p >= ROBUST_P else "close call") for p in out["p_cheapest"]]
     return out

@@ -192,3 +192,23 @@ def test_default_scenario_reproduces_the_comparison_at_zero_spread() -> None:
     d = u.simulate(quiet, u.ClassErrors.from_residuals(residuals), QUIET)
     for i, o in enumerate(quiet):
         assert d.monthly_cost_usd[i, 0] == pytest.approx(o.monthly_cost_usd, rel=1e-9), o.option_id
+
+
+def test_with_uncertainty_keeps_one_row_per_option_and_workload() -> None:
+    catalog = load_catalog()
+    base = Scenario()
+    spec = base.workloads[0]
+    scenario = base.model_copy(update={"workloads": (spec, spec.model_copy(update={"name": "twice the traffic",
+                                                                                 "requests_per_day":
+                                                                                 spec.requests_per_day * 2}))})
+    options = compare_options(scenario, catalog)
+    errors = u.ClassErrors.from_residuals([u.Residual(u.ErrorClass(k, False, "nvidia", False), x)
+                                           for k in ("dense", "moe", "hybrid") for x in np.linspace(-0.3, 0.3, 9)])
+    out = u.with_uncertainty(options, scenario, catalog, errors, u.Settings(num_draws=500))
+    assert len(out) == len(options)
+    for name, group in out.groupby("workload"):
+        probs = [p for p in group["p_cheapest"] if p is not None]
+        assert probs, name
+        assert sum(probs) == pytest.approx(1.0)
+    priced = out[out["monthly_cost_usd_p50"].notna()]
+    assert (priced["monthly_cost_usd_p10"] <= priced["monthly_cost_usd_p90"]).all()
