@@ -1,6 +1,6 @@
 """The dashboard's frame: page config, cached catalog, link -> scenario -> session state, navigation.
 
-Run with ``streamlit run app.py``. The scenario lives in the URL (``calculator.scenario`` codec, v=1): the
+Run with ``streamlit run app.py``. The scenario lives in the URL (``pricing.scenario`` codec, v=1): the
 first run of a session seeds ``st.session_state`` from the link; every run rebuilds the scenario from the
 widgets and writes it back to the URL, so the address bar is always a shareable link.
 """
@@ -15,8 +15,8 @@ import streamlit as st
 from app_pages import common, sidebar
 from app_pages.state import StateError, scenario_from_state, scenario_to_state
 from calculator.catalog import CatalogError
-from calculator.scenario import Scenario, check_against_catalog, scenario_from_query, scenario_to_query
 from calculator.schemas import Model
+from pricing.scenario import Scenario, check_against_catalog, scenario_from_query, scenario_to_query
 
 st.set_page_config(page_title="LLM procurement calculator", page_icon=":material/calculate:", layout="wide")
 

@@ -10,12 +10,12 @@ import streamlit as st
 from pydantic import ValidationError
 
 from app_pages import catalog_uploads, common
+from app_pages.importers import MAX_LITELLM_BYTES, MAX_USER_FILE_BYTES
 from calculator.catalog import format_validation_error
 from calculator.hf_config import MAX_CONFIG_BYTES, HfConfigError, architecture_from_hf_config, parse_hf_config_bytes
-from calculator.importers import MAX_LITELLM_BYTES, MAX_USER_FILE_BYTES
 from calculator.params import param_counts
-from calculator.scenario import CustomModel
 from calculator.schemas import Gpu
+from pricing.scenario import CustomModel
 
 MAX_CUSTOM_MODELS = 5
 PROVENANCE = {"source": st.column_config.TextColumn("Source", width="medium"),

@@ -1,9 +1,9 @@
 """The Catalog page's "Add your own" uploads, without streamlit: bytes in, the user's entries and one sentence out.
 
-Every function here hands the user's bytes to :mod:`calculator.importers` (the one validated path: size limits,
+Every function here hands the user's bytes to :mod:`app_pages.importers` (the one validated path: size limits,
 UTF-8, YAML alias/nesting checks, the catalogs' closed schemas, references to known ids) and only adds the
 bookkeeping the page needs: the user's entries so far are merged with the new ones (same keys as
-:func:`calculator.importers.merge_catalog`), the result is checked by ``merge_catalog`` against the session
+:func:`app_pages.importers.merge_catalog`), the result is checked by ``merge_catalog`` against the session
 catalog, and the outcome is put in one sentence.
 
 Each ``add_*`` function returns ``(entries, message)``: ``entries`` is the user's full list after the upload
@@ -20,9 +20,9 @@ from collections.abc import Callable, Hashable, Iterable, Sequence
 from pathlib import PurePath
 from typing import TypeVar
 
-from calculator import importers
+from app_pages import importers
+from app_pages.importers import MAX_LITELLM_BYTES, MAX_ROWS, MAX_USER_FILE_BYTES, ImporterError
 from calculator.catalog import Catalog
-from calculator.importers import MAX_LITELLM_BYTES, MAX_ROWS, MAX_USER_FILE_BYTES, ImporterError
 from calculator.schemas import ApiModel, RentalPrice, Score
 
 T = TypeVar("T")

@@ -16,10 +16,10 @@ import pandas as pd
 import streamlit as st
 from pydantic import BaseModel
 
+from app_pages.importers import ImporterError, merge_catalog
 from calculator.catalog import Catalog, load_catalog, load_measurements
-from calculator.importers import ImporterError, merge_catalog
-from calculator.scenario import Scenario
 from calculator.schemas import ApiModel, Gpu, Model, RentalPrice, Score
+from pricing.scenario import Scenario
 
 KIND_MOE = "self-hosted MoE"
 KIND_DENSE = "self-hosted dense"

@@ -6,8 +6,7 @@ import re
 
 import streamlit as st
 
-from app_pages import common, tables
-from calculator import charts
+from app_pages import charts, common, tables
 
 s = common.scenario()
 cat = common.catalog()

@@ -7,12 +7,11 @@ import numpy as np
 import pandas as pd
 import streamlit as st
 
-from app_pages import common, tables
+from app_pages import charts, common, tables
 from app_pages.state import MAX_EXTRA_WORKLOADS, extras_from_selection, mix_choices, mix_selection
-from calculator import charts
 from calculator.catalog import Catalog
-from calculator.scenario import Scenario
 from pricing.economics import break_even_for_scenario, cost_vs_volume, rent_vs_buy, roi_table
+from pricing.scenario import Scenario
 
 
 @st.cache_data(show_spinner="Testing how sensitive the cost is…", max_entries=64)

@@ -5,8 +5,7 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from app_pages import common
-from calculator import charts
+from app_pages import charts, common
 
 cat = common.shipped_catalog()
 eff = cat.efficiency

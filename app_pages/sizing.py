@@ -9,8 +9,8 @@ import numpy as np
 import pandas as pd
 import streamlit as st
 
-from app_pages import common
-from calculator import charts, memory, moe
+from app_pages import charts, common
+from calculator import memory, moe
 from calculator.catalog import Catalog
 from calculator.pipeline import model_features
 from calculator.sizing import SizingError, Workload, estimate

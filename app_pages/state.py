@@ -1,12 +1,12 @@
 """The scenario in session state: one widget key per scenario field, and the two mappings between them.
 
 Pure (no streamlit): ``scenario_to_state`` gives the values to seed ``st.session_state`` with (once, from the
-link); ``scenario_from_state`` rebuilds the :class:`~calculator.scenario.Scenario` from session state on every
+link); ``scenario_from_state`` rebuilds the :class:`~pricing.scenario.Scenario` from session state on every
 run. Widgets are created with ``key=`` only, so session state is the single place a value lives.
 
 Keys starting with ``s_`` hold a widget's value; ``x_`` keys hold scenario parts edited elsewhere (Catalog
 page, the Economics page's workload mix) or carried from the link, so they survive page changes:
-``x_xw`` is the list of extra workloads (:class:`~calculator.scenario.WorkloadSpec`, after the sidebar's),
+``x_xw`` is the list of extra workloads (:class:`~pricing.scenario.WorkloadSpec`, after the sidebar's),
 ``x_xw_link`` the link's own extra workloads that are not a catalog preset (offered again in the mix picker).
 """
 
@@ -18,8 +18,8 @@ from typing import Any
 from pydantic import ValidationError
 
 from calculator.catalog import Catalog
-from calculator.scenario import CustomModel, Ownership, Scenario, WorkloadSpec
 from pricing.fleet import million_tokens_per_month
+from pricing.scenario import CustomModel, Ownership, Scenario, WorkloadSpec
 
 CUSTOM_PRESET = "custom"
 PRECISION_CHOICES: tuple[str, ...] = ("bf16", "fp8", "fp4", "int4")

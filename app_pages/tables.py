@@ -17,8 +17,8 @@ from typing import Any
 import pandas as pd
 
 from calculator.catalog import Catalog
-from calculator.scenario import Scenario, scenario_to_query
 from pricing.report import neutralise_cell
+from pricing.scenario import Scenario, scenario_to_query
 
 NO_SCORE = "no score"
 # (column of compare_options, header with unit, formatter)

@@ -2,15 +2,18 @@
 
 Which model, on which hardware, rented or bought, gives a workload the most quality per dollar. This
 package computes memory, latency, throughput and cost of serving open-weight models (dense and
-mixture-of-experts) on GPUs, and loads the sourced catalogs. It never imports streamlit or ``pricing``.
+mixture-of-experts) on GPUs, and loads the sourced catalogs. It never imports streamlit, plotly or ``pricing``:
+the bottom floor of three (physics here; economics in ``pricing``; the app and the command line's frame in
+``app.py``, ``app_pages/`` and ``cli.py``), with arrows only going down (``tests/test_layers.py``).
 
 Modules, one topic each: ``units`` (constants), ``schemas`` and ``catalog`` (typed catalogs),
 ``hf_config`` (config.json import), ``params`` (parameter counts), ``memory`` (weights, KV cache, reserve),
 ``moe`` (experts touched per step), ``throughput`` (roofline, attention FLOPs, all-reduce, overheads),
 ``pipeline`` (chains them for arrays of configurations, no formula of its own), ``cost`` ($ per token),
 ``sizing`` (one estimate: fewest GPUs, best concurrency), ``sweep`` (vectorised grid), ``validate``
-(predicted vs measured), ``scenario`` (the user's scenario and its URL/YAML codecs), ``quality``,
-``charts`` and ``cli``.
+(predicted vs measured), ``quality`` (benchmark index) and ``cli`` (the core's commands). The user's scenario
+and its URL/YAML codecs live in ``pricing.scenario``; plotly figures in ``app_pages.charts``; importers of
+user files in ``app_pages.importers``.
 
 Glossary (names used in code, YAML keys, CSV columns, CLI flags and UI labels alike)
 ------------------------------------------------------------------------------------

@@ -1,6 +1,11 @@
-"""Entry point of ``python -m calculator``. The edge that wires the ``pricing`` commands (scenario, report) in."""
+"""``python -m calculator``: the program's public address. Not a module of the core.
 
-from calculator.cli import main
-from pricing.cli import COMMANDS
+``import calculator`` never runs this file. It hands over to ``cli.main`` (``cli.py`` at the repository root,
+next to ``app.py``), which puts every floor's commands on one command line: the core's ``catalog``,
+``estimate``, ``validate`` and the economics floor's ``scenario``, ``report``. The wiring lives up there so that
+no module of the core names ``pricing`` (see ``cli.py`` and ``tests/test_layers.py``).
+"""
 
-raise SystemExit(main(extra=COMMANDS))  # type: ignore[arg-type]
+from cli import main
+
+raise SystemExit(main())

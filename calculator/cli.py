@@ -13,14 +13,14 @@ import sys
 from collections.abc import Callable, Sequence
 from typing import Any, NoReturn
 
-from calculator.catalog import Catalog, CatalogError, load_catalog
+from calculator.catalog import Catalog, CatalogError, load_catalog, load_measurements
 from calculator.hf_config import HfConfigError, load_hf_config, model_from_hf_config
 from calculator.schemas import Model
 from calculator.sizing import SizingError, Workload, estimate
 from calculator.units import KV_PRECISIONS, PARAMS_PER_BILLION, PRECISIONS
 
 Handler = Callable[[argparse.Namespace, "Catalog"], int]
-# A command added by an edge module (``calculator/__main__.py`` wires the ``pricing`` commands in):
+# A command added by another floor (``cli.py`` at the repository root puts the ``pricing`` commands in):
 # name -> (function that adds its sub-parser, handler).
 Register = Callable[[Any], None]  # receives the sub-parsers action (argparse._SubParsersAction)
 
@@ -143,6 +143,40 @@ def cmd_estimate(args: argparse.Namespace, cat: Catalog) -> int:
     return 0
 
 
+def cmd_validate(args: argparse.Namespace, cat: Catalog) -> int:
+    """``python -m calculator validate [--fit] [--json]``."""
+    from calculator.validate import FIT_GRID, compare, fit, mean_abs_error, median_abs_error, table
+
+    assert cat.efficiency is not None
+    try:
+        measurements = load_measurements()
+    except CatalogError as exc:
+        print(f"error: {exc}")
+        return 2
+    eff = cat.efficiency
+    if args.fit:
+        eff = fit(cat, eff, measurements, num_starts=args.starts)
+        print("fitted efficiency constants:")
+        for name in FIT_GRID:
+            print(f"  {name}: {getattr(eff, name)}")
+    comparisons = compare(cat, eff, measurements)
+    med = median_abs_error(comparisons)
+    if args.json:
+        print_json({"median_abs_error_frac": med, "num_measurements": len(comparisons),
+                    "rows": table(comparisons)})
+        return 0
+    print(f"{'measurement':<58} {'metric':<28} {'measured':>10} {'predicted':>10} {'error':>7}")
+    for c in comparisons:
+        m = c.measurement
+        print(f"{m.id[:58]:<58} {m.metric:<28} {m.measured_value:>10.1f} {c.predicted:>10.1f} "
+              f"{c.error_frac:>+7.1%}")
+    gpus = sorted({c.measurement.gpu_id for c in comparisons})
+    print(f"\n{len(comparisons)} measurements on {len(gpus)} GPU types ({', '.join(gpus)})")
+    print(f"median absolute error: {med:.1%}")
+    print(f"mean absolute error:   {mean_abs_error(comparisons):.1%}")
+    return 0
+
+
 class OneLineParser(argparse.ArgumentParser):
     """An argument parser whose errors are one line on stderr and exit code 2 (sub-parsers inherit it)."""
 
@@ -197,18 +231,16 @@ def _fail(message: str) -> NoReturn:
 
 
 def main(argv: Sequence[str] | None = None, extra: dict[str, tuple[Register, Handler]] | None = None) -> int:
-    """Run the CLI. ``extra`` adds commands from edge modules (see ``calculator/__main__.py``)."""
+    """Run the CLI. ``extra`` adds commands of other floors (``cli.py`` at the repository root passes them)."""
     args = build_parser(extra).parse_args(argv)
     try:
         cat = load_catalog()
     except CatalogError as exc:
         _fail(f"catalog: {exc}")
-    from calculator import validate
-
     handlers: dict[str, Handler] = {
         "catalog": cmd_catalog,
         "estimate": cmd_estimate,
-        "validate": validate.cmd_validate,
+        "validate": cmd_validate,
     }
     handlers.update({name: handler for name, (_, handler) in (extra or {}).items()})
     try:

@@ -25,7 +25,6 @@ each point capped at a factor of 2 (``OUTLIER_CLIP``).
 
 from __future__ import annotations
 
-import argparse
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -33,7 +32,6 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from calculator.catalog import CatalogError, load_measurements
 from calculator.schemas import Efficiency, Measurement
 from calculator.sizing import GPU_COUNTS, Workload, estimate
 
@@ -99,6 +97,11 @@ def compare(cat: Catalog, eff: Efficiency, measurements: Sequence[Measurement]) 
 def median_abs_error(comparisons: Sequence[Comparison]) -> float:
     """Median of |predicted / measured - 1| [-]."""
     return float(np.median([abs(c.error_frac) for c in comparisons]))
+
+
+def mean_abs_error(comparisons: Sequence[Comparison]) -> float:
+    """Mean of |predicted / measured - 1| [-]."""
+    return float(np.mean([abs(c.error_frac) for c in comparisons]))
 
 
 def _objective(cat: Catalog, eff: Efficiency, measurements: Sequence[Measurement]) -> float:
@@ -172,37 +175,3 @@ def table(comparisons: Sequence[Comparison]) -> list[dict[str, object]]:
             "predicted": c.predicted, "error_frac": c.error_frac, "source": m.source,
         })
     return rows
-
-
-def cmd_validate(args: argparse.Namespace, cat: Catalog) -> int:
-    """``python -m calculator validate [--fit] [--json]``."""
-    from calculator.cli import print_json
-
-    assert cat.efficiency is not None
-    try:
-        measurements = load_measurements()
-    except CatalogError as exc:
-        print(f"error: {exc}")
-        return 2
-    eff = cat.efficiency
-    if args.fit:
-        eff = fit(cat, eff, measurements, num_starts=args.starts)
-        print("fitted efficiency constants:")
-        for name in FIT_GRID:
-            print(f"  {name}: {getattr(eff, name)}")
-    comparisons = compare(cat, eff, measurements)
-    med = median_abs_error(comparisons)
-    if args.json:
-        print_json({"median_abs_error_frac": med, "num_measurements": len(comparisons),
-                    "rows": table(comparisons)})
-        return 0
-    print(f"{'measurement':<58} {'metric':<28} {'measured':>10} {'predicted':>10} {'error':>7}")
-    for c in comparisons:
-        m = c.measurement
-        print(f"{m.id[:58]:<58} {m.metric:<28} {m.measured_value:>10.1f} {c.predicted:>10.1f} "
-              f"{c.error_frac:>+7.1%}")
-    gpus = sorted({c.measurement.gpu_id for c in comparisons})
-    print(f"\n{len(comparisons)} measurements on {len(gpus)} GPU types ({', '.join(gpus)})")
-    print(f"median absolute error: {med:.1%}")
-    print(f"mean absolute error:   {float(np.mean([abs(c.error_frac) for c in comparisons])):.1%}")
-    return 0

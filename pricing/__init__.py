@@ -2,6 +2,8 @@
 
 Builds on the pure core (``calculator``): never imports streamlit or the app. Modules, one topic each:
 
+- ``scenario``     the buyer's question (workloads, candidates, pricing basis, ownership) and its URL and
+                   YAML codecs; ``calculator`` never sees it.
 - ``rental``       $/GPU-hour of rental tiers from the catalog (on-demand, reserved 1 y / 3 y, spot).
 - ``tco``          owning a GPU: capex, depreciation, power, colocation, operations -> $/GPU-hour;
                    rent vs buy cumulative cost and payback.
@@ -11,10 +13,12 @@ Builds on the pure core (``calculator``): never imports streamlit or the app. Mo
 - ``roi``          value of successful tasks, net value, ROI.
 - ``options``      ``compare_options(scenario, catalog)``: one row per option per workload (the pipeline;
                    adds no formula of its own).
-- ``sensitivity``  tornado data and the calibration band.
+- ``band``         the calibration band around a self-hosted $/1M tokens.
+- ``sensitivity``  tornado data.
 - ``mix``          several workloads sharing one fleet, with cost per workload.
 - ``economics``    the pure functions the app's Economics page calls.
-- ``report``       the CSV writer (OWASP CSV-injection safe) and the text summary; ``cli`` the commands.
+- ``report``       the CSV writer (OWASP CSV-injection safe) and the text summary; ``cli`` the commands
+                   ``scenario`` and ``report`` (``commands.py`` at the top adds them to ``python -m calculator``).
 
 Glossary (names used in code, CSV columns and YAML keys)
 --------------------------------------------------------

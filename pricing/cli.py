@@ -1,5 +1,8 @@
-"""Commands ``python -m calculator scenario`` and ``python -m calculator report`` (wired in by
-``calculator/__main__.py``). Exit codes: 0 done, 2 bad input (one line on stderr)."""
+"""Commands ``python -m calculator scenario`` and ``python -m calculator report`` (``COMMANDS``; put on the
+command line by ``cli.py`` at the repository root). Exit codes: 0 done, 2 bad input (one line on stderr).
+
+Handlers import the comparison (pandas) when they run, so other commands start fast.
+"""
 
 from __future__ import annotations
 
@@ -10,9 +13,7 @@ from typing import Any
 
 from calculator.catalog import Catalog
 from calculator.cli import InputError
-from calculator.scenario import Scenario, ScenarioError, check_against_catalog, scenario_from_yaml, scenario_to_yaml
-from pricing.options import compare_options
-from pricing.report import summary_text, write_csv
+from pricing.scenario import Scenario, ScenarioError, check_against_catalog, scenario_from_yaml, scenario_to_yaml
 
 
 def _top(text: str) -> int:
@@ -56,6 +57,9 @@ def load_scenario_file(path: str) -> Scenario:
 
 
 def cmd_report(args: argparse.Namespace, catalog: Catalog) -> int:
+    from pricing.options import compare_options
+    from pricing.report import summary_text, write_csv
+
     scenario = load_scenario_file(args.scenario)
     scenario, warnings = check_against_catalog(scenario, catalog)
     for w in warnings:

@@ -12,11 +12,11 @@ import numpy as np
 import pandas as pd
 
 from calculator.catalog import Catalog
-from calculator.scenario import Scenario
 from calculator.units import HOURS_PER_MONTH
 from pricing import fleet
 from pricing.gpu_price import GpuPrice, owned_price
 from pricing.rental import RENTAL_TIERS, rental_quote
+from pricing.scenario import Scenario
 from pricing.tco import OwnershipCost, payback_months, rent_vs_buy_cumulative
 
 

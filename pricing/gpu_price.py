@@ -17,9 +17,9 @@ from dataclasses import dataclass
 import numpy as np
 
 from calculator.catalog import Catalog
-from calculator.scenario import Scenario
 from calculator.schemas import PurchasePrice
 from pricing.rental import rental_quote
+from pricing.scenario import Scenario
 from pricing.tco import OwnershipCost, capex_usd, ownership_cost
 
 

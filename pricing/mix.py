@@ -25,10 +25,10 @@ from typing import Any
 import pandas as pd
 
 from calculator.catalog import Catalog
-from calculator.scenario import Scenario
 from calculator.units import HOURS_PER_MONTH, TOKENS_PER_MILLION
 from pricing.fleet import average_requests_per_s, requests_per_month
 from pricing.options import self_hosted_rows
+from pricing.scenario import Scenario
 
 MIX_COLUMNS: tuple[str, ...] = (
     "workload", "status", "num_gpus_per_replica", "replica_requests_per_s", "busy_gpus_average",

@@ -2,7 +2,7 @@
 
 The pipeline of ``pricing``: it chains the core's sweep (``calculator.sweep``), the GPU price
 (``pricing.gpu_price``), the fleet (``pricing.fleet``), the API bill (``pricing.api_cost``), quality
-(``calculator.quality``), ROI (``pricing.roi``) and the calibration band (``pricing.sensitivity``), and
+(``calculator.quality``), ROI (``pricing.roi``) and the calibration band (``pricing.band``), and
 adds no formula of its own beyond bookkeeping.
 
 Self-hosted: for each (model, GPU, precision) the sweep is run at 1 $/GPU-hour (costs scale linearly with
@@ -27,7 +27,6 @@ import pandas as pd
 
 from calculator.catalog import Catalog, CatalogError
 from calculator.quality import QualityResult, quality_index
-from calculator.scenario import Scenario, WorkloadSpec
 from calculator.schemas import Architecture, Efficiency, Workload
 from calculator.sizing import Workload as SizingWorkload
 from calculator.sizing import estimate
@@ -35,8 +34,9 @@ from calculator.sweep import GPU_COUNTS as SWEEP_GPU_COUNTS
 from calculator.sweep import sweep
 from calculator.units import TOKENS_PER_MILLION
 from pricing import api_cost, fleet, roi
+from pricing.band import calibration_band
 from pricing.gpu_price import GpuPrice, gpu_price
-from pricing.sensitivity import calibration_band
+from pricing.scenario import Scenario, WorkloadSpec
 
 COLUMNS: tuple[str, ...] = (
     "option_id", "workload", "kind", "model_id", "model_name", "provider", "gpu_id", "gpu_name", "precision",

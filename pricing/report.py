@@ -18,8 +18,8 @@ from typing import Any
 import pandas as pd
 
 from calculator.catalog import Catalog
-from calculator.scenario import Scenario
 from pricing.economics import break_even_for_scenario
+from pricing.scenario import Scenario
 
 FORMULA_PREFIXES: tuple[str, ...] = ("=", "+", "-", "@", "\t", "\r")
 

@@ -1,21 +1,14 @@
-"""Sensitivity and uncertainty: the calibration band around each $/1M tokens, and the tornado.
+"""Sensitivity: the tornado of an option's $/1M tokens (the calibration band is ``pricing.band``).
 
 Notes
 -----
-Calibration band: the core predicts throughput within a median absolute error e over the calibration set
-(``data/efficiency.yaml``, ``median_abs_error_frac``). Cost is inversely proportional to throughput, so::
-
-    low  = c / (1 + e)          high = c / (1 - e)                    [$/1M tokens]
-
-It is a typical error, not a bound: half the calibration points lie outside it.
-
 Tornado: one input at a time is set to the low and the high end of a stated range, everything else at the
 scenario's value, and the option's $/1M tokens is recomputed through the same pipeline
 (``pricing.options``). Ranges and where they come from:
 
 - GPU price: the catalog's low and high quotes for the pricing basis (rental tier or purchase price);
   a user's own price (override, ``ownership.usd_per_gpu``) moves by +-r.
-- Achieved efficiency: bandwidth and FLOP efficiency x (1 -+ e), e the calibration error above.
+- Achieved efficiency: bandwidth and FLOP efficiency x (1 -+ e), e the calibration error (``pricing.band``).
 - Power price: ``data/ownership_defaults.yaml`` ``electricity_usd_per_kwh`` low and high (only moves owned GPUs).
 - Utilisation, tokens per request, traffic: +-r, ``RELATIVE_RANGE_FRAC`` (a judgement for a planning
   range, not a measurement; pass your own ``relative_range_frac``).
@@ -29,20 +22,12 @@ from typing import Any
 import pandas as pd
 
 from calculator.catalog import Catalog
-from calculator.scenario import Scenario, WorkloadSpec
 from calculator.schemas import Efficiency
+from pricing.options import compare_options, workload_options
+from pricing.scenario import Scenario, WorkloadSpec
 
 _Case = tuple[str, str, Any, Any, Any, Callable[[Any], tuple[Scenario, WorkloadSpec, Efficiency]], str]
 RELATIVE_RANGE_FRAC: float = 0.25  # stated planning range +-25 % (judgement), see module Notes
-
-
-def calibration_band(usd_per_million_tokens: float, error_frac: float) -> tuple[float, float]:
-    """Band around a self-hosted price from the core's calibration error [$/1M tokens] (module Notes).
-
-    e is clipped to [0, 0.9] so the high end stays finite.
-    """
-    e = min(max(error_frac, 0.0), 0.9)
-    return usd_per_million_tokens / (1.0 + e), usd_per_million_tokens / (1.0 - e)
 
 
 def _restrict(scenario: Scenario, option_id: str) -> Scenario:
@@ -58,8 +43,6 @@ def _restrict(scenario: Scenario, option_id: str) -> Scenario:
 def option_usd_per_million_tokens(scenario: Scenario, catalog: Catalog, option_id: str, spec: WorkloadSpec,
                                   eff: Efficiency | None = None) -> tuple[float | None, str]:
     """$/1M tokens of one option for one workload (and its status), through ``pricing.options``."""
-    from pricing.options import workload_options
-
     rows = [r for r in workload_options(_restrict(scenario, option_id), catalog, spec, eff)
             if r["option_id"] == option_id]
     if not rows:
@@ -90,8 +73,6 @@ def tornado(scenario: Scenario, catalog: Catalog, option_id: str | None = None, 
     usd_per_million_tokens_at_low, usd_per_million_tokens_at_high, change_at_low_usd_per_mtok,
     change_at_high_usd_per_mtok, swing_usd_per_mtok, range_source, status. Missing values are None.
     """
-    from pricing.options import compare_options
-
     spec = scenario.workloads[workload_index]
     eff = catalog.efficiency
     assert eff is not None, "the catalog has no efficiency constants"

@@ -20,7 +20,7 @@ from app_pages.state import (
     scenario_to_state,
 )
 from calculator.catalog import Catalog
-from calculator.scenario import CustomModel, Scenario, WorkloadSpec, scenario_from_query, scenario_to_query
+from pricing.scenario import CustomModel, Scenario, WorkloadSpec, scenario_from_query, scenario_to_query
 from tests.conftest import fixture_arch
 
 APP = str(Path(__file__).resolve().parent.parent / "app.py")

@@ -18,7 +18,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from streamlit.testing.v1 import AppTest
 
-from calculator.scenario import QUERY_KEYS
+from pricing.scenario import QUERY_KEYS
 
 APP = str(Path(__file__).resolve().parent.parent / "app.py")
 IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")

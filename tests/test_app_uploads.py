@@ -16,11 +16,11 @@ from streamlit.testing.v1 import AppTest
 
 from app_pages import catalog_uploads as cu
 from app_pages import common, tables
+from app_pages.importers import MAX_LITELLM_BYTES, MAX_USER_FILE_BYTES, merge_catalog
 from calculator.catalog import Catalog
-from calculator.importers import MAX_LITELLM_BYTES, MAX_USER_FILE_BYTES, merge_catalog
-from calculator.scenario import Scenario, scenario_from_query
 from calculator.schemas import ApiModel, RentalPrice, Score
 from pricing.options import compare_options
+from pricing.scenario import Scenario, scenario_from_query
 
 APP = str(Path(__file__).resolve().parent.parent / "app.py")
 LITELLM_SAMPLE = Path(__file__).parent / "fixtures" / "litellm_prices_sample.json"

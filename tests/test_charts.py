@@ -1,4 +1,4 @@
-"""calculator.charts: the Pareto frontier, and figures that carry units, hover text and no non-finite points."""
+"""app_pages.charts: the Pareto frontier, and figures that carry units, hover text and no non-finite points."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from calculator import charts
+from app_pages import charts
 
 
 def options_frame() -> pd.DataFrame:
@@ -242,7 +242,7 @@ def test_vline_label_on_a_log_axis_sits_at_the_line() -> None:
 
 
 def test_log_ticks_keep_full_values():
-    from calculator.charts import log_ticks
+    from app_pages.charts import log_ticks
 
     ticks = log_ticks([0.199, 0.8, 1.78], "$")
     # 1-2-5 per decade from half the minimum to twice the maximum: 0.1 .. 2 (5 would exceed 2 x 1.78)

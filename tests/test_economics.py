@@ -5,9 +5,9 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from calculator.scenario import Ownership, Scenario, WorkloadSpec
 from pricing.economics import break_even_for_scenario, cost_vs_volume, rent_vs_buy, roi_table
 from pricing.options import compare_options
+from pricing.scenario import Ownership, Scenario, WorkloadSpec
 
 WL = WorkloadSpec(name="Coding", input_tokens=2048, output_tokens=28, requests_per_day=200_000,
                   peak_to_average_ratio=4.16, ttft_slo_ms=500, tpot_slo_ms=40, quality_profile="coding")

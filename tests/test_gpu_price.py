@@ -5,9 +5,9 @@ from __future__ import annotations
 import pytest
 from numpy.testing import assert_allclose
 
-from calculator.scenario import Ownership, Scenario
 from pricing.gpu_price import gpu_price
 from pricing.rental import rental_quote
+from pricing.scenario import Ownership, Scenario
 
 
 def test_override_wins_over_the_basis(catalog):

@@ -15,7 +15,9 @@ import pandas as pd
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from calculator.scenario import (
+from pricing.options import compare_options
+from pricing.report import FORMULA_PREFIXES, csv_text, neutralise_cell
+from pricing.scenario import (
     QUERY_KEYS,
     Ownership,
     Scenario,
@@ -24,8 +26,6 @@ from calculator.scenario import (
     scenario_from_query,
     scenario_to_query,
 )
-from pricing.options import compare_options
-from pricing.report import FORMULA_PREFIXES, csv_text, neutralise_cell
 
 IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
 NUM_SCENARIOS = 10_000 if IN_CI else 300

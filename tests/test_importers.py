@@ -9,8 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from calculator.catalog import Catalog
-from calculator.importers import (
+from app_pages.importers import (
     MAX_USER_FILE_BYTES,
     ImporterError,
     api_models_from_litellm,
@@ -20,6 +19,7 @@ from calculator.importers import (
     safe_yaml_load,
     slug,
 )
+from calculator.catalog import Catalog
 from calculator.schemas import Gpu, RentalPrice, Score
 
 FIXTURE = Path(__file__).parent / "fixtures" / "litellm_prices_sample.json"

@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from calculator.scenario import scenario_from_yaml
 from calculator.units import HOURS_PER_MONTH
 from pricing.mix import fleet_mix
+from pricing.scenario import scenario_from_yaml
 
 MIX = Path(__file__).parent / "fixtures" / "scenarios" / "mix.yaml"
 

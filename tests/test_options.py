@@ -7,9 +7,9 @@ import math
 import pandas as pd
 import pytest
 
-from calculator.scenario import Scenario, WorkloadSpec
 from calculator.units import DAYS_PER_MONTH, HOURS_PER_MONTH
 from pricing.options import COLUMNS, OPTIONAL_COLUMNS, compare_options
+from pricing.scenario import Scenario, WorkloadSpec
 
 INTERFACE_COLUMNS = [
     "option_id", "workload", "kind", "model_id", "model_name", "provider", "gpu_id", "gpu_name", "precision",

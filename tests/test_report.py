@@ -7,9 +7,9 @@ import io
 
 import pytest
 
-from calculator.scenario import Scenario, WorkloadSpec
 from pricing.options import compare_options
 from pricing.report import csv_text, headline, neutralise_cell
+from pricing.scenario import Scenario, WorkloadSpec
 
 
 @pytest.mark.parametrize("text", ["=1+1", "+cmd", "-2+3", "@SUM(A1)", "\tx", "\rx"])

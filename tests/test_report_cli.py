@@ -10,8 +10,8 @@ from pathlib import Path
 import pytest
 
 from calculator.cli import main
-from calculator.scenario import Scenario, scenario_from_yaml
 from pricing.cli import COMMANDS
+from pricing.scenario import Scenario, scenario_from_yaml
 
 ROOT = Path(__file__).resolve().parent.parent
 SCENARIOS = Path(__file__).parent / "fixtures" / "scenarios"

@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from calculator.scenario import (
+from pricing.scenario import (
     Scenario,
     ScenarioError,
     WorkloadSpec,
@@ -100,7 +100,7 @@ def test_default_workload_is_the_coding_preset(catalog):
 
 
 def test_ownership_defaults_equal_the_catalog(catalog):
-    from calculator.scenario import Ownership
+    from pricing.scenario import Ownership
 
     own = Ownership()
     d = catalog.ownership_defaults

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from calculator.scenario import Scenario, WorkloadSpec
-from pricing.sensitivity import calibration_band, tornado
+from pricing.band import calibration_band
+from pricing.scenario import Scenario, WorkloadSpec
+from pricing.sensitivity import tornado
 
 
 def test_calibration_band_hand_computed():

@@ -9,7 +9,7 @@ from urllib.parse import urlencode
 import pytest
 from playwright.sync_api import Browser
 
-from calculator.scenario import CustomModel, Scenario, scenario_to_query
+from pricing.scenario import CustomModel, Scenario, scenario_to_query
 from tests.conftest import fixture_arch
 
 pytestmark = pytest.mark.e2e
