@@ -49,10 +49,10 @@ import numpy.typing as npt
 import pandas as pd
 
 from calculator.catalog import Catalog
-from calculator.scenario import Scenario, WorkloadSpec
 from calculator.schemas import Architecture, Gpu
 from pricing import fleet, rental
 from pricing.options import candidates
+from pricing.scenario import Scenario, WorkloadSpec
 
 FloatArray = npt.NDArray[np.float64]
 

@@ -10,9 +10,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from calculator.catalog import load_catalog
-from calculator.scenario import Scenario
 from pricing import uncertainty as u
 from pricing.options import compare_options
+from pricing.scenario import Scenario
 
 NVIDIA_MOE = u.ErrorClass("moe", False, "nvidia", False)
 QUIET = u.Settings(num_draws=20_000, seed=1, traffic_range_frac=0.0, peak_ratio_range_frac=0.0,
