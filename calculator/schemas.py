@@ -200,7 +200,6 @@ class Model(Sourced, Lifecycle):
     family: str
     developer: str | None = None
     hf_repo: str | None = None
-    release_date: dt.date | None = None
     license: str | None = None
     context_length_tokens: int | None = Field(default=None, ge=512, le=100_000_000)
     native_precision: Precision = "bf16"
@@ -235,7 +234,6 @@ class ApiModel(Sourced, Lifecycle):
     context_length_tokens: int | None = Field(default=None, ge=1000)
     max_output_tokens: int | None = Field(default=None, ge=1)
     reasoning: bool = False
-    release_date: dt.date | None = None
 
 
 # --------------------------------------------------------------------------------------------- quality

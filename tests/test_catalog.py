@@ -314,3 +314,47 @@ def test_cli_catalog_json_lists_provenance(capsys: pytest.CaptureFixture[str]):
         assert api["usd_per_million_input_tokens"] is not None
         assert api["usd_per_million_output_tokens"] is not None
     assert {m["id"] for m in payload["models"]} >= set(MUST_HAVE_MODEL_IDS)
+
+
+# --------------------------------------------------------------------------------------------- lifecycle
+def test_cli_catalog_json_has_lifecycle_keys(capsys: pytest.CaptureFixture[str]):
+    # Contract of issue 15: every model, API entry and GPU carries released_on, retired_on and superseded_by.
+    assert cli.main(["catalog", "--json"]) == 0
+    payload = json.loads(capsys.readouterr().out)
+    for key in ("models", "gpus", "api_models"):
+        for entry in payload[key]:
+            for field in ("released_on", "retired_on", "superseded_by"):
+                assert field in entry, (key, entry["id"], field)
+
+
+def test_superseded_by_names_an_entry_of_the_same_catalog(cat: Catalog):
+    for items in (cat.models, cat.api_models, cat.gpus):
+        ids = set(_ids(items))
+        bad = [(i.id, i.superseded_by) for i in items if i.superseded_by and i.superseded_by not in ids]
+        assert not bad, f"superseded_by names an unknown id: {bad}"
+
+
+def test_released_before_retired(cat: Catalog):
+    for item in (*cat.models, *cat.api_models, *cat.gpus):
+        if item.released_on and item.retired_on:
+            assert item.released_on < item.retired_on, item.id
+
+
+# Retirements announced on the vendors' deprecation pages (see each entry's lifecycle_source).
+KNOWN_RETIREMENTS = {
+    "gemini-3-pro": dt.date(2026, 3, 9),
+    "gemini-2.5-pro": dt.date(2026, 12, 1),
+    "gemini-2.5-flash": dt.date(2026, 12, 1),
+    "gpt-5": dt.date(2026, 12, 11),
+    "gpt-5-mini": dt.date(2026, 12, 11),
+    "claude-sonnet-4.5": dt.date(2026, 11, 30),
+    "together-qwen3.5-397b-a17b": dt.date(2026, 6, 29),
+    "deepseek-deepseek-v3.2": dt.date(2026, 7, 24),
+}
+
+
+@pytest.mark.parametrize(("api_id", "retired_on"), sorted(KNOWN_RETIREMENTS.items()))
+def test_known_retirements_are_marked(cat: Catalog, api_id: str, retired_on: dt.date):
+    entry = cat.api_model(api_id)
+    assert entry.retired_on == retired_on
+    assert entry.lifecycle_source
