@@ -17,10 +17,12 @@ import pandas as pd
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
+from pricing.kinds import KIND_API, KIND_DENSE, KIND_MOE
+
 KIND_STYLE: dict[str, dict[str, str]] = {
-    "self-hosted MoE": {"color": "#6a3d9a", "symbol": "diamond"},
-    "self-hosted dense": {"color": "#1f78b4", "symbol": "circle"},
-    "API": {"color": "#e6550d", "symbol": "square"},
+    KIND_MOE: {"color": "#6a3d9a", "symbol": "diamond"},
+    KIND_DENSE: {"color": "#1f78b4", "symbol": "circle"},
+    KIND_API: {"color": "#e6550d", "symbol": "square"},
 }
 LIMIT_COLOR = "#d62728"
 OPTION_COLORS = ("#6a3d9a", "#1f78b4", "#e6550d")
@@ -71,7 +73,7 @@ def pareto_mask(cost: Sequence[float] | pd.Series, quality: Sequence[float] | pd
 def _hover(df: pd.DataFrame) -> list[str]:
     rows = []
     for r in df.itertuples(index=False):
-        where = "API" if r.kind == "API" else f"{r.gpus_total:.0f} x {r.gpu_name}, {r.precision}"
+        where = "API" if r.kind == KIND_API else f"{r.gpus_total:.0f} x {r.gpu_name}, {r.precision}"
         rows.append(
             f"<b>{r.model_name}</b> ({where})<br>"
             f"${r.usd_per_million_tokens:,.3f} per 1M tokens<br>"
@@ -213,18 +215,18 @@ def moe_reads(batch: Sequence[float], experts_touched: Sequence[float], moe_gb_r
     fig = make_subplots(rows=1, cols=2, subplot_titles=("Distinct experts touched per layer",
                                                         "Weights read per decode step"))
     fig.add_trace(go.Scatter(x=batch, y=experts_touched, mode="lines", name="experts touched", showlegend=False,
-                             line={"color": KIND_STYLE["self-hosted MoE"]["color"]},
+                             line={"color": KIND_STYLE[KIND_MOE]["color"]},
                              hovertemplate="batch %{x}<br>%{y:.1f} experts<extra></extra>"), row=1, col=1)
     fig.add_hline(y=num_experts, line={"dash": "dot", "color": "#777"}, row=1, col=1,
                   annotation_text=f"all {num_experts} experts")
     fig.add_hline(y=experts_per_token, line={"dash": "dot", "color": "#777"}, row=1, col=1,
                   annotation_text=f"{experts_per_token} per token", annotation_position="bottom right")
     fig.add_trace(go.Scatter(x=batch, y=moe_gb_read, mode="lines", name="this MoE model",
-                             line={"color": KIND_STYLE["self-hosted MoE"]["color"]},
+                             line={"color": KIND_STYLE[KIND_MOE]["color"]},
                              hovertemplate="batch %{x}<br>%{y:,.1f} GB per step<extra></extra>"), row=1, col=2)
     fig.add_trace(go.Scatter(x=[min(batch), max(batch)], y=[dense_gb_read, dense_gb_read], mode="lines",
                              name="dense model of the same total size",
-                             line={"color": KIND_STYLE["self-hosted dense"]["color"], "dash": "dash"},
+                             line={"color": KIND_STYLE[KIND_DENSE]["color"], "dash": "dash"},
                              hovertemplate="%{y:,.1f} GB per step<extra></extra>"), row=1, col=2)
     for col in (1, 2):
         fig.update_xaxes(title_text="Sequences decoded together (batch) [-]", type="log", dtick=1, row=1, col=col)
@@ -442,7 +444,7 @@ def cost_band(df: pd.DataFrame, error_frac: float | None = None) -> go.Figure:
                 continue
             mid, lo, hi = (part[c].to_numpy() for c in cols)
             hover = [f"<b>{lab}</b><br>${m:,.3f} per 1M tokens<br>"
-                     + (f"band ${a:,.3f} to ${b:,.3f}{band}" if kind != "API" else "API list price: no band")
+                     + (f"band ${a:,.3f} to ${b:,.3f}{band}" if kind != KIND_API else "API list price: no band")
                      + ("" if ranked else f"<br>not ranked: {st}")
                      for lab, m, a, b, st in zip(part["option_label"], mid, lo, hi, part["status"], strict=True)]
             fig.add_trace(go.Scatter(

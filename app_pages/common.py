@@ -21,10 +21,6 @@ from calculator.catalog import Catalog, load_catalog, load_measurements
 from calculator.schemas import ApiModel, Gpu, Model, RentalPrice, Score
 from pricing.scenario import Scenario
 
-KIND_MOE = "self-hosted MoE"
-KIND_DENSE = "self-hosted dense"
-KIND_API = "API"
-
 
 @st.cache_resource(show_spinner=False)
 def shipped_catalog() -> Catalog:
@@ -111,6 +107,3 @@ def validation_rows() -> tuple[list[dict[str, Any]], float]:
     comparisons = compare(cat, cat.efficiency, load_measurements())
     return table(comparisons), median_abs_error(comparisons)
 
-
-def label_kind(is_moe: bool) -> str:
-    return KIND_MOE if is_moe else KIND_DENSE

@@ -7,6 +7,7 @@ import re
 import streamlit as st
 
 from app_pages import charts, common, tables
+from pricing.kinds import OPTION_KINDS
 
 s = common.scenario()
 cat = common.catalog()
@@ -97,7 +98,7 @@ st.dataframe(table, hide_index=True, width="stretch", height=min(38 + 35 * len(t
 st.subheader("Head to head")
 ids = list(labels)
 default: list[str] = []
-for kind in ("self-hosted MoE", "self-hosted dense", "API"):
+for kind in OPTION_KINDS:
     first = next((r["option_id"] for r in ranked if r["kind"] == kind), None)
     if first:
         default.append(first)

@@ -11,6 +11,7 @@ from app_pages import charts, common, tables
 from app_pages.state import MAX_EXTRA_WORKLOADS, extras_from_selection, mix_choices, mix_selection
 from calculator.catalog import Catalog
 from pricing.economics import break_even_for_scenario, cost_vs_volume, rent_vs_buy, roi_table
+from pricing.kinds import KIND_API
 from pricing.scenario import Scenario
 
 
@@ -98,8 +99,8 @@ else:
     ids = [r["option_id"] for r in costed]
     by_id = {r["option_id"]: r for r in costed}
     if st.session_state.get("eco_tornado") not in ids:
-        best_self = next((r for r in ranked if r["kind"] != common.KIND_API), None)
-        default = top if top is not None and top["kind"] != common.KIND_API else best_self
+        best_self = next((r for r in ranked if r["kind"] != KIND_API), None)
+        default = top if top is not None and top["kind"] != KIND_API else best_self
         st.session_state["eco_tornado"] = default["option_id"] if default is not None else ids[0]
     option_id = st.selectbox("Option", ids, format_func=labels.__getitem__, key="eco_tornado",
                              help="The option whose cost is tested; by default the top-ranked option, or the "
@@ -107,13 +108,13 @@ else:
                                   "depend on these inputs).")
     picked = by_id[option_id]
     reference: tuple[float, str] | None = None
-    other_kind = [r for r in ranked if (r["kind"] == common.KIND_API) != (picked["kind"] == common.KIND_API)]
+    other_kind = [r for r in ranked if (r["kind"] == KIND_API) != (picked["kind"] == KIND_API)]
     if top is not None and top["option_id"] != option_id:
         reference = (float(top["usd_per_million_tokens"]), f"top option: ${top['usd_per_million_tokens']:,.3f}")
     elif other_kind:
         ref = other_kind[0]
         reference = (float(ref["usd_per_million_tokens"]),
-                     f"best {'API' if ref['kind'] == common.KIND_API else 'self-hosted'}: "
+                     f"best {'API' if ref['kind'] == KIND_API else 'self-hosted'}: "
                      f"${ref['usd_per_million_tokens']:,.3f}")
     sens = _tornado(scenario_json, common.catalog_key(), option_id, wi, cat)
     shown = sens[sens["swing_usd_per_mtok"].notna()] if "swing_usd_per_mtok" in sens else sens.iloc[0:0]
@@ -126,7 +127,7 @@ else:
         first = shown.iloc[0]
         if float(first["swing_usd_per_mtok"]) <= 0.0:
             st.markdown("None of these inputs moves this option's cost per 1M tokens: "
-                        + ("an API's price per token is its list price." if picked["kind"] == common.KIND_API
+                        + ("an API's price per token is its list price." if picked["kind"] == KIND_API
                            else "at this traffic the fleet does not change size within these ranges."))
         else:
             lo, hi = sorted((float(first["usd_per_million_tokens_at_low"]),
@@ -146,8 +147,8 @@ else:
 
 # --- API break-even -----------------------------------------------------------------------------------------
 st.header("Break-even: self-hosting vs an API")
-self_ids = [r["option_id"] for r in records if r["kind"] != "API" and r["status"] == "ok"]
-api_ids = [r["option_id"] for r in records if r["kind"] == "API" and r["status"] == "ok"]
+self_ids = [r["option_id"] for r in records if r["kind"] != KIND_API and r["status"] == "ok"]
+api_ids = [r["option_id"] for r in records if r["kind"] == KIND_API and r["status"] == "ok"]
 if not self_ids or not api_ids:
     st.info("Needs at least one self-hosted option and one API option with a price (sidebar, Candidates).")
 else:
@@ -251,7 +252,7 @@ st.multiselect("Add workloads to the mix", list(choices), format_func=choices.__
 dropped = [x.name for x in st.session_state["x_xw"] if x.name not in names]
 if dropped:
     st.caption(f"{', '.join(dropped)}: same name as the sidebar's workload, so it is counted once.")
-deployments = {r["option_id"]: r for r in options.to_dict("records") if r["kind"] != common.KIND_API}
+deployments = {r["option_id"]: r for r in options.to_dict("records") if r["kind"] != KIND_API}
 if len(s.workloads) == 1:
     st.info(f"The scenario has one workload ({s.workload.name}). Add others above to see what each costs on a "
             "shared fleet and what sharing saves against separate fleets.")
@@ -260,7 +261,7 @@ elif not deployments:
 else:
     deploy_labels = {i: tables.option_label(r) for i, r in deployments.items()}
     if st.session_state.get("eco_mix_option") not in deployments:
-        best = next((r["option_id"] for r in ranked if r["kind"] != common.KIND_API), next(iter(deployments)))
+        best = next((r["option_id"] for r in ranked if r["kind"] != KIND_API), next(iter(deployments)))
         st.session_state["eco_mix_option"] = best
     mix_id = st.selectbox("Deployment serving every workload", list(deployments), format_func=deploy_labels.__getitem__,
                           key="eco_mix_option",

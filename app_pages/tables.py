@@ -17,6 +17,7 @@ from typing import Any
 import pandas as pd
 
 from calculator.catalog import Catalog
+from pricing.kinds import KIND_API
 from pricing.report import neutralise_cell
 from pricing.scenario import Scenario, scenario_to_query
 
@@ -63,7 +64,7 @@ def _is_number(value: Any) -> bool:
 
 def deployment(row: dict[str, Any]) -> str:
     """How an option is served, in words: 'API (google)' or '4 x NVIDIA H200 (fp8) per replica, 2 replicas, ...'."""
-    if row["kind"] == "API":
+    if row["kind"] == KIND_API:
         return f"API ({row['provider']})"
     if not row.get("gpus_total"):
         return f"{row['gpu_name']}, {row['precision']}"
@@ -87,11 +88,11 @@ def cell(row: dict[str, Any], column: str) -> str:
         return formatter(float(value))
     if column in ("quality_index", "usd_per_quality_point") and row.get("status") == "ok":
         return NO_SCORE
-    if column in ("ttft_ms", "tpot_ms") and row.get("kind") == "API":
+    if column in ("ttft_ms", "tpot_ms") and row.get("kind") == KIND_API:
         return "not modelled"
     if column == "rank":
         return "not ranked"
-    if column == "usd_per_gpu_hour" and row.get("kind") == "API":
+    if column == "usd_per_gpu_hour" and row.get("kind") == KIND_API:
         return ""
     return str(row.get("status") or "n/a")
 
@@ -105,7 +106,7 @@ def display_table(options: pd.DataFrame) -> pd.DataFrame:
 
 def option_label(row: dict[str, Any]) -> str:
     """Short name of an option for pickers and charts."""
-    if row["kind"] == "API":
+    if row["kind"] == KIND_API:
         return f"{row['model_name']} (API, {row['provider']})"
     return f"{row['model_name']} on {row['gpu_name']} ({row['precision']})"
 

@@ -50,22 +50,22 @@ def fleet_mix(scenario: Scenario, catalog: Catalog, model_id: str, gpu_id: str, 
     rows: list[dict[str, Any]] = []
     price: float | None = None
     for spec in scenario.workloads:
-        found = [r for r in self_hosted_rows(restricted, catalog, spec) if r["model_id"] == model_id]
+        found = [r for r in self_hosted_rows(restricted, catalog, spec) if r.model_id == model_id]
         if not found:
             rows.append({"workload": spec.name, "status": f"unknown model '{model_id}' or GPU '{gpu_id}'"})
             continue
-        r = found[0]
-        q = r.get("replica_requests_per_s")
-        if r["status"] != "ok" or q is None or r.get("usd_per_gpu_hour") is None:
-            rows.append({"workload": spec.name, "status": r["status"]})
+        opt = found[0]
+        q = opt.replica_requests_per_s
+        if opt.status != "ok" or q is None or opt.usd_per_gpu_hour is None:
+            rows.append({"workload": spec.name, "status": opt.status})
             continue
-        price = float(r["usd_per_gpu_hour"])
-        n = int(r["num_gpus_per_replica"])
+        price = opt.usd_per_gpu_hour
+        n = opt.num_gpus_per_replica
         lam = average_requests_per_s(spec.requests_per_day)
         rows.append({"workload": spec.name, "status": "ok", "num_gpus_per_replica": n,
                      "replica_requests_per_s": float(q), "busy_gpus_average": lam / q * n,
                      "busy_gpus_peak": spec.peak_to_average_ratio * lam / q * n,
-                     "standalone_monthly_cost_usd": r.get("monthly_cost_usd"),
+                     "standalone_monthly_cost_usd": opt.monthly_cost_usd,
                      "num_million_tokens": requests_per_month(spec.requests_per_day)
                      * (spec.input_tokens + spec.output_tokens) / TOKENS_PER_MILLION})
     ok = [r for r in rows if r["status"] == "ok"]

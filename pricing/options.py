@@ -5,29 +5,42 @@ The pipeline of ``pricing``: it chains the core's sweep (``calculator.sweep``), 
 (``calculator.quality``), ROI (``pricing.roi``) and the calibration band (``pricing.band``), and
 adds no formula of its own beyond bookkeeping.
 
-Self-hosted: for each (model, GPU, precision) the sweep is run at 1 $/GPU-hour (costs scale linearly with
-the price), every configuration (GPUs per replica x concurrency) that fits and meets the workload's latency
-limits is sized into a fleet, and the one with the fewest paid GPU-hours per month is kept (ties and zero
-traffic: the lowest $/1M tokens). Its per-token prices are the fleet's real ones: monthly cost over monthly
-tokens, idle capacity included (at zero traffic: the busy cost at the planned utilisation).
+Self-hosted, in two steps per (model, GPU, precision):
+
+1. *Choose* (:func:`choose_deployment`): the sweep is run at 1 $/GPU-hour, so its dollar figures are
+   GPU-hours; every configuration (GPUs per replica x concurrency) that fits and meets the workload's latency
+   limits is sized into a fleet, and the one with the fewest paid GPU-hours per month is kept (ties and zero
+   traffic: the fewest GPU-hours per 1M tokens). The choice does not depend on the GPU price.
+2. *Price* (:func:`price_deployment`): GPU-hours times $/GPU-hour. Per-token prices are the fleet's real
+   ones: monthly cost over monthly tokens, idle capacity included (at zero traffic: the busy cost at the
+   planned utilisation).
 
 Self-hosted prefill is priced without prefix caching (``cached_input_frac`` lowers only API bills): a
 conservative choice, stated in each row's notes.
+
+Adding a column
+---------------
+Add one field to :class:`OptionRow` (unit in the name, see the package glossary; ``X | None = None`` if the
+quantity does not exist for every option) and set it where rows are built (``_self_row``, ``_api_row``).
+That is all: the column order of ``compare_options`` is the field order, and the dtype follows the
+annotation (``int`` -> int64, ``float`` -> float64, ``bool`` -> bool, ``str`` -> object holding str,
+anything ``| None`` -> object holding None, never NaN). ``COLUMNS`` and ``OPTIONAL_COLUMNS`` are derived.
+Append new fields at the end, so that existing column positions stay put.
 """
 
 from __future__ import annotations
 
 import math
+import typing
 from collections.abc import Sequence
-from dataclasses import dataclass
-from typing import Any
+from dataclasses import dataclass, fields, replace
 
 import numpy as np
 import pandas as pd
 
 from calculator.catalog import Catalog, CatalogError
 from calculator.quality import QualityResult, quality_index
-from calculator.schemas import Architecture, Efficiency, Workload
+from calculator.schemas import ApiModel, Architecture, Efficiency, Gpu, Workload
 from calculator.sizing import Workload as SizingWorkload
 from calculator.sizing import estimate
 from calculator.sweep import GPU_COUNTS as SWEEP_GPU_COUNTS
@@ -36,32 +49,76 @@ from calculator.units import TOKENS_PER_MILLION
 from pricing import api_cost, fleet, roi
 from pricing.band import calibration_band
 from pricing.gpu_price import GpuPrice, gpu_price
+from pricing.kinds import KIND_API, OPTION_KINDS, SELF_HOSTED_PROVIDER, self_hosted_kind
 from pricing.scenario import Scenario, WorkloadSpec
-
-COLUMNS: tuple[str, ...] = (
-    "option_id", "workload", "kind", "model_id", "model_name", "provider", "gpu_id", "gpu_name", "precision",
-    "num_gpus_per_replica", "concurrency_per_replica", "replicas", "gpus_total", "usd_per_gpu_hour",
-    "usd_per_million_input_tokens", "usd_per_million_output_tokens", "usd_per_million_tokens",
-    "usd_per_million_tokens_low", "usd_per_million_tokens_high", "monthly_cost_usd", "quality_index",
-    "usd_per_quality_point", "ttft_ms", "tpot_ms", "meets_limits", "meets_min_quality", "status",
-    "monthly_net_value_usd", "roi_frac",
-    # Extra columns (after the ones of notes/interfaces.md):
-    "rank", "ranked", "pricing_basis", "price_as_of", "quality_coverage_frac", "num_requests_per_month",
-    "num_million_tokens_per_month", "monthly_idle_cost_usd", "replica_requests_per_s", "notes",
-)
-# Columns that hold None where a quantity does not exist (object dtype: never NaN).
-OPTIONAL_COLUMNS: tuple[str, ...] = (
-    "usd_per_gpu_hour", "usd_per_million_input_tokens", "usd_per_million_output_tokens", "usd_per_million_tokens",
-    "usd_per_million_tokens_low", "usd_per_million_tokens_high", "monthly_cost_usd", "quality_index",
-    "usd_per_quality_point", "ttft_ms", "tpot_ms", "monthly_net_value_usd", "roi_frac", "rank", "price_as_of",
-    "monthly_idle_cost_usd", "replica_requests_per_s",
-)
-INT_COLUMNS: tuple[str, ...] = ("num_gpus_per_replica", "concurrency_per_replica", "replicas", "gpus_total")
-FLOAT_COLUMNS: tuple[str, ...] = ("quality_coverage_frac", "num_requests_per_month", "num_million_tokens_per_month")
-BOOL_COLUMNS: tuple[str, ...] = ("meets_limits", "meets_min_quality", "ranked")
 
 SELF_NOTE = "self-hosted prefill priced without prefix caching"
 API_NOTE = "API latency not modelled"
+
+
+@dataclass(frozen=True, kw_only=True)
+class OptionRow:
+    """One option (a self-hosted deployment or an API) for one workload: one row of ``compare_options``.
+
+    Quantities that do not exist for an option (an API's GPU price, a price the catalog lacks) are None and
+    ``status`` says why; a row never holds NaN or infinity.
+    """
+
+    option_id: str  # "self|<model>|<gpu>|<precision>" or "api|<api id>"
+    workload: str  # WorkloadSpec.name
+    kind: str  # one of pricing.kinds.OPTION_KINDS
+    model_id: str
+    model_name: str
+    provider: str  # SELF_HOSTED_PROVIDER or the API's provider
+    gpu_id: str = ""
+    gpu_name: str = ""
+    precision: str = ""
+    num_gpus_per_replica: int = 0
+    concurrency_per_replica: int = 0  # requests in flight per replica [-]
+    replicas: int = 0  # at the peak [-]
+    gpus_total: int = 0  # replicas x GPUs per replica [-]
+    usd_per_gpu_hour: float | None = None
+    usd_per_million_input_tokens: float | None = None
+    usd_per_million_output_tokens: float | None = None
+    usd_per_million_tokens: float | None = None  # blended over the workload's input/output mix
+    usd_per_million_tokens_low: float | None = None  # calibration band (pricing.band)
+    usd_per_million_tokens_high: float | None = None
+    monthly_cost_usd: float | None = None
+    quality_index: float | None = None  # [0, 100]
+    usd_per_quality_point: float | None = None
+    ttft_ms: float | None = None  # mean time to first token at the chosen configuration
+    tpot_ms: float | None = None  # mean time per output token
+    meets_limits: bool
+    meets_min_quality: bool
+    status: str  # "ok", or one sentence saying why the option cannot be priced or served
+    monthly_net_value_usd: float | None = None
+    roi_frac: float | None = None
+    rank: int | None = None  # 1 = best within the workload; None when not ranked
+    ranked: bool = False
+    pricing_basis: str  # a rental tier, "owned", "override" or "api"
+    price_as_of: str | None = None  # ISO date of the price
+    quality_coverage_frac: float
+    num_requests_per_month: float
+    num_million_tokens_per_month: float
+    monthly_idle_cost_usd: float | None = None  # paid GPU-hours not serving traffic x $/GPU-hour
+    replica_requests_per_s: float | None = None  # one replica's throughput at the chosen concurrency
+    notes: str = ""
+
+    def __post_init__(self) -> None:
+        if self.kind not in OPTION_KINDS:
+            raise ValueError(f"kind '{self.kind}' is not one of {', '.join(OPTION_KINDS)}")
+
+
+_TYPES: dict[str, object] = typing.get_type_hints(OptionRow)
+COLUMNS: tuple[str, ...] = tuple(f.name for f in fields(OptionRow))
+# Columns that hold None where a quantity does not exist (object dtype: never NaN).
+OPTIONAL_COLUMNS: tuple[str, ...] = tuple(c for c in COLUMNS if type(None) in typing.get_args(_TYPES[c]))
+_DTYPE: dict[object, str] = {int: "int64", float: "float64", bool: "bool", str: "object"}
+
+
+def column_dtype(column: str) -> str:
+    """The pandas dtype of a ``compare_options`` column, from ``OptionRow``'s annotation."""
+    return "object" if column in OPTIONAL_COLUMNS else _DTYPE[_TYPES[column]]
 
 
 @dataclass(frozen=True)
@@ -111,16 +168,20 @@ def _meets_min_quality(index: float | None, min_quality: float) -> bool:
     return (index is not None and index >= min_quality) or (index is None and min_quality <= 0.0)
 
 
-def _value_columns(spec: WorkloadSpec, q: QualityResult, monthly_cost: float | None,
-                   num_requests: float) -> dict[str, Any]:
-    if monthly_cost is None:
-        return {"usd_per_quality_point": None, "monthly_net_value_usd": None, "roi_frac": None}
-    net = roi.monthly_net_value_usd(spec.value_per_task_usd, q.index, num_requests, monthly_cost)
-    return {
-        "usd_per_quality_point": roi.usd_per_quality_point(monthly_cost, q.index),
-        "monthly_net_value_usd": net,
-        "roi_frac": roi.roi_frac(net, monthly_cost),
-    }
+@dataclass(frozen=True)
+class _Value:
+    """ROI quantities of an option (``pricing.roi``); all None without a monthly cost."""
+
+    usd_per_quality_point: float | None = None
+    monthly_net_value_usd: float | None = None
+    roi_frac: float | None = None
+
+
+def _value(spec: WorkloadSpec, q: QualityResult, monthly_cost_usd: float | None, num_requests: float) -> _Value:
+    if monthly_cost_usd is None:
+        return _Value()
+    net = roi.monthly_net_value_usd(spec.value_per_task_usd, q.index, num_requests, monthly_cost_usd)
+    return _Value(roi.usd_per_quality_point(monthly_cost_usd, q.index), net, roi.roi_frac(net, monthly_cost_usd))
 
 
 def _sizing_workload(spec: WorkloadSpec) -> SizingWorkload:
@@ -147,8 +208,122 @@ def _infeasible_message(cand: Candidate, gpu_id: str, precision: str, spec: Work
     return "no configuration meets the latency limits: " + ", ".join(parts)
 
 
+@dataclass(frozen=True)
+class Deployment:
+    """The configuration chosen for one (model, GPU, precision) and workload, and its fleet in GPU-hours.
+
+    Price-free: the sweep ran at 1 $/GPU-hour, so its dollar figures are GPU-hours (per 1M tokens, at the
+    chosen concurrency, busy time only).
+    """
+
+    num_gpus_per_replica: int
+    concurrency_per_replica: int
+    replicas: int  # at the peak [-]
+    ttft_ms: float
+    tpot_ms: float
+    replica_requests_per_s: float
+    gpu_hours_per_month: float  # paid [GPU-hours/month]
+    busy_gpu_hours_per_month: float  # serving traffic [GPU-hours/month]
+    gpu_hours_per_million_input_tokens: float
+    gpu_hours_per_million_output_tokens: float
+    gpu_hours_per_million_tokens: float  # blended over the workload's mix
+
+    @property
+    def gpus_total(self) -> int:
+        """GPUs of the fleet at the peak [-]: replicas x GPUs per replica."""
+        return self.replicas * self.num_gpus_per_replica
+
+
+def choose_deployment(feasible: pd.DataFrame, spec: WorkloadSpec, utilisation_frac: float,
+                      always_on: bool) -> Deployment:
+    """The configuration with the fewest paid GPU-hours per month (ties: fewest GPU-hours per 1M tokens).
+
+    feasible : sweep rows (``calculator.sweep``, run at 1 $/GPU-hour) of one (model, GPU, precision) that fit
+    and meet the latency limits; non-empty. The fleet of each row is ``pricing.fleet.fleet_cost``.
+    """
+    cost = fleet.fleet_cost(spec.requests_per_day, spec.peak_to_average_ratio,
+                            feasible["requests_per_s"].to_numpy(float), feasible["num_gpus"].to_numpy(float),
+                            1.0, utilisation_frac, always_on)
+    order = np.lexsort((feasible["usd_per_million_tokens"].to_numpy(float), cost.gpu_hours_per_month))
+    j = int(order[0])
+    best = feasible.iloc[j]
+    return Deployment(
+        num_gpus_per_replica=int(best["num_gpus"]), concurrency_per_replica=int(best["concurrency"]),
+        replicas=int(cost.replicas[j]), ttft_ms=float(best["ttft_ms"]), tpot_ms=float(best["tpot_ms"]),
+        replica_requests_per_s=float(best["requests_per_s"]),
+        gpu_hours_per_month=float(cost.gpu_hours_per_month[j]),
+        busy_gpu_hours_per_month=float(cost.busy_gpu_hours_per_month[j]),
+        gpu_hours_per_million_input_tokens=float(best["usd_per_million_input_tokens"]),
+        gpu_hours_per_million_output_tokens=float(best["usd_per_million_output_tokens"]),
+        gpu_hours_per_million_tokens=float(best["usd_per_million_tokens"]),
+    )
+
+
+@dataclass(frozen=True)
+class SelfHostedPrice:
+    """A deployment priced at a GPU price. Per-token prices are None when traffic is too small to give a
+    finite price (a fleet that serves almost nothing)."""
+
+    usd_per_million_input_tokens: float | None
+    usd_per_million_output_tokens: float | None
+    usd_per_million_tokens: float | None
+    usd_per_million_tokens_low: float | None
+    usd_per_million_tokens_high: float | None
+    monthly_cost_usd: float
+    monthly_idle_cost_usd: float
+
+
+def price_deployment(dep: Deployment, usd_per_gpu_hour: float, utilisation_frac: float,
+                     band_frac: float) -> SelfHostedPrice:
+    """Price a deployment [$]: monthly cost ``C = H p``, idle cost ``(H - H_busy) p`` (``pricing.fleet``), and
+    per-token prices ``c = h p H / H_busy`` with h the busy GPU-hours per 1M tokens, so that the idle
+    capacity is paid by the tokens served (without traffic: ``H / H_busy`` is the planned ``1 / u``).
+    The band is ``pricing.band.calibration_band`` with the core's calibration error ``band_frac``.
+    """
+    p = usd_per_gpu_hour
+    hours, busy = dep.gpu_hours_per_month, dep.busy_gpu_hours_per_month
+    # Idle factor: paid GPU-hours per busy GPU-hour (planned 1/u without traffic).
+    idle_factor = hours / busy if busy > 0.0 else 1.0 / utilisation_frac
+    c_in = dep.gpu_hours_per_million_input_tokens * p * idle_factor
+    c_out = dep.gpu_hours_per_million_output_tokens * p * idle_factor
+    c_blend = dep.gpu_hours_per_million_tokens * p * idle_factor
+    low, high = calibration_band(c_blend, band_frac)
+    monthly, idle = hours * p, (hours - busy) * p
+    if not all(math.isfinite(v) for v in (c_in, c_out, c_blend, low, high)):
+        return SelfHostedPrice(None, None, None, None, None, monthly, idle)
+    return SelfHostedPrice(c_in, c_out, c_blend, low, high, monthly, idle)
+
+
+@dataclass(frozen=True)
+class _WorkloadContext:
+    """What every row of one workload shares."""
+
+    scenario: Scenario
+    catalog: Catalog
+    spec: WorkloadSpec
+    eff: Efficiency
+    num_requests: float  # [requests/month]
+    tokens_per_request: int
+    always_on: bool
+    band_frac: float
+
+    @property
+    def num_million_tokens(self) -> float:
+        return self.num_requests * self.tokens_per_request / TOKENS_PER_MILLION
+
+
+def _context(scenario: Scenario, catalog: Catalog, spec: WorkloadSpec, eff: Efficiency) -> _WorkloadContext:
+    return _WorkloadContext(
+        scenario=scenario, catalog=catalog, spec=spec, eff=eff,
+        num_requests=fleet.requests_per_month(spec.requests_per_day),
+        tokens_per_request=spec.input_tokens + spec.output_tokens,
+        always_on=scenario.always_on or scenario.pricing_basis == "owned",
+        band_frac=eff.median_abs_error_frac or 0.0,
+    )
+
+
 def self_hosted_rows(scenario: Scenario, catalog: Catalog, spec: WorkloadSpec,
-                     eff: Efficiency | None = None, prices: dict[str, GpuPrice] | None = None) -> list[dict[str, Any]]:
+                     eff: Efficiency | None = None, prices: dict[str, GpuPrice] | None = None) -> list[OptionRow]:
     """One row per (model, GPU, precision) of the scenario for one workload (see the module docstring)."""
     eff = eff or catalog.efficiency
     assert eff is not None, "the catalog has no efficiency constants"
@@ -159,210 +334,171 @@ def self_hosted_rows(scenario: Scenario, catalog: Catalog, spec: WorkloadSpec,
     prices = prices or {g.id: gpu_price(scenario, catalog, g.id) for g in gpus}
     df = sweep(cands, gpus, list(scenario.precisions), spec.input_tokens, spec.output_tokens, eff,  # type: ignore[arg-type]
                usd_per_gpu_hour=[1.0] * len(gpus), ttft_slo_ms=spec.ttft_slo_ms, tpot_slo_ms=spec.tpot_slo_ms)
+    ctx = _context(scenario, catalog, spec, eff)
     profile = profile_for(spec, catalog)
-    num_requests = fleet.requests_per_month(spec.requests_per_day)
-    tokens_per_request = spec.input_tokens + spec.output_tokens
-    always_on = scenario.always_on or scenario.pricing_basis == "owned"
-    band_frac = eff.median_abs_error_frac or 0.0
-    rows: list[dict[str, Any]] = []
     groups = dict(list(df.groupby(["model_id", "gpu_id", "precision"], observed=True)))
-    quality_cache = {c.id: _quality(c.id, profile, catalog) for c in cands}
+    rows: list[OptionRow] = []
     for cand in cands:
-        q = quality_cache[cand.id]
+        q = _quality(cand.id, profile, catalog)
         for gpu in gpus:
-            price = prices[gpu.id]
             for precision in scenario.precisions:
-                rows.append(_self_row(scenario, catalog, spec, eff, cand, gpu.id, gpu.name, precision,
-                                      groups.get((cand.id, gpu.id, precision)), price, q, num_requests,
-                                      tokens_per_request, always_on, band_frac))
+                rows.append(_self_row(ctx, cand, gpu, precision, groups.get((cand.id, gpu.id, precision)),
+                                      prices[gpu.id], q))
     return rows
 
 
-def _self_row(scenario: Scenario, catalog: Catalog, spec: WorkloadSpec, eff: Efficiency, cand: Candidate,
-              gpu_id: str, gpu_name: str, precision: str, rows: pd.DataFrame | None, price: GpuPrice,
-              q: QualityResult, num_requests: float, tokens_per_request: int, always_on: bool,
-              band_frac: float) -> dict[str, Any]:
+def _self_row(ctx: _WorkloadContext, cand: Candidate, gpu: Gpu, precision: str, sweep_rows: pd.DataFrame | None,
+              price: GpuPrice, q: QualityResult) -> OptionRow:
+    """One self-hosted row: check the context length, choose the deployment, price it, say what happened."""
+    scenario, spec = ctx.scenario, ctx.spec
     notes = [SELF_NOTE]
     if scenario.pricing_basis == "owned" and not scenario.always_on:
         notes.append("owned GPUs cannot be scaled down: sized always on")
-    row: dict[str, Any] = {
-        "option_id": f"self|{cand.id}|{gpu_id}|{precision}",
-        "workload": spec.name,
-        "kind": "self-hosted MoE" if cand.architecture.is_moe else "self-hosted dense",
-        "model_id": cand.id, "model_name": cand.name, "provider": "self-hosted",
-        "gpu_id": gpu_id, "gpu_name": gpu_name, "precision": precision,
-        "num_gpus_per_replica": 0, "concurrency_per_replica": 0, "replicas": 0, "gpus_total": 0,
-        "usd_per_gpu_hour": price.usd_per_gpu_hour,
-        "quality_index": q.index, "quality_coverage_frac": q.coverage_frac,
-        "meets_limits": False, "meets_min_quality": _meets_min_quality(q.index, spec.min_quality),
-        "pricing_basis": "override" if price.source == "override" else scenario.pricing_basis,
-        "price_as_of": price.as_of.isoformat() if price.as_of else None,
-        "num_requests_per_month": num_requests,
-        "num_million_tokens_per_month": num_requests * tokens_per_request / TOKENS_PER_MILLION,
-    }
+    dep: Deployment | None = None
+    priced: SelfHostedPrice | None = None
     context = cand.context_length_tokens
-    feasible = rows[rows["fits"] & rows["meets_limits"]] if rows is not None else None
-    if context is not None and tokens_per_request > context:
-        row["status"] = (f"input + output ({tokens_per_request} tokens) exceed the context length of "
-                         f"{cand.name} ({context} tokens)")
-    elif feasible is None or feasible.empty:
-        row["status"] = _infeasible_message(cand, gpu_id, precision, spec, catalog, eff,
-                                            rows if rows is not None else pd.DataFrame({"fits": []}))
+    if context is not None and ctx.tokens_per_request > context:
+        status = (f"input + output ({ctx.tokens_per_request} tokens) exceed the context length of "
+                  f"{cand.name} ({context} tokens)")
     else:
-        p = price.usd_per_gpu_hour
-        cost = fleet.fleet_cost(spec.requests_per_day, spec.peak_to_average_ratio,
-                                feasible["requests_per_s"].to_numpy(float), feasible["num_gpus"].to_numpy(float),
-                                1.0, scenario.utilisation_frac, always_on)
-        order = np.lexsort((feasible["usd_per_million_tokens"].to_numpy(float), cost.gpu_hours_per_month))
-        j = int(order[0])
-        best = feasible.iloc[j]
-        row.update({
-            "num_gpus_per_replica": int(best["num_gpus"]), "concurrency_per_replica": int(best["concurrency"]),
-            "replicas": int(cost.replicas[j]), "gpus_total": int(cost.replicas[j] * best["num_gpus"]),
-            "ttft_ms": float(best["ttft_ms"]), "tpot_ms": float(best["tpot_ms"]), "meets_limits": True,
-            "replica_requests_per_s": float(best["requests_per_s"]),
-        })
-        if p is None:
-            row["status"] = price.status
+        rows = sweep_rows if sweep_rows is not None else pd.DataFrame({"fits": [], "meets_limits": []})
+        feasible = rows[rows["fits"] & rows["meets_limits"]]
+        if feasible.empty:
+            status = _infeasible_message(cand, gpu.id, precision, spec, ctx.catalog, ctx.eff, rows)
         else:
-            hours, busy = float(cost.gpu_hours_per_month[j]), float(cost.busy_gpu_hours_per_month[j])
-            # Idle factor: paid GPU-hours per busy GPU-hour (planned 1/u without traffic).
-            idle_factor = hours / busy if busy > 0.0 else 1.0 / scenario.utilisation_frac
-            monthly = hours * p
-            c_in = float(best["usd_per_million_input_tokens"]) * p * idle_factor
-            c_out = float(best["usd_per_million_output_tokens"]) * p * idle_factor
-            c_blend = float(best["usd_per_million_tokens"]) * p * idle_factor
-            low, high = calibration_band(c_blend, band_frac)
-            row.update({
-                "usd_per_million_input_tokens": c_in, "usd_per_million_output_tokens": c_out,
-                "usd_per_million_tokens": c_blend, "usd_per_million_tokens_low": low,
-                "usd_per_million_tokens_high": high, "monthly_cost_usd": monthly,
-                "monthly_idle_cost_usd": float(cost.monthly_idle_cost_usd[j]) * p,
-                **_value_columns(spec, q, monthly, num_requests),
-            })
-            row["status"] = "ok"
-            per_token = ("usd_per_million_input_tokens", "usd_per_million_output_tokens", "usd_per_million_tokens",
-                         "usd_per_million_tokens_low", "usd_per_million_tokens_high")
-            if not all(math.isfinite(row[k]) for k in per_token):
-                # A fleet that serves almost nothing has an unbounded cost per token: say so, do not print inf.
-                row.update(dict.fromkeys(per_token))
-                row["status"] = (f"traffic of {spec.requests_per_day:.3g} requests/day is too small to price "
-                                 f"per token (the fleet costs ${monthly:,.0f}/month)")
-            if p == 0.0:
-                notes.append("GPU price is 0 $/GPU-hour: cost 0, ROI undefined")
-            if spec.requests_per_day <= 0.0:
-                notes.append("no traffic: monthly cost 0, $/1M tokens at the planned utilisation")
-    row["notes"] = "; ".join(notes)
-    return row
+            dep = choose_deployment(feasible, spec, scenario.utilisation_frac, ctx.always_on)
+            if price.usd_per_gpu_hour is None:
+                status = price.status
+            else:
+                priced = price_deployment(dep, price.usd_per_gpu_hour, scenario.utilisation_frac, ctx.band_frac)
+                status = "ok"
+                if priced.usd_per_million_tokens is None:
+                    # A fleet that serves almost nothing has an unbounded cost per token: say so, not inf.
+                    status = (f"traffic of {spec.requests_per_day:.3g} requests/day is too small to price "
+                              f"per token (the fleet costs ${priced.monthly_cost_usd:,.0f}/month)")
+                if price.usd_per_gpu_hour == 0.0:
+                    notes.append("GPU price is 0 $/GPU-hour: cost 0, ROI undefined")
+                if spec.requests_per_day <= 0.0:
+                    notes.append("no traffic: monthly cost 0, $/1M tokens at the planned utilisation")
+    monthly = priced.monthly_cost_usd if priced is not None else None
+    value = _value(spec, q, monthly, ctx.num_requests)
+    return OptionRow(
+        option_id=f"self|{cand.id}|{gpu.id}|{precision}", workload=spec.name,
+        kind=self_hosted_kind(cand.architecture.is_moe),
+        model_id=cand.id, model_name=cand.name, provider=SELF_HOSTED_PROVIDER,
+        gpu_id=gpu.id, gpu_name=gpu.name, precision=precision,
+        num_gpus_per_replica=dep.num_gpus_per_replica if dep else 0,
+        concurrency_per_replica=dep.concurrency_per_replica if dep else 0,
+        replicas=dep.replicas if dep else 0, gpus_total=dep.gpus_total if dep else 0,
+        usd_per_gpu_hour=price.usd_per_gpu_hour,
+        usd_per_million_input_tokens=priced.usd_per_million_input_tokens if priced else None,
+        usd_per_million_output_tokens=priced.usd_per_million_output_tokens if priced else None,
+        usd_per_million_tokens=priced.usd_per_million_tokens if priced else None,
+        usd_per_million_tokens_low=priced.usd_per_million_tokens_low if priced else None,
+        usd_per_million_tokens_high=priced.usd_per_million_tokens_high if priced else None,
+        monthly_cost_usd=monthly, quality_index=q.index, usd_per_quality_point=value.usd_per_quality_point,
+        ttft_ms=dep.ttft_ms if dep else None, tpot_ms=dep.tpot_ms if dep else None,
+        meets_limits=dep is not None, meets_min_quality=_meets_min_quality(q.index, spec.min_quality),
+        status=status, monthly_net_value_usd=value.monthly_net_value_usd, roi_frac=value.roi_frac,
+        pricing_basis="override" if price.source == "override" else scenario.pricing_basis,
+        price_as_of=price.as_of.isoformat() if price.as_of else None,
+        quality_coverage_frac=q.coverage_frac, num_requests_per_month=ctx.num_requests,
+        num_million_tokens_per_month=ctx.num_million_tokens,
+        monthly_idle_cost_usd=priced.monthly_idle_cost_usd if priced else None,
+        replica_requests_per_s=dep.replica_requests_per_s if dep else None,
+        notes="; ".join(notes),
+    )
 
 
-def api_rows(scenario: Scenario, catalog: Catalog, spec: WorkloadSpec) -> list[dict[str, Any]]:
-    """One row per API model of the scenario for one workload."""
+def api_rows(scenario: Scenario, catalog: Catalog, spec: WorkloadSpec) -> list[OptionRow]:
+    """One row per API model of the scenario for one workload (unknown ids skipped)."""
     profile = profile_for(spec, catalog)
     num_requests = fleet.requests_per_month(spec.requests_per_day)
-    tokens_per_request = spec.input_tokens + spec.output_tokens
-    rows: list[dict[str, Any]] = []
+    rows: list[OptionRow] = []
     for api_id in scenario.api_model_ids:
         try:
             api = catalog.api_model(api_id)
         except CatalogError:
             continue
-        q = _quality(api.id, profile, catalog)
-        prices = api_cost.prices_for_request(api, spec.input_tokens)
-        c_in = api_cost.effective_input_usd_per_million(prices, spec.cached_input_frac)
-        c_blend = api_cost.blended_usd_per_million(api, spec.input_tokens, spec.output_tokens, spec.cached_input_frac)
-        monthly = api_cost.monthly_cost_usd(api, spec.input_tokens, spec.output_tokens, spec.cached_input_frac,
-                                            num_requests)
-        notes = [API_NOTE]
-        if prices.long_context:
-            notes.append(f"long-context prices (input above {api.long_context_threshold_tokens} tokens)")
-        if api.open_model_id:
-            notes.append(f"quality from open model {api.open_model_id}")
-        if spec.requests_per_day <= 0.0:
-            notes.append("no traffic: monthly cost 0")
-        status = "ok"
-        if api.context_length_tokens is not None and tokens_per_request > api.context_length_tokens:
-            status = (f"input + output ({tokens_per_request} tokens) exceed the context length of {api.name} "
-                      f"({api.context_length_tokens} tokens)")
-        elif api.max_output_tokens is not None and spec.output_tokens > api.max_output_tokens:
-            status = f"output ({spec.output_tokens} tokens) exceeds {api.name}'s limit of {api.max_output_tokens}"
-        rows.append({
-            "option_id": f"api|{api.id}", "workload": spec.name, "kind": "API",
-            "model_id": api.id, "model_name": api.name, "provider": api.provider,
-            "gpu_id": "", "gpu_name": "", "precision": "",
-            "num_gpus_per_replica": 0, "concurrency_per_replica": 0, "replicas": 0, "gpus_total": 0,
-            "usd_per_gpu_hour": None,
-            "usd_per_million_input_tokens": c_in,
-            "usd_per_million_output_tokens": prices.usd_per_million_output_tokens,
-            "usd_per_million_tokens": c_blend, "usd_per_million_tokens_low": c_blend,
-            "usd_per_million_tokens_high": c_blend, "monthly_cost_usd": monthly,
-            "quality_index": q.index, "quality_coverage_frac": q.coverage_frac,
-            "ttft_ms": None, "tpot_ms": None, "meets_limits": True,
-            "meets_min_quality": _meets_min_quality(q.index, spec.min_quality), "status": status,
-            **_value_columns(spec, q, monthly, num_requests),
-            "pricing_basis": "api", "price_as_of": api.as_of.isoformat(),
-            "num_requests_per_month": num_requests,
-            "num_million_tokens_per_month": num_requests * tokens_per_request / TOKENS_PER_MILLION,
-            "notes": "; ".join(notes),
-        })
+        rows.append(_api_row(spec, api, _quality(api.id, profile, catalog), num_requests))
     return rows
 
 
-def _sort_key(row: dict[str, Any]) -> tuple[Any, ...]:
-    upq = row.get("usd_per_quality_point")
-    blend = row.get("usd_per_million_tokens")
-    return (not row["ranked"], upq is None, upq if upq is not None else 0.0,
-            blend if blend is not None else float("inf"), row["option_id"])
+def _api_row(spec: WorkloadSpec, api: ApiModel, q: QualityResult, num_requests: float) -> OptionRow:
+    tokens_per_request = spec.input_tokens + spec.output_tokens
+    prices = api_cost.prices_for_request(api, spec.input_tokens)
+    c_in = api_cost.effective_input_usd_per_million(prices, spec.cached_input_frac)
+    c_blend = api_cost.blended_usd_per_million(api, spec.input_tokens, spec.output_tokens, spec.cached_input_frac)
+    monthly = api_cost.monthly_cost_usd(api, spec.input_tokens, spec.output_tokens, spec.cached_input_frac,
+                                        num_requests)
+    notes = [API_NOTE]
+    if prices.long_context:
+        notes.append(f"long-context prices (input above {api.long_context_threshold_tokens} tokens)")
+    if api.open_model_id:
+        notes.append(f"quality from open model {api.open_model_id}")
+    if spec.requests_per_day <= 0.0:
+        notes.append("no traffic: monthly cost 0")
+    status = "ok"
+    if api.context_length_tokens is not None and tokens_per_request > api.context_length_tokens:
+        status = (f"input + output ({tokens_per_request} tokens) exceed the context length of {api.name} "
+                  f"({api.context_length_tokens} tokens)")
+    elif api.max_output_tokens is not None and spec.output_tokens > api.max_output_tokens:
+        status = f"output ({spec.output_tokens} tokens) exceeds {api.name}'s limit of {api.max_output_tokens}"
+    value = _value(spec, q, monthly, num_requests)
+    return OptionRow(
+        option_id=f"api|{api.id}", workload=spec.name, kind=KIND_API,
+        model_id=api.id, model_name=api.name, provider=api.provider,
+        usd_per_million_input_tokens=c_in, usd_per_million_output_tokens=prices.usd_per_million_output_tokens,
+        usd_per_million_tokens=c_blend, usd_per_million_tokens_low=c_blend, usd_per_million_tokens_high=c_blend,
+        monthly_cost_usd=monthly, quality_index=q.index, usd_per_quality_point=value.usd_per_quality_point,
+        meets_limits=True, meets_min_quality=_meets_min_quality(q.index, spec.min_quality), status=status,
+        monthly_net_value_usd=value.monthly_net_value_usd, roi_frac=value.roi_frac,
+        pricing_basis="api", price_as_of=api.as_of.isoformat(), quality_coverage_frac=q.coverage_frac,
+        num_requests_per_month=num_requests,
+        num_million_tokens_per_month=num_requests * tokens_per_request / TOKENS_PER_MILLION,
+        notes="; ".join(notes),
+    )
 
 
-def rank_rows(rows: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
+def _sort_key(row: OptionRow) -> tuple[bool, bool, float, float, str]:
+    upq, blend = row.usd_per_quality_point, row.usd_per_million_tokens
+    return (not row.ranked, upq is None, upq if upq is not None else 0.0,
+            blend if blend is not None else float("inf"), row.option_id)
+
+
+def rank_rows(rows: Sequence[OptionRow]) -> list[OptionRow]:
     """Order one workload's rows: ranked options first (status ok, within limits and minimum quality),
     by $/quality point, then $/1M tokens; the rest after, with ``rank`` None."""
-    out = []
-    for r in rows:
-        r = dict(r)
-        r["ranked"] = bool(r["status"] == "ok" and r["meets_limits"] and r["meets_min_quality"]
-                           and r.get("monthly_cost_usd") is not None)
-        out.append(r)
-    out.sort(key=_sort_key)
+    marked = [replace(r, ranked=bool(r.status == "ok" and r.meets_limits and r.meets_min_quality
+                                      and r.monthly_cost_usd is not None), rank=None) for r in rows]
+    marked.sort(key=_sort_key)
+    out: list[OptionRow] = []
     n = 0
-    for r in out:
-        if r["ranked"]:
+    for r in marked:
+        if r.ranked:
             n += 1
-            r["rank"] = n
-        else:
-            r["rank"] = None
+            r = replace(r, rank=n)
+        out.append(r)
     return out
 
 
-def to_frame(rows: Sequence[dict[str, Any]]) -> pd.DataFrame:
-    """Rows -> DataFrame with the fixed columns; optional quantities stay None in object columns (no NaN)."""
-    data: dict[str, Any] = {}
-    for col in COLUMNS:
-        values = [r.get(col) for r in rows]
-        if col in OPTIONAL_COLUMNS:
-            data[col] = pd.Series(values, dtype=object)
-        elif col in INT_COLUMNS:
-            data[col] = pd.Series([int(v or 0) for v in values], dtype="int64")
-        elif col in FLOAT_COLUMNS:
-            data[col] = pd.Series([float(v or 0.0) for v in values], dtype="float64")
-        elif col in BOOL_COLUMNS:
-            data[col] = pd.Series([bool(v) for v in values], dtype=bool)
-        else:
-            data[col] = pd.Series(["" if v is None else str(v) for v in values], dtype=object)
+def to_frame(rows: Sequence[OptionRow]) -> pd.DataFrame:
+    """Rows -> DataFrame with the columns of ``OptionRow`` in field order, dtypes from the annotations
+    (module docstring); optional quantities stay None in object columns (no NaN)."""
+    data = {col: pd.Series([getattr(r, col) for r in rows], dtype=column_dtype(col)) for col in COLUMNS}
     return pd.DataFrame(data, columns=list(COLUMNS))
 
 
 def workload_options(scenario: Scenario, catalog: Catalog, spec: WorkloadSpec,
-                     eff: Efficiency | None = None) -> list[dict[str, Any]]:
-    """Ranked rows (dicts) of every option for one workload."""
+                     eff: Efficiency | None = None) -> list[OptionRow]:
+    """Ranked rows of every option for one workload."""
     return rank_rows(self_hosted_rows(scenario, catalog, spec, eff) + api_rows(scenario, catalog, spec))
 
 
 def compare_options(scenario: Scenario, catalog: Catalog) -> pd.DataFrame:
-    """One row per option per workload, ranked within each workload (columns: ``COLUMNS``; see
-    notes/interfaces.md). Never NaN or infinity: a missing quantity is None and ``status`` says why."""
-    rows: list[dict[str, Any]] = []
+    """One row per option per workload, ranked within each workload (columns: the fields of ``OptionRow``).
+    Never NaN or infinity: a missing quantity is None and ``status`` says why."""
+    rows: list[OptionRow] = []
     for spec in scenario.workloads:
         rows.extend(workload_options(scenario, catalog, spec))
     return to_frame(rows)

@@ -44,10 +44,10 @@ def option_usd_per_million_tokens(scenario: Scenario, catalog: Catalog, option_i
                                   eff: Efficiency | None = None) -> tuple[float | None, str]:
     """$/1M tokens of one option for one workload (and its status), through ``pricing.options``."""
     rows = [r for r in workload_options(_restrict(scenario, option_id), catalog, spec, eff)
-            if r["option_id"] == option_id]
+            if r.option_id == option_id]
     if not rows:
         return None, f"option '{option_id}' not found"
-    return rows[0].get("usd_per_million_tokens"), rows[0]["status"]
+    return rows[0].usd_per_million_tokens, rows[0].status
 
 
 def top_option_id(options: pd.DataFrame, workload: str) -> str | None:

@@ -3,12 +3,21 @@
 from __future__ import annotations
 
 import math
+from dataclasses import fields
 
 import pandas as pd
 import pytest
 
 from calculator.units import DAYS_PER_MONTH, HOURS_PER_MONTH
-from pricing.options import COLUMNS, OPTIONAL_COLUMNS, compare_options
+from pricing.options import (
+    COLUMNS,
+    OPTIONAL_COLUMNS,
+    OptionRow,
+    choose_deployment,
+    compare_options,
+    price_deployment,
+    to_frame,
+)
 from pricing.scenario import Scenario, WorkloadSpec
 
 INTERFACE_COLUMNS = [
@@ -160,3 +169,87 @@ def test_owned_basis_uses_catalog_purchase_prices_or_says_why(catalog):
     assert h100["status"] == "ok" and "sized always on" in h100["notes"]
     assert h100["monthly_cost_usd"] == pytest.approx(h100["gpus_total"] * h100["usd_per_gpu_hour"] * HOURS_PER_MONTH)
     assert "no purchase price for h200-sxm" in h200["status"]
+
+
+def test_columns_and_dtypes_come_from_the_row_dataclass(base):
+    # One definition: the column order is OptionRow's field order and each dtype follows its annotation.
+    assert list(COLUMNS) == [f.name for f in fields(OptionRow)]
+    assert str(base["gpus_total"].dtype) == "int64" and str(base["replicas"].dtype) == "int64"
+    assert str(base["num_million_tokens_per_month"].dtype) == "float64"
+    assert str(base["ranked"].dtype) == "bool" and str(base["meets_limits"].dtype) == "bool"
+    assert str(base["monthly_cost_usd"].dtype) == "object" and str(base["status"].dtype) == "object"
+    assert "monthly_cost_usd" in OPTIONAL_COLUMNS and "gpus_total" not in OPTIONAL_COLUMNS
+    empty = to_frame([])
+    assert list(empty.columns) == list(COLUMNS) and list(empty.dtypes) == list(base.dtypes)
+    with pytest.raises(ValueError, match="kind 'GPU' is not one of"):
+        OptionRow(option_id="x", workload="w", kind="GPU", model_id="m", model_name="m", provider="p",
+                  meets_limits=True, meets_min_quality=True, status="ok", pricing_basis="api",
+                  quality_coverage_frac=0.0, num_requests_per_month=0.0, num_million_tokens_per_month=0.0)
+
+
+# A workload whose numbers are easy by hand: 864,000 requests/day = 10 requests/s on average, peak 2x = 20/s,
+# 1,000 input + 100 output tokens, planned utilisation 0.5.
+EASY = WorkloadSpec(name="easy", input_tokens=1000, output_tokens=100, requests_per_day=864_000,
+                    peak_to_average_ratio=2.0, ttft_slo_ms=None, tpot_slo_ms=None)
+
+
+def easy_feasible() -> pd.DataFrame:
+    # Two configurations, as the sweep gives them at 1 $/GPU-hour ($ figures are GPU-hours per 1M tokens).
+    # A: 1 GPU serving 1 request/s = 1,100 tokens/s -> 1e6 / 1100 / 3600 = 0.25253 GPU-hours per 1M tokens.
+    # B: 2 GPUs serving 3 requests/s = 3,300 tokens/s -> 2 x 1e6 / 3300 / 3600 = 0.16835 GPU-hours per 1M tokens.
+    return pd.DataFrame({
+        "num_gpus": [1, 2], "concurrency": [8, 16], "requests_per_s": [1.0, 3.0],
+        "ttft_ms": [100.0, 120.0], "tpot_ms": [20.0, 25.0],
+        "usd_per_million_input_tokens": [0.2, 0.13], "usd_per_million_output_tokens": [0.5, 0.4],
+        "usd_per_million_tokens": [1e6 / 1100 / 3600, 2e6 / 3300 / 3600],
+    })
+
+
+def test_choose_deployment_hand_computed():
+    # Always on, u = 0.5: A needs ceil(20 / (1 x 0.5)) = 40 replicas x 1 GPU x 730 h = 29,200 GPU-hours;
+    # B needs ceil(20 / (3 x 0.5)) = ceil(13.33) = 14 replicas x 2 GPUs x 730 h = 20,440 GPU-hours -> B.
+    # Busy: 10 / 3 x 2 GPUs x 730 h = 4,866.67 GPU-hours.
+    dep = choose_deployment(easy_feasible(), EASY, utilisation_frac=0.5, always_on=True)
+    assert (dep.num_gpus_per_replica, dep.concurrency_per_replica, dep.replicas, dep.gpus_total) == (2, 16, 14, 28)
+    assert dep.gpu_hours_per_month == pytest.approx(20_440.0)
+    assert dep.busy_gpu_hours_per_month == pytest.approx(4_866.667, rel=1e-6)
+    # Scaled to the average: A pays 10 / 0.5 = 20 replica-average x 730 = 14,600 GPU-hours; B pays
+    # 10 / 1.5 x 2 x 730 = 9,733.3 GPU-hours -> B again (it has the better GPU-hours per request).
+    scaled = choose_deployment(easy_feasible(), EASY, utilisation_frac=0.5, always_on=False)
+    assert scaled.num_gpus_per_replica == 2 and scaled.gpu_hours_per_month == pytest.approx(9_733.333, rel=1e-6)
+
+
+def test_price_deployment_hand_computed():
+    # B above at 2.50 $/GPU-hour: monthly 20,440 x 2.5 = $51,100; idle (20,440 - 4,866.67) x 2.5 = $38,933.33.
+    # Per token, idle paid by the served tokens: 0.16835 GPU-h/1M x 2.5 x 20,440 / 4,866.67 (= 4.2) = $1.7677/1M.
+    # Cross-check: tokens served = 864,000 x 365/12 x 1,100 / 1e6 = 28,908 M/month; $51,100 / 28,908 = 1.7677.
+    dep = choose_deployment(easy_feasible(), EASY, utilisation_frac=0.5, always_on=True)
+    priced = price_deployment(dep, usd_per_gpu_hour=2.5, utilisation_frac=0.5, band_frac=0.1)
+    assert priced.monthly_cost_usd == pytest.approx(51_100.0)
+    assert priced.monthly_idle_cost_usd == pytest.approx(38_933.33, rel=1e-6)
+    assert priced.usd_per_million_tokens == pytest.approx(1.7677, rel=1e-4)
+    assert priced.usd_per_million_input_tokens == pytest.approx(0.13 * 2.5 * 4.2)
+    # Band of 10%: 1.7677 / 1.1 = 1.6070 and 1.7677 / 0.9 = 1.9641.
+    assert (priced.usd_per_million_tokens_low, priced.usd_per_million_tokens_high) == (
+        pytest.approx(1.6070, rel=1e-4), pytest.approx(1.9641, rel=1e-4))
+
+
+def test_self_hosted_monthly_cost_end_to_end_from_scratch(catalog):
+    # Llama 3.3 70B (70.55e9 parameters -> 70.6 GB at fp8) fits one H200 (141 GB), so the cheapest fleet for a
+    # trickle of traffic is a single GPU. Traffic: 8,640 requests/day = 0.1 request/s; scaled to the average,
+    # the fleet is max(0.1 / (q x 0.7), 1) = 1 replica for any q above 0.143 requests/s (one request of 100 output
+    # tokens takes well under 7 s at fp8 on an H200), always on: ceil(0.2 / (q x 0.7)) = 1 replica.
+    # Monthly cost = 1 GPU x 730 h x $3.00 = $2,190 (either way).
+    # Tokens = 8,640 x 365/12 x 1,100 / 1e6 = 289.08 M/month -> $2,190 / 289.08 = $7.5758 per 1M tokens.
+    spec = WorkloadSpec(name="trickle", input_tokens=1000, output_tokens=100, requests_per_day=8_640,
+                        peak_to_average_ratio=2.0, ttft_slo_ms=None, tpot_slo_ms=None)
+    for always_on in (False, True):
+        df = compare_options(Scenario(workloads=(spec,), model_ids=("llama-3.3-70b",), gpu_ids=("h200-sxm",),
+                                      precisions=("fp8",), api_model_ids=(), always_on=always_on,
+                                      usd_per_gpu_hour_overrides={"h200-sxm": 3.0}), catalog)
+        row = df.iloc[0]
+        assert row["status"] == "ok"
+        assert (row["gpus_total"], row["replicas"], row["num_gpus_per_replica"]) == (1, 1, 1)
+        assert row["monthly_cost_usd"] == pytest.approx(2_190.0)
+        assert row["num_million_tokens_per_month"] == pytest.approx(289.08)
+        assert row["usd_per_million_tokens"] == pytest.approx(7.5758, rel=1e-4)
