@@ -26,6 +26,7 @@ from calculator.schemas import (
     PurchasePrice,
     RentalPrice,
     Score,
+    TokenUsage,
     Workload,
 )
 
@@ -101,6 +102,7 @@ class Catalog:
     purchase_prices: tuple[PurchasePrice, ...] = ()
     ownership_defaults: dict[str, OwnershipAssumption] = field(default_factory=dict)
     efficiency: Efficiency | None = None
+    token_usage: tuple[TokenUsage, ...] = ()
 
     def gpu(self, gpu_id: str) -> Gpu:
         """The GPU with this id; a CatalogError naming the closest ids otherwise."""
@@ -173,6 +175,7 @@ def load_catalog(data_dir: Path = DATA_DIR) -> Catalog:
         purchase_prices=parse_entries(raw_prices, "purchase_prices", PurchasePrice, prices.name),
         ownership_defaults=load_ownership_defaults(data_dir / "ownership_defaults.yaml"),
         efficiency=load_efficiency(data_dir / "efficiency.yaml"),
+        token_usage=_load(data_dir / "token_usage.yaml", "token_usage", TokenUsage, required=False),
     )
 
 

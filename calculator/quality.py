@@ -1,39 +1,131 @@
-"""Quality index of a model for a workload profile, from published benchmark scores (``data/scores.yaml``).
+"""Quality of a model for a workload profile: measured and estimated benchmark scores, chance correction.
 
 Notes
 -----
-A workload profile (``data/workloads.yaml``) weights benchmarks ``w_b`` (sum 1). Each score ``s_b`` is put on
-0-100 by its benchmark's range (``100 (s - min) / (max - min)``, reversed when lower is better). With B the
-benchmarks that have a score for the model::
+**Scores on one scale.** Each score ``s`` of benchmark b (``data/scores.yaml``) is put on 0-100 by the
+benchmark's range (``100 (s - min) / (max - min)``, reversed when lower is better).
 
-    coverage_frac = sum_{b in B} w_b                                                  [-]
-    index         = sum_{b in B} w_b s_b / coverage_frac       if coverage_frac >= min_coverage_frac
-                  = None                                       otherwise              [0-100]
+**Chance correction.** Each benchmark records the score a guesser gets (``chance_value``: 10% on ten-option
+MMLU-Pro, 25% on four-option GPQA, 0 for generated code or answers). Only the part above chance is skill::
 
-i.e. the weights are renormalised over the available benchmarks, and the index is withheld when too little
-of the profile is covered (rule stated in ``data/workloads.yaml``). An API entry that serves an open model
-(``open_model_id``) uses the open model's scores (same weights; the provider's serving may differ slightly).
-A missing score is never treated as zero.
+    a_b = max(s_b - c_b, 0) / (100 - c_b)                                               [-]
+
+(the classic correction for guessing of multiple-choice tests: Thurstone 1919; Lord & Novick 1968, ch. 14).
+
+**Every cell filled.** Models publish different subsets of benchmarks, so an index over "whatever scores
+exist" ranks models on different tests. Missing cells of the model x benchmark matrix are estimated from
+the model's other scores by a low-rank fit (iterative truncated SVD, "SVDimpute": Troyanskaya et al.,
+Bioinformatics 17(6) 2001; soft-thresholded as in Mazumder, Hastie & Tibshirani, JMLR 11 2010): each
+benchmark's column is standardised over its measured scores, missing cells start at the column mean, and::
+
+    repeat N times:  Z = U S V^T  (SVD);   Z[missing] = (U_k max(S_k - lambda, 0) V_k^T)[missing]
+
+with rank k = ``RANK`` and shrinkage ``lambda`` = ``SHRINK`` chosen by ``NUM_FOLDS``-fold leave-out over
+the measured cells (``bench/quality_estimates.py`` prints the grid). A measured cell is never replaced.
+A model with no measured score at all gets no estimate (and no index).
+
+**Uncertainty of an estimate.** The leave-out residuals (estimate minus the withheld measured score)
+give, per benchmark, their root mean square ``sigma_b`` [points]; an estimated cell carries ``sigma_b``
+(measured cells carry 0 here; benchmark sampling error is left to the uncertainty module).
+
+**The index.** A workload profile (``data/workloads.yaml``) weights benchmarks ``w_b`` (sum 1)::
+
+    quality_index  = 100 sum_b w_b a_b                                     [0-100, 0 = chance, 100 = perfect]
+    success_frac   = quality_index / 100                                   [-]
+    index_std      = 100 sum_b w_b sigma_b / (100 - c_b)   (estimated cells only)   [points]
+    estimated_frac = sum over estimated cells of w_b                       [-]
+
+``index_std`` adds the per-cell errors linearly (errors of one model's estimates are correlated: they come
+from the same fitted factors), which is the conservative bound. ``success_frac`` reads the workload's
+above-chance benchmark pass rate as the probability that one of its tasks succeeds: an assumption stated on
+the Method page. An API entry that serves an open model (``open_model_id``) uses the open model's scores.
 """
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass, field
 
+import numpy as np
+import numpy.typing as npt
+
 from calculator.catalog import Catalog
-from calculator.schemas import Benchmark, Workload
+from calculator.schemas import Benchmark, Score, Workload
 
 INDEX_MAX: float = 100.0
+RANK: int = 2  # rank of the low-rank fit (leave-out grid in bench/quality_estimates.py)
+SHRINK: float = 0.5  # soft threshold on the singular values of the standardised matrix [-]
+NUM_ITERATIONS: int = 200
+NUM_FOLDS: int = 10
+FOLD_SEED: int = 20261129
+MIN_COLUMN_STD: float = 1.0  # floor on a benchmark's spread when standardising [points]
+
+FloatArray = npt.NDArray[np.float64]
+BoolArray = npt.NDArray[np.bool_]
 
 
 @dataclass(frozen=True)
 class QualityResult:
-    """Quality index [0-100] (None when coverage is too low), coverage of the profile's weight [-], and
-    the normalised score used per benchmark id [0-100]."""
+    """Quality of one model for one workload profile (module Notes).
+
+    ``index`` [0-100, chance-corrected] is None only when the model has no score at all. ``coverage_frac``
+    is the share of the profile's weight carried by measured scores [-]; ``estimated_frac`` the share carried
+    by estimates [-]; ``index_std`` the standard error of the index from its estimated cells [points];
+    ``success_frac`` the probability of task success [-]; ``used`` the 0-100 score per benchmark id
+    (measured or estimated); ``estimated`` the ids of the estimated ones.
+    """
 
     index: float | None
     coverage_frac: float
     used: dict[str, float] = field(default_factory=dict)
+    index_std: float | None = None
+    estimated_frac: float | None = None
+    success_frac: float | None = None
+    estimated: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class ScoreMatrix:
+    """The model x benchmark matrix of 0-100 scores with its estimates.
+
+    ``values`` holds measured cells where ``measured`` is True and estimates elsewhere (NaN for rows with no
+    measured score); ``std`` the standard error per cell [points] (0 for measured cells).
+    ``leave_out_residuals`` are estimate minus withheld measured score, one per measured cell [points]
+    (NaN where the cell could not be predicted).
+    """
+
+    model_ids: tuple[str, ...]
+    benchmark_ids: tuple[str, ...]
+    values: FloatArray
+    measured: BoolArray
+    std: FloatArray
+    leave_out_residuals: FloatArray
+
+    def row(self, model_id: str) -> int | None:
+        """Row index of a model id, or None."""
+        try:
+            return self.model_ids.index(model_id)
+        except ValueError:
+            return None
+
+    def col(self, benchmark_id: str) -> int | None:
+        """Column index of a benchmark id, or None."""
+        try:
+            return self.benchmark_ids.index(benchmark_id)
+        except ValueError:
+            return None
+
+    @property
+    def leave_out_rmse(self) -> float:
+        """Root mean square leave-out error over all measured cells [points]."""
+        r = self.leave_out_residuals[np.isfinite(self.leave_out_residuals)]
+        return float(np.sqrt(np.mean(r**2))) if r.size else float("nan")
+
+    @property
+    def leave_out_mae(self) -> float:
+        """Mean absolute leave-out error over all measured cells [points]."""
+        r = self.leave_out_residuals[np.isfinite(self.leave_out_residuals)]
+        return float(np.mean(np.abs(r))) if r.size else float("nan")
 
 
 def normalised_score(value: float, bench: Benchmark) -> float:
@@ -45,6 +137,13 @@ def normalised_score(value: float, bench: Benchmark) -> float:
     return min(max(x, 0.0), 1.0) * INDEX_MAX
 
 
+def chance_corrected_frac(score: float, chance: float) -> float:
+    """Share of the range above chance [-]: ``max(s - c, 0) / (100 - c)``, both on 0-100 (module Notes)."""
+    if chance >= INDEX_MAX:
+        return 0.0
+    return min(max(score - chance, 0.0) / (INDEX_MAX - chance), 1.0)
+
+
 def scores_id(model_or_api_id: str, catalog: Catalog) -> str:
     """The id whose scores stand for ``model_or_api_id``: an API entry's ``open_model_id`` if it has one."""
     for api in catalog.api_models:
@@ -53,21 +152,133 @@ def scores_id(model_or_api_id: str, catalog: Catalog) -> str:
     return model_or_api_id
 
 
-def quality_index(model_or_api_id: str, profile: Workload, catalog: Catalog) -> QualityResult:
-    """Weighted benchmark index of a model or API model for a workload profile (module Notes)."""
-    sid = scores_id(model_or_api_id, catalog)
-    benches = {b.id: b for b in catalog.benchmarks}
-    scores = {s.benchmark_id: s.value for s in catalog.scores if s.model_id == sid}
-    used: dict[str, float] = {}
-    weight = 0.0
-    total = 0.0
-    for bench_id, w in profile.quality_weights.items():
-        if w <= 0.0 or bench_id not in scores or bench_id not in benches:
+def complete_matrix(x: FloatArray, rank: int = RANK, shrink: float = SHRINK,
+                    num_iterations: int = NUM_ITERATIONS) -> FloatArray:
+    """Fill the NaN cells of a models x benchmarks matrix of 0-100 scores (module Notes) [points].
+
+    Rows without any measured cell stay NaN. Measured cells are returned unchanged; estimates are clipped
+    to 0-100. Columns without any measured cell stay NaN.
+    """
+    x = np.asarray(x, dtype=float)
+    out = np.full_like(x, np.nan)
+    obs = np.isfinite(x)
+    rows = obs.any(axis=1)
+    cols = obs.any(axis=0)
+    sub = x[np.ix_(rows, cols)]
+    sub_obs = obs[np.ix_(rows, cols)]
+    if sub.size == 0:
+        return out
+    mu = np.nanmean(sub, axis=0)
+    num = sub_obs.sum(axis=0)
+    sd = np.array([np.nanstd(sub[:, j]) if num[j] >= 2 else np.nan for j in range(sub.shape[1])])
+    fallback = float(np.nanmedian(sd)) if np.isfinite(sd).any() else MIN_COLUMN_STD
+    sd = np.maximum(np.where(np.isfinite(sd), sd, fallback), MIN_COLUMN_STD)
+    z_obs = (sub - mu) / sd
+    z = np.where(sub_obs, z_obs, 0.0)
+    k = max(1, min(rank, *z.shape))
+    for _ in range(num_iterations):
+        u, s, vt = np.linalg.svd(z, full_matrices=False)
+        s_k = np.maximum(s[:k] - shrink, 0.0)
+        low = (u[:, :k] * s_k) @ vt[:k]
+        z = np.where(sub_obs, z_obs, low)
+    filled = np.where(sub_obs, sub, np.clip(mu + sd * z, 0.0, INDEX_MAX))
+    block = out[rows]
+    block[:, cols] = filled
+    out[rows] = block
+    return out
+
+
+def leave_out_residuals(x: FloatArray, num_folds: int = NUM_FOLDS, seed: int = FOLD_SEED,
+                        rank: int = RANK, shrink: float = SHRINK) -> FloatArray:
+    """k-fold leave-out: each measured cell is withheld once and predicted from the rest [points].
+
+    Returns a matrix of estimate minus measured value on measured cells (NaN elsewhere and where the
+    withheld cell could not be predicted, e.g. the model's only score). Folds are a seeded permutation.
+    """
+    x = np.asarray(x, dtype=float)
+    idx = np.argwhere(np.isfinite(x))
+    rng = np.random.default_rng(seed)
+    fold = rng.permutation(len(idx)) % num_folds
+    res = np.full_like(x, np.nan)
+    for f in range(num_folds):
+        held = idx[fold == f]
+        if held.size == 0:
             continue
-        s = normalised_score(scores[bench_id], benches[bench_id])
+        train = x.copy()
+        train[held[:, 0], held[:, 1]] = np.nan
+        est = complete_matrix(train, rank, shrink)
+        res[held[:, 0], held[:, 1]] = est[held[:, 0], held[:, 1]] - x[held[:, 0], held[:, 1]]
+    return res
+
+
+def _model_rows(catalog: Catalog) -> tuple[str, ...]:
+    ids = [m.id for m in catalog.models] + [a.id for a in catalog.api_models if not a.open_model_id]
+    ids += sorted({s.model_id for s in catalog.scores} - set(ids))
+    return tuple(dict.fromkeys(ids))
+
+
+@functools.lru_cache(maxsize=16)
+def _matrix(models: tuple[str, ...], benchmarks: tuple[Benchmark, ...], scores: tuple[Score, ...]) -> ScoreMatrix:
+    bench_ids = tuple(b.id for b in benchmarks)
+    by_id = {b.id: b for b in benchmarks}
+    row = {m: i for i, m in enumerate(models)}
+    col = {b: j for j, b in enumerate(bench_ids)}
+    x = np.full((len(models), len(bench_ids)), np.nan)
+    for s in scores:
+        if s.model_id in row and s.benchmark_id in col:
+            x[row[s.model_id], col[s.benchmark_id]] = normalised_score(s.value, by_id[s.benchmark_id])
+    measured = np.isfinite(x)
+    values = complete_matrix(x)
+    res = leave_out_residuals(x)
+    # Per-benchmark RMS of the leave-out residuals; benchmarks with fewer than 3 predicted cells use the overall.
+    overall = float(np.sqrt(np.nanmean(res**2))) if np.isfinite(res).any() else INDEX_MAX / 4.0
+    sigma = np.full(len(bench_ids), overall)
+    for j in range(len(bench_ids)):
+        r = res[:, j][np.isfinite(res[:, j])]
+        if r.size >= 3:
+            sigma[j] = float(np.sqrt(np.mean(r**2)))
+    std = np.where(measured, 0.0, np.where(np.isfinite(values), sigma[None, :], np.nan))
+    for arr in (values, measured, std, res):
+        arr.setflags(write=False)
+    return ScoreMatrix(models, bench_ids, values, measured, std, res)
+
+
+def score_matrix(catalog: Catalog) -> ScoreMatrix:
+    """The catalog's model x benchmark matrix with estimates and leave-out errors (cached per catalog)."""
+    return _matrix(_model_rows(catalog), catalog.benchmarks, catalog.scores)
+
+
+def quality_index(model_or_api_id: str, profile: Workload, catalog: Catalog) -> QualityResult:
+    """Chance-corrected weighted index of a model or API model for a workload profile (module Notes)."""
+    sid = scores_id(model_or_api_id, catalog)
+    m = score_matrix(catalog)
+    i = m.row(sid)
+    benches = {b.id: b for b in catalog.benchmarks}
+    used: dict[str, float] = {}
+    estimated: list[str] = []
+    measured_w = estimated_w = total = std = 0.0
+    complete = i is not None
+    for bench_id, w in profile.quality_weights.items():
+        if w <= 0.0:
+            continue
+        j = m.col(bench_id)
+        if i is None or j is None or not np.isfinite(m.values[i, j]):
+            complete = False
+            continue
+        bench = benches[bench_id]
+        s = float(m.values[i, j])
+        c = normalised_score(bench.chance_value, bench)
         used[bench_id] = s
-        weight += w
-        total += w * s
-    if weight <= 0.0 or weight + 1e-12 < profile.min_coverage_frac:
-        return QualityResult(None, weight, used)
-    return QualityResult(total / weight, weight, used)
+        total += w * chance_corrected_frac(s, c)
+        if m.measured[i, j]:
+            measured_w += w
+        else:
+            estimated.append(bench_id)
+            estimated_w += w
+            std += w * float(m.std[i, j]) / max(INDEX_MAX - c, 1e-9)
+    if not complete:
+        return QualityResult(None, measured_w, used)
+    weight = measured_w + estimated_w
+    index = INDEX_MAX * total / weight
+    return QualityResult(index, measured_w / weight, used, INDEX_MAX * std / weight, estimated_w / weight,
+                         index / INDEX_MAX, tuple(estimated))

@@ -238,6 +238,13 @@ class ApiModel(Sourced, Lifecycle):
 
 # --------------------------------------------------------------------------------------------- quality
 class Benchmark(Sourced):
+    """A benchmark: its scale and its chance level (the score of a guesser, in the benchmark's unit).
+
+    ``chance_value`` is the expected score of uniform guessing (10 on ten-option MMLU-Pro, 25 on four-option
+    GPQA, 0 where answers are generated and checked); ``chance_source`` is the page that gives the answer
+    format it follows from. Success is counted above chance only (``calculator.quality``).
+    """
+
     id: str = Field(pattern=r"^[a-z0-9][a-z0-9.\-]*$")
     name: str
     unit: str = "percent"
@@ -245,6 +252,15 @@ class Benchmark(Sourced):
     max_value: float = 100.0
     higher_is_better: bool = True
     description: str | None = None
+    chance_value: float
+    chance_source: str = Field(min_length=3)
+
+    @model_validator(mode="after")
+    def _chance_in_range(self) -> Benchmark:
+        low, high = sorted((self.min_value, self.max_value))
+        if not low <= self.chance_value < high:
+            raise ValueError(f"chance_value ({self.chance_value}) must lie in [{low}, {high}) of the benchmark's range")
+        return self
 
 
 class Score(Sourced):
@@ -269,7 +285,9 @@ class Workload(Sourced):
     requests_per_day: float = Field(default=100_000, ge=0)
     peak_to_average_ratio: float = Field(default=2.0, ge=1.0, le=100.0)
     quality_weights: dict[str, float]
-    min_coverage_frac: float = Field(default=0.5, ge=0.0, le=1.0)
+    # Thinking tokens per request of a reasoning model that has no entry of its own in token_usage.yaml
+    # (the preset's output_tokens count the visible answer only).
+    reasoning_tokens_per_request: int = Field(default=0, ge=0, le=1_000_000)
 
     @model_validator(mode="after")
     def _weights(self) -> Workload:
@@ -277,6 +295,23 @@ class Workload(Sourced):
         if any(w < 0 for w in self.quality_weights.values()) or abs(total - 1.0) > 1e-6:
             raise ValueError(f"quality_weights must be non-negative and sum to 1 (they sum to {total:.4f})")
         return self
+
+
+class TokenUsage(Sourced):
+    """Thinking (reasoning) tokens one request costs a model, in one reasoning setting (``data/token_usage.yaml``).
+
+    ``model_id`` is an open model or an API entry id; ``workload_id`` a workload preset, or None for every
+    preset without an entry of its own. ``reasoning_tokens_per_request`` [tokens] are generated before the
+    visible answer (whose length is the workload's ``output_tokens``, or ``answer_tokens_per_request`` when
+    given); APIs bill them as output tokens and self-hosted decoding spends time and KV memory on them.
+    ``setting`` names the reasoning mode/effort the figure belongs to; it must be the setting of the scores.
+    """
+
+    model_id: str = Field(pattern=r"^[a-z0-9][a-z0-9.\-]*$")
+    workload_id: str | None = None
+    setting: str = Field(min_length=2)
+    reasoning_tokens_per_request: float = Field(ge=0, le=1_000_000)
+    answer_tokens_per_request: float | None = Field(default=None, ge=1, le=1_000_000)
 
 
 # --------------------------------------------------------------------------------------------- prices

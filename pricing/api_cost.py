@@ -71,3 +71,12 @@ def monthly_cost_usd(api: ApiModel, input_tokens: float, output_tokens: float, c
                      num_requests_per_month: float) -> float:
     """Monthly API bill [$/month]: ``c_req * requests per month`` (no minimum commitment)."""
     return usd_per_request(api, input_tokens, output_tokens, cached_input_frac) * num_requests_per_month
+
+
+def usd_per_request_with_reasoning(api: ApiModel, input_tokens: float, answer_tokens: float,
+                                   reasoning_tokens: float, cached_input_frac: float) -> float:
+    """Cost of one request of a thinking model [$/request]: thinking tokens are billed as output tokens::
+
+        c_req = ((1 - f) I p_in + f I p_cached + (O_answer + O_think) p_out) / 1e6
+    """
+    return usd_per_request(api, input_tokens, answer_tokens + reasoning_tokens, cached_input_frac)

@@ -48,3 +48,10 @@ def test_a_higher_price_never_lowers_cost(p_in, extra, cached, i, o):
     lo = api_cost.usd_per_request(api(usd_per_million_input_tokens=p_in), i, o, cached)
     hi = api_cost.usd_per_request(api(usd_per_million_input_tokens=p_in + extra), i, o, cached)
     assert hi >= lo
+
+
+def test_thinking_tokens_are_billed_as_output():
+    # 2048 input (20 % cached), 28 answer + 1,500 thinking tokens: (3276.8 + 81.92 + 1528*12.0) / 1e6
+    #   = (3358.72 + 18336) / 1e6 = 0.02169472 $/request, vs 0.00369472 without the thinking tokens.
+    cost = api_cost.usd_per_request_with_reasoning(api(), 2048, 28, 1500, 0.2)
+    assert cost == pytest.approx(0.02169472, rel=1e-12)
