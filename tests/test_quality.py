@@ -123,16 +123,6 @@ def test_shipped_estimates_beat_the_benchmark_mean(catalog):
     assert m.leave_out_rmse < 0.8 * float(np.sqrt(np.mean(np.square(col_mean_res))))
 
 
-def test_every_preset_scores_every_live_model_and_api(catalog):
-    # Issue 9 done-when: every workload preset x every non-retired model and API entry has an index.
-    today = dt.date(2026, 11, 29)
-    ids = [m.id for m in catalog.models if not m.is_retired(today)]
-    ids += [a.id for a in catalog.api_models if not a.is_retired(today)]
-    missing = [(w.id, i) for w in catalog.workloads for i in ids
-               if quality_index(i, w, catalog).index is None]
-    assert missing == []
-
-
 def test_every_benchmark_has_a_sourced_chance_level(catalog):
     for b in catalog.benchmarks:
         assert b.chance_source and 0.0 <= b.chance_value < b.max_value
