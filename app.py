@@ -11,10 +11,19 @@ import datetime as dt
 from urllib.parse import urlencode
 
 import streamlit as st
+from streamlit.runtime.scriptrunner import get_script_run_ctx
 
 from app_pages import common, sidebar
-from app_pages.state import StateError, scenario_from_state, scenario_to_state
-from calculator.catalog import CatalogError
+from app_pages.state import (
+    StateError,
+    is_history_step,
+    scenario_from_state,
+    scenario_to_state,
+    split_query,
+    view_to_query,
+    view_to_state,
+)
+from calculator.catalog import Catalog, CatalogError
 from calculator.schemas import Model
 from pricing.scenario import Scenario, check_against_catalog, scenario_from_query, scenario_to_query
 
@@ -26,19 +35,31 @@ except CatalogError as exc:
     st.error(f"The catalog could not be loaded: {exc}")
     st.stop()
 
-# --- link -> session state, once per session -----------------------------------------------------------
-if "seeded" not in st.session_state:
-    params = {key: st.query_params.get_all(key) for key in st.query_params}
-    linked, warnings = scenario_from_query(params) if params else (Scenario(), [])
-    linked, more = check_against_catalog(linked, shipped)
-    state, more_ui = scenario_to_state(linked, shipped)
+# --- link -> session state: once per session, and again on Back/Forward ---------------------------------------
+def seed_from_link(params: dict[str, list[str]], catalog: Catalog) -> None:
+    """Put the link's scenario and view (``opt``, ``n``) into session state, with warnings for what it drops."""
+    scenario_params, view_params = split_query(params)
+    linked, warnings = scenario_from_query(scenario_params) if scenario_params else (Scenario(), [])
+    linked, more = check_against_catalog(linked, catalog)
+    state, more_ui = scenario_to_state(linked, catalog)
+    view, more_view = view_to_state(view_params)
     st.session_state.update(state)
+    st.session_state.update(view)
+    st.session_state["link_warnings"] = [*warnings, *more, *more_ui, *more_view]
+
+
+link = {key: st.query_params.get_all(key) for key in st.query_params}
+if "seeded" not in st.session_state:
+    seed_from_link(link, shipped)
     st.session_state["x_cgpu"] = []
     st.session_state["x_cscore"] = []
     st.session_state["x_cprice"] = []
     st.session_state["x_capi"] = []
-    st.session_state["link_warnings"] = [*warnings, *more, *more_ui]
     st.session_state["seeded"] = True
+elif is_history_step(get_script_run_ctx(), st.query_params.to_dict(), st.session_state.get("written_query")):
+    # Back or Forward: the browser shows an earlier link; that link is the scenario now (the session's own
+    # catalog entries stay, so an earlier link that used one of them still finds it).
+    seed_from_link(link, st.session_state.get("catalog", shipped))
 
 # --- the session catalog: shipped + the user's own entries -----------------------------------------------
 custom_models = tuple(
@@ -60,9 +81,10 @@ except StateError as exc:
     st.error(f"{exc}. Showing the last valid scenario.")
     current = st.session_state.get("last_good_scenario", Scenario())
 st.session_state["scenario"] = current
-query = scenario_to_query(current)
+query = {**scenario_to_query(current), **view_to_query(st.session_state)}
 if st.query_params.to_dict() != query:
-    st.query_params.from_dict(query)
+    st.query_params.from_dict(query)  # one new browser-history entry (replaces it during Back/Forward)
+st.session_state["written_query"] = query
 
 with st.popover("Share this scenario", icon=":material/link:"):
     st.markdown("**Link to this scenario.** Copy it with the button at the top right of the box; opening it "

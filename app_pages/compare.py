@@ -7,6 +7,8 @@ import re
 import streamlit as st
 
 from app_pages import charts, common, tables
+from calculator import fit
+from pricing import report
 from pricing.kinds import OPTION_KINDS
 
 s = common.scenario()
@@ -94,6 +96,18 @@ st.dataframe(table, hide_index=True, width="stretch", height=min(38 + 35 * len(t
                             tables.HEADERS["model_name"]: st.column_config.TextColumn(pinned=True)},
              key="cmp_table")
 
+wide = [r for r in records if r["gpu_id"] and r["num_gpus_per_replica"]
+        and fit.beyond_scale_up(cat.gpu(str(r["gpu_id"])), int(r["num_gpus_per_replica"]))]
+if wide:
+    st.warning("Tensor parallelism beyond the scale-up domain: "
+               + "; ".join(f"{labels[str(r['option_id'])]} uses {r['num_gpus_per_replica']} GPUs per replica, "
+                           f"its {cat.gpu(str(r['gpu_id'])).scale_up_domain_gpus}-GPU domain ends there"
+                           for r in wide[:5])
+               + (f" (and {len(wide) - 5} more)" if len(wide) > 5 else "")
+               + ". Their all-reduces cross the slower scale-out network (priced in the speed model); a lower "
+                 "precision or a bigger GPU usually needs fewer GPUs per replica (Sizing page).",
+               icon=":material/warning:")
+
 # --- head to head ---------------------------------------------------------------------------------------------
 st.subheader("Head to head")
 ids = list(labels)
@@ -107,8 +121,7 @@ if not picked or any(p not in ids for p in picked):
     st.session_state["cmp_pick"] = (default or ids)[:3]
 pick = st.multiselect("Options to compare (2 or 3)", ids, key="cmp_pick", max_selections=3,
                       format_func=labels.__getitem__,
-                      help="Defaults to the best-ranked MoE, dense and API options. The first one is the "
-                           "'selected option' written in detail to the CSV.")
+                      help="Defaults to the best-ranked MoE, dense and API options.")
 chosen_rows = rows[rows["option_id"].isin(pick)].set_index("option_id").loc[pick].reset_index()
 if len(pick) >= 1:
     side = tables.display_table(chosen_rows).set_index(tables.HEADERS["model_name"]).T
@@ -120,13 +133,27 @@ if len(pick) >= 1:
         width="stretch", key="cmp_h2h")
 
 # --- export ---------------------------------------------------------------------------------------------------
-selected = chosen_rows.drop(columns=["option_label"]).to_dict("records")[0] if len(pick) else None
-csv_text = tables.export_csv(table, s, cat, selected)
+shown = options[options["workload"] == chosen]
 slug = re.sub(r"[^a-z0-9]+", "-", s.name.lower()).strip("-")[:40] or "scenario"
-st.download_button("Download CSV (table, selected option, scenario, catalog dates)", csv_text,
-                   file_name=f"llm-options-{slug}.csv", mime="text/csv", key="cmp_csv",
-                   icon=":material/download:",
-                   help="The table above as shown (units in the headers), the first head-to-head option in detail, "
-                        "every scenario parameter and the catalog's as_of dates.")
+csv_text = report.csv_text(shown, s.name)
+
+
+def _workbook() -> bytes:
+    """Built when the button is pressed (the sensitivity sheet reruns the comparison once per input)."""
+    return report.workbook_bytes(shown, s, cat, report.sensitivity_by_workload(
+        s.model_copy(update={"workloads": tuple(x for x in s.workloads if x.name == chosen)}), cat, shown))
+
+
+d1, d2 = st.columns(2)
+d1.download_button("Download CSV (one row per option)", csv_text, file_name=f"llm-options-{slug}.csv",
+                   mime="text/csv", key="cmp_csv", icon=":material/download:", width="stretch",
+                   help="The table above, one row per option: numbers as numbers (units in the column names), an "
+                        "empty cell where a quantity does not exist and the status column saying why. Opens "
+                        "directly in pandas or a spreadsheet.")
+d2.download_button("Download workbook (.xlsx)", _workbook, file_name=f"llm-options-{slug}.xlsx",
+                   mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", key="cmp_xlsx",
+                   icon=":material/table_view:", width="stretch",
+                   help="Sheets: options (as the CSV), scenario and assumptions, sources and dates of every "
+                        "catalog entry used, sensitivity of the rank-1 option.")
 st.session_state["last_csv"] = csv_text
 st.session_state["last_table"] = table

@@ -188,6 +188,67 @@ def distinct_extras(primary_name: str, extras: list[WorkloadSpec]) -> list[Workl
     return out
 
 
+# --- what the pages look at, beside the scenario: in the link, not in the scenario codec ---------------------
+# link key -> session-state key. ``opt``: the self-hosted option the Sizing page opens (``self|model|gpu|precision``,
+# the option ids of ``pricing.options``); ``n``: its GPUs per replica (0 = as Compare prices it).
+VIEW_KEYS: dict[str, str] = {"opt": "x_opt", "n": "x_n"}
+GPU_COUNT_CHOICES: tuple[int, ...] = (0, 1, 2, 4, 8, 16, 32, 64)
+
+
+def split_query(params: Mapping[str, list[str]]) -> tuple[dict[str, list[str]], dict[str, str]]:
+    """A link's parameters as (the scenario's, the view's); the view keeps the last value of each key."""
+    scenario = {k: v for k, v in params.items() if k not in VIEW_KEYS}
+    view = {k: v[-1] for k, v in params.items() if k in VIEW_KEYS and v}
+    return scenario, view
+
+
+def view_to_state(view: Mapping[str, str]) -> tuple[dict[str, Any], list[str]]:
+    """Session-state values of the view part of a link, and warnings for values that cannot be used."""
+    warnings: list[str] = []
+    state: dict[str, Any] = {"x_opt": "", "x_n": 0}
+    opt = view.get("opt", "")
+    if opt:
+        if opt.startswith("self|") and len(opt.split("|")) == 4:
+            state["x_opt"] = opt[:400]
+        else:
+            warnings.append(f"the option to open on Sizing ('{opt[:60]}') is not of the form "
+                            "self|model|GPU|precision; the first candidate is shown")
+    n = view.get("n")
+    if n is not None:
+        try:
+            value = int(n)
+        except ValueError:
+            value = -1
+        if value in GPU_COUNT_CHOICES:
+            state["x_n"] = value
+        else:
+            warnings.append(f"GPUs per replica '{n[:20]}' is not one of "
+                            f"{', '.join(str(c) for c in GPU_COUNT_CHOICES[1:])} (or 0 = as Compare prices it); "
+                            "using the Compare deployment")
+    return state, warnings
+
+
+def view_to_query(state: Mapping[str, Any]) -> dict[str, str]:
+    """The view part of the link (left out while it is at its defaults)."""
+    out: dict[str, str] = {}
+    if state.get("x_opt"):
+        out["opt"] = str(state["x_opt"])
+    if state.get("x_n"):
+        out["n"] = str(int(state["x_n"]))
+    return out
+
+
+def is_history_step(ctx: Any, shown: Mapping[str, str], written: Mapping[str, str] | None) -> bool:
+    """True when this run comes from the browser's Back/Forward and shows a link other than the last one written.
+
+    ``ctx`` is Streamlit's script-run context (``is_history_navigation`` is set for Back/Forward reruns);
+    ``shown`` the link of this run, ``written`` the link the previous run wrote. Only history steps re-seed:
+    an ordinary rerun may carry a link a step behind (the browser had not yet applied the last write), and
+    re-seeding then would undo the user's newest change.
+    """
+    return bool(getattr(ctx, "is_history_navigation", False)) and written is not None and dict(shown) != dict(written)
+
+
 class StateError(ValueError):
     """Session state does not make a valid scenario; the message names the field and its range."""
 

@@ -1,25 +1,19 @@
-"""The comparison table as the buyer sees it, and the CSV export built from the very same cells.
+"""The comparison table as the buyer sees it, and the figures of one deployment.
 
 Pure (no streamlit). ``display_table`` turns ``pricing.options.compare_options`` rows into labelled,
-formatted cells (units in the headers); ``export_csv`` writes those cells, so every number in the file is
-the number on screen, plus the scenario's parameters, the catalog's as_of dates and the selected option's
-detail. A missing quantity is never NaN: the cell shows why (the option's status, or "no score").
+formatted cells (units in the headers). A missing quantity is never NaN: the cell shows why (the option's
+status, or "no score"). The downloads (tidy CSV, workbook) are ``pricing.report``'s, with the raw numbers.
 """
 
 from __future__ import annotations
 
-import csv
-import io
 import math
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable
 from typing import Any
 
 import pandas as pd
 
-from calculator.catalog import Catalog
 from pricing.kinds import KIND_API
-from pricing.report import neutralise_cell
-from pricing.scenario import Scenario, scenario_to_query
 
 NO_SCORE = "no score"
 # (column of compare_options, header with unit, formatter)
@@ -119,89 +113,56 @@ def workload_rows(options: pd.DataFrame, workload: str) -> tuple[pd.DataFrame, l
     return rows.assign(option_label=[labels[r["option_id"]] for r in records]), records, labels
 
 
-def detail_rows(row: dict[str, Any]) -> list[tuple[str, str]]:
-    """Every field of one option: (header with unit or column name, the displayed text)."""
-    out = [(header, cell(row, col)) for col, header, _ in COLUMNS]
-    shown = {c for c, _, _ in COLUMNS}
-    for key, value in row.items():
-        if key in shown:
-            continue
-        text = "" if value is None else (f"{value:.6g}" if _is_number(value) and isinstance(value,
-                                         float) else str(value))
-        out.append((key, text))
-    return out
+# Estimate field -> (label with unit, format). Fields not listed are shown with their name.
+ESTIMATE_LABELS: dict[str, tuple[str, str]] = {
+    "fits": ("Fits in memory", ""),
+    "num_gpus": ("GPUs per replica", ",.0f"),
+    "precision": ("Weight precision", ""),
+    "kv_precision": ("KV-cache precision", ""),
+    "concurrency": ("Concurrency [sequences]", ",.0f"),
+    "max_concurrency": ("Most sequences that fit [sequences]", ",.0f"),
+    "meets_limits": ("Meets the latency limits", ""),
+    "weights_gb_per_gpu": ("Weights [GB per GPU]", ",.2f"),
+    "kv_cache_gb_per_gpu": ("KV cache [GB per GPU]", ",.2f"),
+    "reserve_gb_per_gpu": ("Reserve (activations, runtime) [GB per GPU]", ",.2f"),
+    "memory_needed_gb_per_gpu": ("Memory needed [GB per GPU]", ",.2f"),
+    "memory_gb_per_gpu": ("GPU memory [GB per GPU]", ",.0f"),
+    "kv_cache_bytes_per_token": ("KV cache [kB per token]", "kB"),
+    "experts_touched_per_layer": ("Experts touched per MoE layer and step", ",.1f"),
+    "weight_bytes_read_per_step": ("Weights read per decode step [GB]", "GB"),
+    "ttft_ms": ("Time to first token [ms]", ",.0f"),
+    "tpot_ms": ("Time per output token [ms]", ",.1f"),
+    "prefill_ms": ("Prefill of one prompt [ms]", ",.1f"),
+    "decode_step_ms": ("Decode step [ms]", ",.1f"),
+    "output_tokens_per_s": ("Output tokens per second per replica", ",.0f"),
+    "output_tokens_per_s_per_gpu": ("Output tokens per second per GPU", ",.0f"),
+    "requests_per_s": ("Requests per second per replica", ",.3g"),
+    "usd_per_gpu_hour": ("GPU price [$ / GPU-hour]", ",.2f"),
+    "usd_per_million_input_tokens": ("Input [$ / 1M tokens]", ",.3f"),
+    "usd_per_million_output_tokens": ("Output [$ / 1M tokens]", ",.3f"),
+    "usd_per_million_tokens": ("Blended [$ / 1M tokens]", ",.3f"),
+    "bound": ("Limited by", ""),
+    "message": ("Status", ""),
+}
 
 
-def catalog_dates(catalog: Catalog) -> list[tuple[str, str, str]]:
-    """(catalog part, oldest as_of, newest as_of) of every catalog part with entries."""
-    parts: dict[str, Iterable[Any]] = {
-        "models": catalog.models, "gpus": catalog.gpus, "api_models": catalog.api_models,
-        "benchmarks": catalog.benchmarks, "scores": catalog.scores, "workloads": catalog.workloads,
-        "rental_prices": catalog.rental_prices, "purchase_prices": catalog.purchase_prices,
-        "ownership_defaults": catalog.ownership_defaults.values(),
-        "efficiency": [catalog.efficiency] if catalog.efficiency else [],
-    }
-    out = []
-    for name, items in parts.items():
-        dates = sorted(str(x.as_of) for x in items)
-        if dates:
-            out.append((name, dates[0], dates[-1]))
-    return out
+def _figure(value: Any, spec: str) -> str:
+    if value is None:
+        return "n/a"
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if not _is_number(value):
+        return str(value)
+    x = float(value)
+    if spec == "kB":
+        return f"{x / 1e3:,.1f}"
+    if spec == "GB":
+        return f"{x / 1e9:,.2f}"
+    return f"{x:{spec or '.4g'}}"
 
 
-def csv_cell(text: str) -> str:
-    """A displayed cell as written to the CSV: numbers without thousands separators (same value, same
-    decimals as on screen), text neutralised against spreadsheet formulas by ``pricing.report``."""
-    plain = text.replace(",", "")
-    try:
-        float(plain)
-    except ValueError:
-        return str(neutralise_cell(text))
-    return plain
-
-
-def _write(rows: Sequence[Sequence[str]]) -> str:
-    buf = io.StringIO()
-    writer = csv.writer(buf, lineterminator="\n")
-    for r in rows:
-        writer.writerow([csv_cell(str(x)) for x in r])
-    return buf.getvalue()
-
-
-def export_rows(table: pd.DataFrame, scenario: Scenario, catalog: Catalog,
-                selected: dict[str, Any] | None) -> list[list[str]]:
-    """The CSV's rows: the comparison table, the selected option's detail, the scenario, the catalog dates.
-
-    Sections are separated by an empty row and start with a row ``[section name]``.
-    """
-    rows: list[list[str]] = [["comparison"], list(table.columns)]
-    rows += [[str(v) for v in r] for r in table.itertuples(index=False)]
-    if selected is not None:
-        rows += [[], ["selected option"], ["field", "value"]]
-        rows += [[k, v] for k, v in detail_rows(selected)]
-    rows += [[], ["scenario"], ["parameter", "value"]]
-    rows += [[k, v] for k, v in scenario_to_query(scenario).items()]
-    rows += [[], ["catalog as_of"], ["catalog", "oldest as_of", "newest as_of"]]
-    rows += [list(x) for x in catalog_dates(catalog)]
-    return rows
-
-
-def export_csv(table: pd.DataFrame, scenario: Scenario, catalog: Catalog, selected: dict[str, Any] | None) -> str:
-    """CSV text of :func:`export_rows`: numbers as on screen (no thousands separators), text cells
-    neutralised with ``pricing.report.neutralise_cell`` (OWASP CSV injection)."""
-    return _write(export_rows(table, scenario, catalog, selected))
-
-
-def read_sections(text: str) -> dict[str, list[list[str]]]:
-    """Parse an exported CSV back into its sections (for tests and for re-import)."""
-    sections: dict[str, list[list[str]]] = {}
-    current: list[list[str]] | None = None
-    for row in csv.reader(io.StringIO(text)):
-        if not row:
-            current = None
-            continue
-        if current is None:
-            current = sections.setdefault(row[0], [])
-            continue
-        current.append(row)
-    return sections
+def estimate_figures(est: dict[str, Any]) -> pd.DataFrame:
+    """Every figure of one ``calculator.sizing.Estimate`` as (quantity with unit, value as text, rounded)."""
+    rows = [(ESTIMATE_LABELS.get(k, (k, ""))[0], _figure(v, ESTIMATE_LABELS.get(k, (k, ""))[1]))
+            for k, v in est.items()]
+    return pd.DataFrame(rows, columns=["Quantity", "Value"])

@@ -35,6 +35,8 @@ def register_report(sub: Any) -> None:
     p = sub.add_parser("report", help="compare every option of a scenario; write a CSV and print a summary")
     p.add_argument("--scenario", required=True, help="scenario YAML file (see `scenario --default`)")
     p.add_argument("--csv", help="write the full comparison to this CSV file")
+    p.add_argument("--xlsx", help="write a workbook (options, scenario and assumptions, sources and dates, "
+                                  "sensitivity) to this .xlsx file")
     p.add_argument("--top", type=_top, help="at most N options per workload (CSV and summary)")
 
 
@@ -58,7 +60,7 @@ def load_scenario_file(path: str) -> Scenario:
 
 def cmd_report(args: argparse.Namespace, catalog: Catalog) -> int:
     from pricing.options import compare_options
-    from pricing.report import summary_text, write_csv
+    from pricing.report import sensitivity_by_workload, summary_text, workbook_bytes, write_csv, write_xlsx
 
     scenario = load_scenario_file(args.scenario)
     scenario, warnings = check_against_catalog(scenario, catalog)
@@ -70,9 +72,17 @@ def cmd_report(args: argparse.Namespace, catalog: Catalog) -> int:
             write_csv(options, args.csv, scenario.name, args.top)
         except OSError as exc:
             raise InputError(f"--csv: cannot write '{args.csv}' ({exc.strerror})") from exc
+    if args.xlsx:
+        table = options if args.top is None else options.groupby("workload", sort=False).head(args.top)
+        data = workbook_bytes(table, scenario, catalog, sensitivity_by_workload(scenario, catalog, options))
+        try:
+            write_xlsx(data, args.xlsx)
+        except OSError as exc:
+            raise InputError(f"--xlsx: cannot write '{args.xlsx}' ({exc.strerror})") from exc
     print(summary_text(scenario, catalog, options, top=args.top or 5))
-    if args.csv:
-        print(f"\nWrote {args.csv}")
+    for path in (args.csv, args.xlsx):
+        if path:
+            print(f"\nWrote {path}")
     return 0
 
 

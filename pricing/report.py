@@ -1,4 +1,12 @@
-"""The comparison as a CSV file and a short text summary (the app's download button reuses ``csv_text``).
+"""The comparison as a tidy CSV, an .xlsx workbook and a short text summary (the app's downloads reuse them).
+
+CSV (``csv_text``): one row per option and workload, the ``compare_options`` columns after ``scenario_name``
+(units in the names; scripts rely on these columns, new ones are added at the end), numbers as numbers, a
+missing quantity an empty cell and ``status`` saying why: ``pd.read_csv`` gives numeric dtypes.
+
+Workbook (``workbook_bytes``): sheets ``options`` (the CSV's table), ``scenario and assumptions`` (every
+scenario field and the model's constants), ``sources and dates`` (where each catalog entry behind an option
+comes from, and when it was observed) and ``sensitivity`` (the tornado of each workload's rank-1 option).
 
 CSV cells that a user can set (scenario name, custom model names) could start with a spreadsheet formula
 character; following the OWASP "CSV Injection" guidance, any text cell that starts with ``=``, ``+``, ``-``,
@@ -17,7 +25,7 @@ from typing import Any
 
 import pandas as pd
 
-from calculator.catalog import Catalog
+from calculator.catalog import Catalog, CatalogError
 from pricing.economics import break_even_for_scenario
 from pricing.scenario import Scenario
 
@@ -56,6 +64,129 @@ def csv_text(options: pd.DataFrame, scenario_name: str, top: int | None = None) 
 def write_csv(options: pd.DataFrame, path: Path | str, scenario_name: str, top: int | None = None) -> None:
     """Write ``csv_text`` to ``path`` (UTF-8). The only function here that touches the file system."""
     Path(path).write_text(csv_text(options, scenario_name, top), encoding="utf-8")
+
+
+def write_xlsx(data: bytes, path: Path | str) -> None:
+    """Write workbook bytes (``workbook_bytes``) to ``path``."""
+    Path(path).write_bytes(data)
+
+
+SHEETS: tuple[str, ...] = ("options", "scenario and assumptions", "sources and dates", "sensitivity")
+
+
+def scenario_rows(scenario: Scenario, catalog: Catalog) -> list[tuple[str, Any, str]]:
+    """(parameter, value, unit or meaning) of every scenario field and the speed model's constants."""
+    rows: list[tuple[str, Any, str]] = [("scenario name", scenario.name, "")]
+    for k, spec in enumerate(scenario.workloads):
+        prefix = f"workload {k + 1}: " if len(scenario.workloads) > 1 else "workload: "
+        for field, value in spec.model_dump(mode="json").items():
+            rows.append((prefix + field, value, ""))
+    for field in ("model_ids", "api_model_ids", "gpu_ids", "precisions"):
+        rows.append((field, ", ".join(getattr(scenario, field)), "candidates"))
+    rows += [("pricing_basis", scenario.pricing_basis, ""), ("price_statistic", scenario.price_statistic, ""),
+             ("utilisation_frac", scenario.utilisation_frac, "planned busy share of paid GPU time"),
+             ("always_on", scenario.always_on, "pay for the peak fleet every hour")]
+    for field, value in scenario.ownership.model_dump(mode="json").items():
+        rows.append((f"ownership: {field}", value, "owned GPUs"))
+    for gpu_id, price in scenario.usd_per_gpu_hour_overrides.items():
+        rows.append((f"your price: {gpu_id}", price, "$/GPU-hour"))
+    for cm in scenario.custom_models:
+        rows.append((f"custom model: {cm.id}", cm.name, "config.json"))
+    eff = catalog.efficiency
+    if eff is not None:
+        for field, value in eff.model_dump(mode="json").items():
+            if isinstance(value, int | float) and not isinstance(value, bool):
+                rows.append((f"speed model: {field}", value, f"data/efficiency.yaml (as of {eff.as_of})"))
+    return rows
+
+
+def source_rows(options: pd.DataFrame, catalog: Catalog) -> list[tuple[str, str, str, str, str]]:
+    """(kind, id, name, as_of, source) of every catalog entry the options use, then each catalog part's dates."""
+    out: list[tuple[str, str, str, str, str]] = []
+    seen: set[tuple[str, str]] = set()
+    lookups: dict[str, Any] = {"model": catalog.model, "GPU": catalog.gpu, "API model": catalog.api_model}
+    for record in options.to_dict("records"):
+        refs = [("API model", record["model_id"])] if record["kind"] == "API" else [
+            ("model", record["model_id"]), ("GPU", record["gpu_id"])]
+        for kind, item_id in refs:
+            if not item_id or (kind, item_id) in seen:
+                continue
+            seen.add((kind, item_id))
+            try:
+                item: Any = lookups[kind](str(item_id))
+            except CatalogError:  # a custom model of the scenario: not in the catalog
+                out.append((kind, str(item_id), str(record["model_name"]), "", "your config.json (this scenario)"))
+                continue
+            out.append((kind, item.id, item.name, str(item.as_of), item.source))
+    parts: dict[str, list[Any]] = {
+        "models": list(catalog.models), "gpus": list(catalog.gpus), "api_models": list(catalog.api_models),
+        "benchmarks": list(catalog.benchmarks), "scores": list(catalog.scores), "workloads": list(catalog.workloads),
+        "rental_prices": list(catalog.rental_prices), "purchase_prices": list(catalog.purchase_prices),
+        "ownership_defaults": list(catalog.ownership_defaults.values()),
+        "efficiency": [catalog.efficiency] if catalog.efficiency else [],
+    }
+    for name, items in parts.items():
+        dates = sorted(str(x.as_of) for x in items)
+        if dates:
+            out.append(("catalog part", name, f"{len(items)} entries", f"{dates[0]} to {dates[-1]}",
+                        "data/ (every entry cites its source)"))
+    return out
+
+
+def _sheet_cell(value: Any) -> Any:
+    cell = neutralise_cell(value)
+    return None if cell == "" else cell
+
+
+def workbook_bytes(options: pd.DataFrame, scenario: Scenario, catalog: Catalog,
+                   sensitivity: dict[str, pd.DataFrame] | None = None) -> bytes:
+    """The .xlsx workbook of the comparison (sheets ``SHEETS``; module docstring). ``sensitivity``: tornado
+    tables by workload name (``pricing.sensitivity.tornado``); text cells are neutralised like the CSV's."""
+    from openpyxl import Workbook  # imported here: only the exports need it
+
+    book = Workbook()
+    ws = book.active
+    ws.title = SHEETS[0]
+    ws.append(["scenario_name", *options.columns])
+    for record in options.to_dict("records"):
+        ws.append([_sheet_cell(scenario.name)] + [_sheet_cell(record[c]) for c in options.columns])
+    ws.freeze_panes = "A2"
+    ws = book.create_sheet(SHEETS[1])
+    ws.append(["parameter", "value", "unit or meaning"])
+    for name, value, unit in scenario_rows(scenario, catalog):
+        ws.append([_sheet_cell(name), _sheet_cell(value if not isinstance(value, list | dict) else str(value)),
+                   _sheet_cell(unit)])
+    ws = book.create_sheet(SHEETS[2])
+    ws.append(["kind", "id", "name", "as_of", "source"])
+    for row in source_rows(options, catalog):
+        ws.append([_sheet_cell(x) for x in row])
+    ws = book.create_sheet(SHEETS[3])
+    frames = sensitivity or {}
+    if not frames:
+        ws.append(["no sensitivity computed"])
+    header_done = False
+    for workload, frame in frames.items():
+        if not header_done:
+            ws.append(["workload", "option_id", *frame.columns])
+            header_done = True
+        for record in frame.to_dict("records"):
+            ws.append([_sheet_cell(workload), _sheet_cell(frame.attrs.get("option_id", ""))]
+                      + [_sheet_cell(record[c]) for c in frame.columns])
+    buf = io.BytesIO()
+    book.save(buf)
+    return buf.getvalue()
+
+
+def sensitivity_by_workload(scenario: Scenario, catalog: Catalog, options: pd.DataFrame) -> dict[str, pd.DataFrame]:
+    """The tornado (``pricing.sensitivity.tornado``) of each workload's rank-1 option, by workload name."""
+    from pricing.sensitivity import top_option_id, tornado
+
+    out: dict[str, pd.DataFrame] = {}
+    for k, spec in enumerate(scenario.workloads):
+        option_id = top_option_id(options, spec.name)
+        if option_id is not None:
+            out[spec.name] = tornado(scenario, catalog, option_id=option_id, workload_index=k)
+    return out
 
 
 def _money(x: Any) -> str:

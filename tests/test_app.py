@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import io
 import json
 import math
 from pathlib import Path
 
+import pandas as pd
 import pytest
 from streamlit.testing.v1 import AppTest
 
@@ -20,6 +22,8 @@ from app_pages.state import (
     scenario_to_state,
 )
 from calculator.catalog import Catalog
+from pricing import report
+from pricing.options import COLUMNS, compare_options
 from pricing.scenario import CustomModel, Scenario, WorkloadSpec, scenario_from_query, scenario_to_query
 from tests.conftest import fixture_arch
 
@@ -171,34 +175,32 @@ def test_preset_fills_the_workload_and_tokens_per_month_sets_requests(catalog: C
     assert at.query_params["wl"] == "custom"
 
 
-def test_csv_matches_the_table_on_screen() -> None:
-    at = app({"v": "1", "gpus": "h200-sxm,b200"})
+def test_csv_is_tidy_and_holds_the_numbers_on_screen() -> None:
+    at = app({"v": "1", "gpus": "h200-sxm,b200", "models": "qwen3.5-397b-a17b,llama-3.1-405b", "prec": "bf16",
+              "apis": "qwen3-max,gpt-5"})
     shown = at.dataframe[0].value
-    csv_text = at.session_state["last_csv"]
-    sections = tables.read_sections(csv_text)
-    header, *body = sections["comparison"]
-    assert header == list(shown.columns)
-    assert len(body) == len(shown)
-    for row_csv, row_screen in zip(body, shown.itertuples(index=False), strict=True):
-        assert row_csv == [tables.csv_cell(str(v)) for v in row_screen]
-        for cell_csv, cell_screen in zip(row_csv, row_screen, strict=True):
-            if cell_csv.replace(".", "", 1).isdigit():
-                assert float(cell_csv) == float(str(cell_screen).replace(",", ""))  # same number as on screen
-    scenario = dict(sections["scenario"][1:])
-    assert scenario == {k: tables.csv_cell(v) for k, v in at.query_params.items()}
-    dates = {r[0]: r[1:] for r in sections["catalog as_of"][1:]}
-    assert {"gpus", "models", "api_models", "rental_prices", "scores"} <= set(dates)
-    selected = dict(sections["selected option"][1:])
-    assert selected[tables.HEADERS["option_id"]] in set(shown[tables.HEADERS["option_id"]])
-    assert any(h.endswith("]") for h in header), "units in the column headers"
+    frame = pd.read_csv(io.StringIO(at.session_state["last_csv"]))
+    # One row per option, in the table's order; the report's column contract (scenario_name + compare_options).
+    assert len(frame) == len(shown) == 2 * 2 * 1 + 2
+    assert list(frame["option_id"]) == list(shown[tables.HEADERS["option_id"]])
+    assert list(frame.columns) == ["scenario_name", *COLUMNS]
+    for col in ("usd_per_million_tokens", "monthly_cost_usd", "monthly_idle_cost_usd", "usd_per_quality_point",
+                "quality_index", "ttft_ms", "num_gpus_per_replica", "gpus_total"):
+        assert pd.api.types.is_numeric_dtype(frame[col]), col
+    # Missing numbers are empty (NaN in pandas), the reason in the status column: never text in a number column.
+    unpriced = frame[frame["monthly_cost_usd"].isna()]
+    assert (unpriced["status"] != "ok").all()
+    for screen, (_, row) in zip(shown.itertuples(index=False), frame.iterrows(), strict=True):
+        cell = screen[list(shown.columns).index(tables.HEADERS["monthly_cost_usd"])]
+        if not math.isnan(row["monthly_cost_usd"]):
+            assert cell == f"{row['monthly_cost_usd']:,.0f}"  # the same number as on screen
 
 
 def test_csv_neutralises_formulas() -> None:
-    s = Scenario(name="=HYPERLINK(\"http://x\")")
-    table = tables.display_table(__import__("pandas").DataFrame(columns=[c for c, _, _ in tables.COLUMNS]))
+    s = Scenario(name="=HYPERLINK(\"http://x\")", model_ids=(), api_model_ids=("gpt-5",))
     from calculator.catalog import load_catalog
 
-    text = tables.export_csv(table, s, load_catalog(), None)
+    text = report.csv_text(compare_options(s, load_catalog()), s.name)
     assert "'=HYPERLINK" in text
 
 

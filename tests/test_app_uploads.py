@@ -7,18 +7,22 @@ checks that the pages render with user entries in session state and that a user 
 
 from __future__ import annotations
 
+import csv
 import datetime as dt
+import io
 import json
 from pathlib import Path
 
+import openpyxl
 import pytest
 from streamlit.testing.v1 import AppTest
 
 from app_pages import catalog_uploads as cu
-from app_pages import common, tables
+from app_pages import common
 from app_pages.importers import MAX_LITELLM_BYTES, MAX_USER_FILE_BYTES, merge_catalog
 from calculator.catalog import Catalog
 from calculator.schemas import ApiModel, RentalPrice, Score
+from pricing import report
 from pricing.options import compare_options
 from pricing.scenario import Scenario, scenario_from_query
 
@@ -129,7 +133,7 @@ def test_formula_like_provider_is_stored_as_text_and_neutralised_on_export(catal
     prices, message = cu.add_rental_prices(data, "acme.csv", catalog, [])
     assert prices is not None, message
     assert prices[0].provider == FORMULA  # exactly the text, nothing evaluated or altered
-    assert tables.csv_cell(prices[0].provider) == "'" + FORMULA  # what any exported CSV cell holds
+    assert report.neutralise_cell(prices[0].provider) == "'" + FORMULA  # what any exported CSV cell holds
 
 
 def test_formula_like_api_model_name_is_neutralised_in_the_exported_csv(catalog: Catalog) -> None:
@@ -139,8 +143,9 @@ def test_formula_like_api_model_name_is_neutralised_in_the_exported_csv(catalog:
     session = merge_catalog(catalog, api_models=apis)
     s = Scenario(api_model_ids=(apis[0].id,), model_ids=(), gpu_ids=("h100-sxm",))
     table = compare_options(s, session)
-    row = table[table["model_id"] == apis[0].id].iloc[0].to_dict()
-    cells = [c for r in tables.read_sections(tables.export_csv(table, s, session, row)).values() for x in r for c in x]
+    cells = [c for r in csv.reader(io.StringIO(report.csv_text(table, s.name))) for c in r]
+    book = openpyxl.load_workbook(io.BytesIO(report.workbook_bytes(table, s, session)))
+    cells += [str(c) for ws in book.worksheets for r in ws.iter_rows(values_only=True) for c in r if c is not None]
     assert FORMULA not in cells
     assert "'" + FORMULA in cells
     assert "'@evil" in cells

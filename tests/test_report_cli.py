@@ -66,3 +66,37 @@ def test_module_entry_point_wires_the_commands():
     proc = subprocess.run([sys.executable, "-m", "calculator", "scenario", "--default"], cwd=ROOT,
                           capture_output=True, text=True, timeout=60, check=False)
     assert proc.returncode == 0 and "workloads:" in proc.stdout
+
+
+def test_report_writes_a_workbook_with_four_sheets(capsys, tmp_path):
+    import openpyxl
+    import pandas as pd
+
+    out_xlsx, out_csv = tmp_path / "out.xlsx", tmp_path / "out.csv"
+    code, out, err = run(capsys, "report", "--scenario", str(SCENARIOS / "coding_headline.yaml"),
+                         "--xlsx", str(out_xlsx), "--csv", str(out_csv))
+    assert code == 0, err
+    assert f"Wrote {out_xlsx}" in out
+    book = openpyxl.load_workbook(out_xlsx, read_only=True)
+    assert book.sheetnames == ["options", "scenario and assumptions", "sources and dates", "sensitivity"]
+    # The options sheet is the CSV: same header, same rows, numbers as numbers.
+    sheet = pd.read_excel(out_xlsx, sheet_name="options")
+    rows = list(book["options"].iter_rows(values_only=True))
+    table = pd.read_csv(out_csv)
+    assert list(rows[0]) == list(table.columns)
+    assert len(rows) - 1 == len(table) == 4 + 2
+    cost = list(rows[0]).index("monthly_cost_usd")
+    for row, expected in zip(rows[1:], table["monthly_cost_usd"], strict=True):
+        assert (row[cost] is None) == pd.isna(expected)
+        if row[cost] is not None:
+            assert isinstance(row[cost], int | float) and row[cost] == pytest.approx(expected, rel=1e-9)
+    assert len(sheet) == len(table)
+    assert pd.api.types.is_numeric_dtype(sheet["monthly_cost_usd"])
+    params = {r[0]: r[1] for r in book["scenario and assumptions"].iter_rows(min_row=2, values_only=True)}
+    assert params["pricing_basis"] == table["pricing_basis"][table["kind"] != "API"].iloc[0]
+    sources = list(book["sources and dates"].iter_rows(min_row=2, values_only=True))
+    assert any(r[0] == "GPU" and r[4] for r in sources), "every GPU behind an option cites its source"
+    tornado = list(book["sensitivity"].iter_rows(values_only=True))
+    assert tornado[0][:3] == ("workload", "option_id", "input")
+    assert len(tornado) >= 4  # GPU price, utilisation, efficiency, tokens per request, ...
+

@@ -68,24 +68,17 @@ def test_shared_link_change_url_download(page: Page, app_url: str, screenshots: 
     assert query(page)["out"] == "500"
     assert query(page)["in"] == "4096"
 
-    # Download the CSV and check its rows.
+    # Download the tidy CSV: one row per option, the changed scenario's numbers.
     with page.expect_download() as info:
         page.get_by_role("button", name="Download CSV").click()
     text = Path(info.value.path()).read_text(encoding="utf-8")
-    rows = list(csv.reader(io.StringIO(text)))
-    assert rows[0] == ["comparison"]
-    header = rows[1]
-    assert "Cost [$ / 1M tokens]" in header
-    assert "Monthly cost [$]" in header
-    end = rows.index([])
-    body = rows[2:end]
-    assert len(body) == 2 * 2 * 1 + 2  # models x GPUs x precisions + APIs
-    models = {r[header.index("Option")] for r in body}
-    assert any("Qwen3-Max" in m or "Qwen3 Max" in m for m in models)
-    scenario = {r[0]: r[1] for r in rows[rows.index(["scenario"]) + 2:] if len(r) == 2}
-    assert scenario["out"] == "500"
-    assert scenario["in"] == "4096"
-    assert ["catalog as_of"] in rows
+    rows = list(csv.DictReader(io.StringIO(text)))
+    assert len(rows) == 2 * 2 * 1 + 2  # models x GPUs x precisions + APIs
+    assert "monthly_cost_usd" in rows[0] and "usd_per_million_tokens" in rows[0]
+    assert any("Qwen3-Max" in r["model_name"] or "Qwen3 Max" in r["model_name"] for r in rows)
+    for r in rows:  # tokens per request of the changed scenario: 4096 in + 500 out
+        per_request = float(r["num_million_tokens_per_month"]) * 1e6 / float(r["num_requests_per_month"])
+        assert abs(per_request - 4596) < 1e-6
     (screenshots.parent / "comparison.csv").write_text(text, encoding="utf-8")
 
 

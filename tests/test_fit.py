@@ -1,0 +1,47 @@
+"""calculator.fit: the smallest deployments that fit when one does not."""
+
+from __future__ import annotations
+
+from calculator import fit
+from calculator.catalog import Catalog
+from calculator.sizing import Workload
+
+
+def test_llama_70b_bf16_on_one_h100_suggests_two_gpus_fp8_or_fp4_and_a_b200(catalog: Catalog) -> None:
+    # Llama 3.1 70B: 70.55e9 parameters x 2 B (bf16) = 141.1 GB of weights: more than one H100 (80 GB) and,
+    # weights alone, more than one H200 (141 GB); 2 x H100 = 160 GB holds them. The smallest GPU above 141 GB in
+    # the catalog is the B200 (180 GB). At fp8 the weights are 70.6 GB, at fp4 4.5/8 x 70.55 = 39.7 GB.
+    eff = catalog.efficiency
+    assert eff is not None
+    arch = catalog.model("llama-3.1-70b").architecture
+    h100 = catalog.gpu("h100-sxm")
+    wl = Workload(1000, 200)
+    assert fit.fits(arch, h100, "bf16", 1, wl, eff) == 0
+    alts = {a.change: a for a in fit.alternatives(arch, h100, "bf16", 1, wl, eff, catalog.gpus)}
+    assert set(alts) == {"more GPUs", "lower precision", "bigger GPU"}
+    more = alts["more GPUs"]
+    assert (more.gpu_id, more.num_gpus, more.precision) == ("h100-sxm", 2, "bf16")
+    assert alts["lower precision"].precision in ("fp8", "fp4")
+    assert alts["lower precision"].num_gpus == 1
+    assert (alts["bigger GPU"].gpu_id, alts["bigger GPU"].num_gpus) == ("b200", 1)
+    assert all(a.max_concurrency >= 1 for a in alts.values())
+    # Each suggestion really fits.
+    for a in alts.values():
+        assert fit.fits(arch, catalog.gpu(a.gpu_id), a.precision, a.num_gpus, wl, eff) == a.max_concurrency
+
+
+def test_nothing_to_suggest_when_nothing_fits(catalog: Catalog) -> None:
+    # A 10-million-token context on the biggest model: no catalog GPU, count or precision holds one sequence.
+    eff = catalog.efficiency
+    assert eff is not None
+    arch = catalog.model("llama-3.1-405b").architecture
+    gpu = catalog.gpu("l4")
+    wl = Workload(10_000_000, 1000)
+    assert fit.alternatives(arch, gpu, "bf16", 128, wl, eff, [gpu]) == []
+
+
+def test_scale_up_domain(catalog: Catalog) -> None:
+    l40s = catalog.gpu("l40s")
+    n = l40s.scale_up_domain_gpus
+    assert not fit.beyond_scale_up(l40s, n)
+    assert fit.beyond_scale_up(l40s, n + 1)
