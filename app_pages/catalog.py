@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from dataclasses import asdict
 
 import pandas as pd
 import streamlit as st
@@ -11,6 +12,7 @@ from pydantic import ValidationError
 
 from app_pages import catalog_uploads, common
 from app_pages.importers import MAX_LITELLM_BYTES, MAX_USER_FILE_BYTES
+from calculator.audit import audit, summarise_counts
 from calculator.catalog import format_validation_error
 from calculator.hf_config import MAX_CONFIG_BYTES, HfConfigError, architecture_from_hf_config, parse_hf_config_bytes
 from calculator.params import param_counts
@@ -181,6 +183,15 @@ st.caption("Every number the calculator uses, with where it comes from and when.
 if "catalog_message" in st.session_state:
     kind, text = st.session_state.pop("catalog_message")
     (st.success if kind == "success" else st.error)(text)
+
+# What may be out of date (issue 15): the audit's findings for today, the same list as `python -m calculator audit`.
+stale = audit(cat, dt.date.today())
+with st.expander(f"What may be out of date: {len(stale)} findings ({summarise_counts(stale)})"):
+    st.caption("Entries past retirement, prices observed longer ago than their shelf life (API and rental prices "
+               "3 months, purchase prices 12 months), entries without a release date, and API models whose "
+               "provider sells a newer one in this catalog. Refresh steps: data/README.md.")
+    st.dataframe(pd.DataFrame([asdict(f) for f in stale], columns=["id", "kind", "problem", "detail"]),
+                 hide_index=True, width="stretch")
 
 tabs = st.tabs(["Open models", "GPUs", "GPU prices", "API models", "Benchmark scores", "Workload profiles",
                 "Add your own"])

@@ -38,18 +38,14 @@ from annotated_types import Ge, Gt, Le, Lt
 from pydantic import BaseModel, ValidationError
 
 from calculator.catalog import Catalog, closest_ids
+from calculator.litellm import LITELLM_CHAT_MODES, MAX_LITELLM_BYTES, prices_from_entry
 from calculator.schemas import ApiModel, Gpu, Model, RentalPrice, Score
-from calculator.units import TOKENS_PER_MILLION
 
 MAX_USER_FILE_BYTES = 1_000_000  # a user's price or score file
-MAX_LITELLM_BYTES = 20_000_000  # LiteLLM's full price map is a few MB
 MAX_YAML_DEPTH = 10  # nesting of mappings/sequences; the formats need 2 or 3
 MAX_YAML_EVENTS = 200_000  # parse events (about 4 per scalar pair); ~1 MB of flat YAML stays below
 MAX_ROWS = 10_000
 
-LITELLM_CHAT_MODES = ("chat", "responses")  # "responses": OpenAI models sold only on the Responses API
-_ABOVE_TIER = re.compile(r"^(input_cost_per_token|output_cost_per_token|cache_read_input_token_cost)"
-                         r"_above_(\d+)k_tokens$")
 
 T = TypeVar("T", bound=BaseModel)
 
@@ -272,52 +268,6 @@ def slug(text: str) -> str:
     return re.sub(r"-{2,}", "-", out).strip("-.")
 
 
-def _per_million(value: Any) -> float | None:
-    """USD per token [USD] -> USD per million tokens [USD/Mtok]; None stays None."""
-    if value is None:
-        return None
-    return round(float(value) * TOKENS_PER_MILLION, 9)  # rounding removes 2e-06 * 1e6 = 1.9999999999999998
-
-
-def _litellm_prices(entry: Mapping[str, Any]) -> dict[str, Any]:
-    """Base and long-context prices of one LiteLLM entry, in USD per million tokens."""
-    out: dict[str, Any] = {}
-    tiers = entry.get("tiered_pricing")
-    if entry.get("input_cost_per_token") is None and isinstance(tiers, list) and tiers:
-        # Qwen (dashscope) style: prices by prompt-length band. Base = the band starting at 0 tokens;
-        # long-context = the next band (bands beyond it are noted, the schema holds one threshold).
-        bands = sorted(tiers, key=lambda t: float(t.get("range", [0])[0]))
-        out["usd_per_million_input_tokens"] = _per_million(bands[0].get("input_cost_per_token"))
-        out["usd_per_million_output_tokens"] = _per_million(bands[0].get("output_cost_per_token"))
-        if len(bands) > 1:
-            out["long_context_threshold_tokens"] = int(float(bands[1]["range"][0]))
-            out["long_context_usd_per_million_input_tokens"] = _per_million(bands[1].get("input_cost_per_token"))
-            out["long_context_usd_per_million_output_tokens"] = _per_million(bands[1].get("output_cost_per_token"))
-        if len(bands) > 2:
-            edges = ", ".join(f"{float(b['range'][0]):,.0f}" for b in bands)
-            out["notes"] = f"LiteLLM lists {len(bands)} prompt-length price bands starting at {edges} tokens; " \
-                           "only the first two are kept."
-        return out
-    out["usd_per_million_input_tokens"] = _per_million(entry.get("input_cost_per_token"))
-    out["usd_per_million_output_tokens"] = _per_million(entry.get("output_cost_per_token"))
-    out["usd_per_million_cached_input_tokens"] = _per_million(entry.get("cache_read_input_token_cost"))
-    # "*_above_200k_tokens" tiers: the lowest threshold is kept (LiteLLM "above_200k" = over 200,000 tokens).
-    tiers_found: dict[int, dict[str, float]] = {}
-    for key, value in entry.items():
-        match = _ABOVE_TIER.match(key)
-        if match and value is not None:
-            tiers_found.setdefault(int(match.group(2)) * 1000, {})[match.group(1)] = float(value)
-    if tiers_found:
-        threshold = min(tiers_found)
-        tier = tiers_found[threshold]
-        out["long_context_threshold_tokens"] = threshold
-        out["long_context_usd_per_million_input_tokens"] = _per_million(tier.get("input_cost_per_token"))
-        out["long_context_usd_per_million_output_tokens"] = _per_million(tier.get("output_cost_per_token"))
-        out["long_context_usd_per_million_cached_input_tokens"] = _per_million(
-            tier.get("cache_read_input_token_cost"))
-    return out
-
-
 def _open_model_for(key: str, models: Sequence[Model]) -> str | None:
     """The catalog model whose Hugging Face repo ends the LiteLLM key ("groq/openai/gpt-oss-120b")."""
     lowered = key.lower()
@@ -376,7 +326,7 @@ def api_models_from_litellm(
             notes.append(f"{key}: mode {entry.get('mode') if isinstance(entry, Mapping) else None!r} is not chat")
             continue
         try:
-            prices = _litellm_prices(entry)
+            prices = prices_from_entry(entry)
         except (TypeError, ValueError, AttributeError, KeyError) as exc:
             notes.append(f"{key}: price fields cannot be read ({exc})")
             continue

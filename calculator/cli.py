@@ -7,13 +7,17 @@ Exit codes: 0 computed (a model that does not fit is reported with ``"fits": fal
 from __future__ import annotations
 
 import argparse
+import datetime as dt
 import json
 import math
 import sys
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
+from pathlib import Path
 from typing import Any, NoReturn
 
-from calculator.catalog import Catalog, CatalogError, load_catalog, load_measurements
+import yaml
+
+from calculator.catalog import DATA_DIR, Catalog, CatalogError, load_catalog, load_measurements
 from calculator.hf_config import HfConfigError, load_hf_config, model_from_hf_config
 from calculator.schemas import Model
 from calculator.sizing import SizingError, Workload, estimate
@@ -177,6 +181,79 @@ def cmd_validate(args: argparse.Namespace, cat: Catalog) -> int:
     return 0
 
 
+def _iso_date(name: str) -> Callable[[str], dt.date]:
+    def parse(text: str) -> dt.date:
+        try:
+            return dt.date.fromisoformat(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"{name} must be a date YYYY-MM-DD (got {text!r})") from None
+    return parse
+
+
+def _read_price_map(path: str) -> Mapping[str, Any]:
+    """The LiteLLM price map at ``path`` (at most ``MAX_LITELLM_BYTES``), or an InputError naming the file."""
+    from calculator.litellm import MAX_LITELLM_BYTES, LiteLLMError, parse_price_map
+
+    file = Path(path)
+    try:
+        size = file.stat().st_size
+        if size > MAX_LITELLM_BYTES:
+            raise InputError(f"--litellm: {path} is {size:,} bytes; the limit is {MAX_LITELLM_BYTES:,} bytes")
+        return parse_price_map(file.read_text(encoding="utf-8"), path)
+    except OSError as exc:
+        raise InputError(f"--litellm: cannot read {path} ({exc.strerror})") from exc
+    except (LiteLLMError, UnicodeDecodeError) as exc:
+        raise InputError(f"--litellm: {exc}") from exc
+
+
+def cmd_audit(args: argparse.Namespace, cat: Catalog) -> int:
+    """``python -m calculator audit [--as-of DATE] [--litellm FILE] [--json]``: exit 0 with the findings."""
+    from calculator.audit import audit, audit_json, summarise_counts
+
+    as_of = args.as_of or dt.date.today()
+    price_map = _read_price_map(args.litellm) if args.litellm else None
+    findings = audit(cat, as_of, price_map)
+    if args.json:
+        print_json(audit_json(as_of, findings))
+        return 0
+    for f in findings:
+        print(f"{f.problem:<20} {f.kind:<15} {f.id:<40} {f.detail}")
+    print(f"\n{len(findings)} findings as of {as_of}: {summarise_counts(findings)}")
+    return 0
+
+
+def cmd_refresh_prices(args: argparse.Namespace, cat: Catalog) -> int:
+    """``python -m calculator refresh-prices --litellm FILE [--as-of DATE --apply]``: a diff to review; writes the
+    API catalog only with ``--apply``."""
+    from calculator.catalog import parse_entries
+    from calculator.litellm import apply_price_diffs, price_diffs
+    from calculator.schemas import ApiModel
+
+    price_map = _read_price_map(args.litellm)
+    diffs = price_diffs(cat.api_models, price_map, args.as_of or dt.date.today())
+    for diff in diffs:
+        print(diff.describe())
+    print(f"{len(diffs)} differences against {args.litellm}")
+    if not args.apply:
+        if diffs:
+            print("review them, then run again with --apply --as-of <date of the price map> to write them")
+        return 0
+    if args.as_of is None:
+        raise InputError("--apply needs --as-of: the date of the price map (e.g. the litellm release date)")
+    path = Path(args.file)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise InputError(f"--file: cannot read {path} ({exc.strerror})") from exc
+    map_name = f"LiteLLM price map {Path(args.litellm).name}"
+    new_text = apply_price_diffs(text, diffs, cat.api_models, args.as_of, map_name)
+    parse_entries(yaml.safe_load(new_text), "api_models", ApiModel, path.name)  # refuse to write an invalid file
+    path.write_text(new_text, encoding="utf-8")
+    changed = len({d.api_id for d in diffs if d.litellm_value is not None})
+    print(f"wrote {changed} entries to {path}; keys missing from the map need a human")
+    return 0
+
+
 class OneLineParser(argparse.ArgumentParser):
     """An argument parser whose errors are one line on stderr and exit code 2 (sub-parsers inherit it)."""
 
@@ -220,6 +297,17 @@ def build_parser(extra: dict[str, tuple[Register, Handler]] | None = None) -> ar
     p_val.add_argument("--starts", type=_positive_int("--starts", 1, 1000), default=12,
                        help="random starting points of the fit (default 12)")
 
+    p_aud = sub.add_parser("audit", help="what in the catalogs may be out of date")
+    p_aud.add_argument("--as-of", type=_iso_date("--as-of"), help="the day to audit for (default: today)")
+    p_aud.add_argument("--litellm", help="LiteLLM model_prices_and_context_window.json to compare API prices with")
+    p_aud.add_argument("--json", action="store_true", help="print JSON")
+
+    p_ref = sub.add_parser("refresh-prices", help="API prices against a LiteLLM price map: a diff, applied on request")
+    p_ref.add_argument("--litellm", required=True, help="LiteLLM model_prices_and_context_window.json")
+    p_ref.add_argument("--as-of", type=_iso_date("--as-of"), help="the date of the price map (needed by --apply)")
+    p_ref.add_argument("--apply", action="store_true", help="write the differences into the API catalog file")
+    p_ref.add_argument("--file", default=str(DATA_DIR / "api_models.yaml"), help="the API catalog file to write")
+
     for register, _ in (extra or {}).values():
         register(sub)
     return parser
@@ -241,6 +329,8 @@ def main(argv: Sequence[str] | None = None, extra: dict[str, tuple[Register, Han
         "catalog": cmd_catalog,
         "estimate": cmd_estimate,
         "validate": cmd_validate,
+        "audit": cmd_audit,
+        "refresh-prices": cmd_refresh_prices,
     }
     handlers.update({name: handler for name, (_, handler) in (extra or {}).items()})
     try:

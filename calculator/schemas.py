@@ -217,6 +217,33 @@ class Model(Sourced, Lifecycle):
 
 
 # --------------------------------------------------------------------------------------------- API
+API_PRICE_FIELDS: tuple[str, ...] = (
+    "usd_per_million_input_tokens",
+    "usd_per_million_output_tokens",
+    "usd_per_million_cached_input_tokens",
+    "long_context_usd_per_million_input_tokens",
+    "long_context_usd_per_million_output_tokens",
+    "long_context_usd_per_million_cached_input_tokens",
+)
+
+
+class PriceChange(Closed):
+    """An announced list-price change of an API entry: the prices that apply from ``effective_on`` on.
+
+    A price left out (None) keeps the value in force before the change. ``source`` is the announcement.
+    """
+
+    effective_on: dt.date
+    usd_per_million_input_tokens: float | None = Field(default=None, ge=0.0, le=500)
+    usd_per_million_output_tokens: float | None = Field(default=None, ge=0.0, le=2000)
+    usd_per_million_cached_input_tokens: float | None = Field(default=None, ge=0.0, le=500)
+    long_context_usd_per_million_input_tokens: float | None = Field(default=None, ge=0.0, le=1000)
+    long_context_usd_per_million_output_tokens: float | None = Field(default=None, ge=0.0, le=4000)
+    long_context_usd_per_million_cached_input_tokens: float | None = Field(default=None, ge=0.0, le=1000)
+    source: str = Field(min_length=3)
+    notes: str | None = None
+
+
 class ApiModel(Sourced, Lifecycle):
     """A model sold per token through an API (closed models and hosted open-weight models)."""
 
@@ -234,6 +261,29 @@ class ApiModel(Sourced, Lifecycle):
     context_length_tokens: int | None = Field(default=None, ge=1000)
     max_output_tokens: int | None = Field(default=None, ge=1)
     reasoning: bool = False
+    # The key of this endpoint in LiteLLM's model_prices_and_context_window.json (e.g. "gemini/gemini-3.1-pro-
+    # preview"); the audit compares prices against it and the refresh (calculator.litellm) updates from it.
+    litellm_key: str | None = None
+    # Announced price changes, applied by date (prices_on); the fields above are the prices before the first one.
+    price_changes: tuple[PriceChange, ...] = ()
+
+    @model_validator(mode="after")
+    def _price_changes_in_order(self) -> ApiModel:
+        days = [c.effective_on for c in self.price_changes]
+        if days != sorted(set(days)):
+            raise ValueError("price_changes must be in order of effective_on, one change per day")
+        return self
+
+    def prices_on(self, day: dt.date) -> ApiModel:
+        """This entry with the prices in force on ``day``: every change with ``effective_on <= day`` applied in
+        order (a change's None keeps the earlier price). Unchanged (the same object) when none applies."""
+        update: dict[str, float] = {}
+        for change in self.price_changes:
+            if change.effective_on > day:
+                break
+            update.update({name: value for name in API_PRICE_FIELDS
+                           if (value := getattr(change, name)) is not None})
+        return self.model_copy(update=update) if update else self
 
 
 # --------------------------------------------------------------------------------------------- quality

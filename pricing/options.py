@@ -30,6 +30,7 @@ Append new fields at the end, so that existing column positions stay put.
 
 from __future__ import annotations
 
+import datetime as dt
 import math
 import typing
 from collections.abc import Sequence
@@ -420,7 +421,13 @@ def api_rows(scenario: Scenario, catalog: Catalog, spec: WorkloadSpec) -> list[O
             api = catalog.api_model(api_id)
         except CatalogError:
             continue
-        rows.append(_api_row(spec, api, _quality(api.id, profile, catalog), num_requests))
+        day = scenario.priced_on or dt.date.today()
+        priced = api.prices_on(day)  # announced price changes apply by date
+        row = _api_row(spec, priced, _quality(api.id, profile, catalog), num_requests)
+        if priced is not api:
+            applied = max(c.effective_on for c in api.price_changes if c.effective_on <= day)
+            row = replace(row, notes=f"{row.notes}; list price changed on {applied} (prices in force on {day})")
+        rows.append(row)
     return rows
 
 

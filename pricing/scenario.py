@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import datetime as dt
 import json
 import math
 import unicodedata
@@ -106,6 +107,9 @@ class Scenario(_Closed):
     usd_per_gpu_hour_overrides: dict[str, float] = Field(default_factory=dict)
     ownership: Ownership = Ownership()
     custom_models: tuple[CustomModel, ...] = Field(default=(), max_length=5)
+    # The day API prices are read for: announced price changes effective on or before it apply
+    # (ApiModel.prices_on). None: the day the comparison runs.
+    priced_on: dt.date | None = None
 
     @field_validator("name")
     @classmethod
@@ -191,6 +195,7 @@ QUERY_KEYS: dict[str, tuple[str, str]] = {
     "px": ("usd_per_gpu_hour_overrides", "json"),
     "cm": ("custom_models", "json"),
     "xw": ("extra_workloads", "json"),
+    "date": ("priced_on", "date?"),
 }
 NONE_TOKEN = "none"
 
@@ -257,8 +262,10 @@ def _parse(text: str, kind: str) -> Any:
             return _unb64(text)
         except (binascii.Error, ValueError, UnicodeDecodeError) as exc:
             raise ValueError("is not valid base64url-encoded JSON") from exc
-    if kind == "float?" and text == NONE_TOKEN:
+    if kind.endswith("?") and text == NONE_TOKEN:
         return None
+    if kind == "date?":
+        return dt.date.fromisoformat(text)
     number = float(text) if kind.startswith("float") else int(text)
     if isinstance(number, float) and not math.isfinite(number):
         raise ValueError("must be a finite number")

@@ -7,6 +7,7 @@ import datetime as dt
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
+from pydantic import ValidationError
 
 from calculator.schemas import ApiModel
 from pricing import api_cost
@@ -55,3 +56,35 @@ def test_thinking_tokens_are_billed_as_output():
     #   = (3358.72 + 18336) / 1e6 = 0.02169472 $/request, vs 0.00369472 without the thinking tokens.
     cost = api_cost.usd_per_request_with_reasoning(api(), 2048, 28, 1500, 0.2)
     assert cost == pytest.approx(0.02169472, rel=1e-12)
+
+
+# --------------------------------------------------------------------------------------------- dated price changes
+def _dated_api() -> ApiModel:
+    return ApiModel.model_validate({
+        "id": "acme-pro", "name": "Acme Pro", "provider": "acme", "usd_per_million_input_tokens": 2.0,
+        "usd_per_million_output_tokens": 12.0, "usd_per_million_cached_input_tokens": 0.2,
+        "source": "hand-made test entry", "as_of": "2026-11-01",
+        "price_changes": [
+            {"effective_on": "2026-12-01", "usd_per_million_input_tokens": 1.5, "source": "announcement 1"},
+            {"effective_on": "2027-03-01", "usd_per_million_output_tokens": 10.0, "source": "announcement 2"},
+        ],
+    })
+
+
+def test_price_changes_apply_by_date():
+    api = _dated_api()
+    assert api.prices_on(dt.date(2026, 11, 30)) is api  # before the first change: the listed prices
+    dec = api.prices_on(dt.date(2026, 12, 1))  # effective on the day itself
+    assert (dec.usd_per_million_input_tokens, dec.usd_per_million_output_tokens) == (1.5, 12.0)
+    mar = api.prices_on(dt.date(2027, 6, 1))  # both changes; the second keeps the first's input price
+    assert (mar.usd_per_million_input_tokens, mar.usd_per_million_output_tokens) == (1.5, 10.0)
+    assert mar.usd_per_million_cached_input_tokens == 0.2
+    # 1,000 input + 1,000 output tokens on 2027-06-01: (1000 x 1.5 + 1000 x 10) / 1e6 = $0.0115
+    assert api_cost.usd_per_request(mar, 1000, 1000, 0.0) == pytest.approx(0.0115, rel=1e-12)
+
+
+def test_price_changes_must_be_in_order():
+    raw = _dated_api().model_dump()
+    raw["price_changes"] = list(reversed(raw["price_changes"]))
+    with pytest.raises(ValidationError, match="order of effective_on"):
+        ApiModel.model_validate(raw)
