@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import math
 from dataclasses import fields
 
@@ -253,3 +254,21 @@ def test_self_hosted_monthly_cost_end_to_end_from_scratch(catalog):
         assert row["monthly_cost_usd"] == pytest.approx(2_190.0)
         assert row["num_million_tokens_per_month"] == pytest.approx(289.08)
         assert row["usd_per_million_tokens"] == pytest.approx(7.5758, rel=1e-4)
+
+
+def test_api_price_in_force_on_the_scenario_date(catalog):
+    # Gemini 4 Carbon: $2 input / $10 output per 1M tokens through 2026-11-30, $4 / $20 from 2026-12-01
+    # (data/api_models.yaml price_changes). Coding request: 2048 input (20% cached at $0.10 -> $0.20), 28 output.
+    # Before: 0.8 x 2048 x 2 = 3276.8, 0.2 x 2048 x 0.1 = 40.96, 28 x 10 = 280 -> 3597.76 / 1e6.
+    # After: every price doubles -> 7195.52 / 1e6 per request.
+    rows = {}
+    for day in (dt.date(2026, 11, 30), dt.date(2026, 12, 1)):
+        df = compare_options(scenario(api_model_ids=("gemini-4-carbon",), model_ids=(), priced_on=day), catalog)
+        rows[day] = df[df["option_id"] == "api|gemini-4-carbon"].iloc[0]
+    before, after = rows[dt.date(2026, 11, 30)], rows[dt.date(2026, 12, 1)]
+    requests = 200_000 * 365 / 12
+    assert before["monthly_cost_usd"] == pytest.approx(0.00359776 * requests, rel=1e-9)
+    assert after["monthly_cost_usd"] == pytest.approx(0.00719552 * requests, rel=1e-9)
+    assert after["usd_per_million_output_tokens"] == 20.0
+    assert "list price changed on 2026-12-01" in after["notes"]
+    assert "list price changed" not in before["notes"]
