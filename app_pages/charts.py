@@ -17,7 +17,7 @@ import pandas as pd
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
-from pricing.kinds import KIND_API, KIND_DENSE, KIND_MOE
+from pricing.kinds import KIND_API, KIND_DENSE, KIND_MOE, SHARED_FLEET
 
 KIND_STYLE: dict[str, dict[str, str]] = {
     KIND_MOE: {"color": "#6a3d9a", "symbol": "diamond"},
@@ -468,7 +468,7 @@ def fleet_mix_bars(mix: pd.DataFrame) -> go.Figure:
     share_frac, status); the last row, "(shared fleet)", holds the totals. Missing values leave a gap.
     """
     rows = mix.to_dict("records")
-    names = [str(r["workload"]).replace("(shared fleet)", "All workloads") for r in rows]
+    names = [str(r["workload"]).replace(SHARED_FLEET, "All workloads") for r in rows]
     fig = go.Figure()
     for col, name, color in (("monthly_cost_usd", "on the shared fleet (split by busy GPU-hours)", "#6a3d9a"),
                              ("standalone_monthly_cost_usd", "on a fleet of its own", "#b2b2b2")):

@@ -11,7 +11,7 @@ from app_pages import charts, common, tables
 from app_pages.state import MAX_EXTRA_WORKLOADS, extras_from_selection, mix_choices, mix_selection
 from calculator.catalog import Catalog
 from pricing.economics import break_even_for_scenario, cost_vs_volume, rent_vs_buy, roi_table
-from pricing.kinds import KIND_API
+from pricing.kinds import KIND_API, SHARED_FLEET
 from pricing.scenario import Scenario
 
 
@@ -290,9 +290,9 @@ else:
         view = pd.DataFrame({
             "Workload": mix["workload"],
             "Status": mix["status"],
-            "GPUs": [f"{_money(n)} in the shared fleet" if r == "(shared fleet)" else
-                     (f"{_money(n)} per replica" if n is not None else "") for r, n in
-                     zip(mix["workload"], mix["num_gpus_per_replica"], strict=True)],
+            "GPUs": [f"{_money(total)} in the shared fleet" if r == SHARED_FLEET else
+                     (f"{_money(n)} per replica" if n is not None else "") for r, n, total in
+                     zip(mix["workload"], mix["num_gpus_per_replica"], mix["gpus_total"], strict=True)],
             "Busy GPUs, average [GPUs]": [_money(v, 2) for v in mix["busy_gpus_average"]],
             "Busy GPUs, peak [GPUs]": [_money(v, 2) for v in mix["busy_gpus_peak"]],
             "Share [%]": [f"{float(v):.0%}" if v is not None else "" for v in mix["share_frac"]],

@@ -21,7 +21,7 @@ from calculator.catalog import DATA_DIR, Catalog, CatalogError, load_catalog, lo
 from calculator.hf_config import HfConfigError, load_hf_config, model_from_hf_config
 from calculator.schemas import Model
 from calculator.sizing import SizingError, Workload, estimate
-from calculator.units import KV_PRECISIONS, PARAMS_PER_BILLION, PRECISIONS
+from calculator.units import KV_PRECISIONS, MAX_USD_PER_GPU_HOUR, PARAMS_PER_BILLION, PRECISIONS
 
 Handler = Callable[[argparse.Namespace, "Catalog"], int]
 # A command added by another floor (``cli.py`` at the repository root puts the ``pricing`` commands in):
@@ -288,7 +288,7 @@ def build_parser(extra: dict[str, tuple[Register, Handler]] | None = None) -> ar
                        help="time-to-first-token limit, 99th percentile [ms] (the predicted mean keeps headroom)")
     p_est.add_argument("--tpot-slo-ms", type=_bounded_float("--tpot-slo-ms", 0.001, 1e9),
                        help="time-per-output-token limit, 99th percentile [ms] (the predicted mean keeps headroom)")
-    p_est.add_argument("--usd-per-gpu-hour", type=_bounded_float("--usd-per-gpu-hour", 0.0, 1000.0))
+    p_est.add_argument("--usd-per-gpu-hour", type=_bounded_float("--usd-per-gpu-hour", 0.0, MAX_USD_PER_GPU_HOUR))
     p_est.add_argument("--json", action="store_true", help="print JSON")
 
     p_val = sub.add_parser("validate", help="predicted vs measured on the calibration set")

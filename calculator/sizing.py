@@ -21,7 +21,7 @@ from calculator.pipeline import (
     stack,
 )
 from calculator.schemas import Architecture, Efficiency, Gpu
-from calculator.units import MS_PER_S, default_kv_precision
+from calculator.units import MAX_USD_PER_GPU_HOUR, MS_PER_S, default_kv_precision
 
 GPU_COUNTS: tuple[int, ...] = (1, 2, 4, 8, 16, 32, 64, 128)
 
@@ -147,7 +147,7 @@ def estimate(
     check_range("tpot_slo_ms", wl.tpot_slo_ms, 0.001, 1e9)
     check_range("num_gpus", num_gpus, 1, 4096)
     check_range("concurrency", concurrency, 1, 1_000_000)
-    check_range("usd_per_gpu_hour", usd_per_gpu_hour, 0.0, 1000.0)
+    check_range("usd_per_gpu_hour", usd_per_gpu_hour, 0.0, MAX_USD_PER_GPU_HOUR)
     kv_precision = kv_precision or default_kv_precision(precision)
     chosen_n = num_gpus or fewest_gpus(arch, gpu, precision, kv_precision, wl, eff) or GPU_COUNTS[-1]
     max_conc = max_concurrency(arch, gpu, precision, kv_precision, chosen_n, wl, eff)

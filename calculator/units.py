@@ -21,6 +21,12 @@ DAYS_PER_MONTH: float = 365.0 / 12.0
 S_PER_DAY: float = 86400.0
 W_PER_KW: float = 1e3
 
+# Relative tolerance when a count is rounded up: ceil(x (1 - 1e-9)), so that 2.0000000001 replicas, a float
+# excess of an exact 2, stays 2 [-].
+CEIL_REL_TOL: float = 1e-9
+# Highest GPU price accepted as input [$/GPU-hour] (CLI, scenario links, the sizing estimate, the app).
+MAX_USD_PER_GPU_HOUR: float = 1000.0
+
 Precision = Literal["bf16", "fp8", "fp4", "int4"]
 KvPrecision = Literal["bf16", "fp8", "fp4"]
 PRECISIONS: tuple[str, ...] = get_args(Precision)

@@ -44,7 +44,7 @@ from dataclasses import dataclass
 import numpy as np
 import numpy.typing as npt
 
-from calculator.units import DAYS_PER_MONTH, HOURS_PER_MONTH, S_PER_DAY, TOKENS_PER_MILLION
+from calculator.units import CEIL_REL_TOL, DAYS_PER_MONTH, HOURS_PER_MONTH, S_PER_DAY, TOKENS_PER_MILLION
 
 FloatArray = npt.NDArray[np.float64]
 
@@ -85,9 +85,9 @@ def replicas_at_peak(requests_per_day: float, peak_to_average_ratio: float, repl
     peak = average_requests_per_s(requests_per_day) * peak_to_average_ratio
     if peak <= 0.0:
         return np.zeros_like(q)
-    # Guard tiny float excess (e.g. 2.0000000001 -> 3) with a relative tolerance of 1e-9.
+    # Guard tiny float excess (e.g. 2.0000000001 -> 3) with a relative tolerance (units.CEIL_REL_TOL).
     need = peak / (np.maximum(q, 1e-300) * utilisation_frac)
-    return np.ceil(need * (1.0 - 1e-9))
+    return np.ceil(need * (1.0 - CEIL_REL_TOL))
 
 
 def replica_hours_per_month(requests_per_day: float, peak_to_average_ratio: float,

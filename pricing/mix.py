@@ -20,27 +20,43 @@ workloads; ``standalone_monthly_cost_usd`` is what each workload costs on a flee
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from typing import Any
 
 import pandas as pd
 
 from calculator.catalog import Catalog
-from calculator.units import HOURS_PER_MONTH, TOKENS_PER_MILLION
+from calculator.units import CEIL_REL_TOL, HOURS_PER_MONTH, TOKENS_PER_MILLION
 from pricing.fleet import average_requests_per_s, requests_per_month
+from pricing.kinds import SHARED_FLEET
 from pricing.options import self_hosted_rows
 from pricing.scenario import Scenario
 
 MIX_COLUMNS: tuple[str, ...] = (
-    "workload", "status", "num_gpus_per_replica", "replica_requests_per_s", "busy_gpus_average",
+    "workload", "status", "num_gpus_per_replica", "gpus_total", "replica_requests_per_s", "busy_gpus_average",
     "busy_gpus_peak", "share_frac", "monthly_cost_usd", "standalone_monthly_cost_usd", "usd_per_million_tokens",
 )
+
+
+def pooled_gpus(num_gpus_per_replica: Sequence[int], busy_gpus_average: Sequence[float],
+                busy_gpus_peak: Sequence[float], utilisation_frac: float, always_on: bool) -> float:
+    """GPUs of the shared fleet [GPUs] (module Notes), from each workload's replica size ``N_w``, average busy
+    GPUs ``b_w`` and peak busy GPUs ``g_w``: always on ``ceil(sum g / (u N)) N`` with ``N = max N_w``; scaled
+    ``max(sum b / u, N)`` (an average); 0 without traffic."""
+    n_max = max(num_gpus_per_replica)
+    sum_avg = sum(busy_gpus_average)
+    if sum_avg <= 0.0:
+        return 0.0
+    if always_on:
+        return float(math.ceil(sum(busy_gpus_peak) / (utilisation_frac * n_max) * (1.0 - CEIL_REL_TOL)) * n_max)
+    return float(max(sum_avg / utilisation_frac, n_max))
 
 
 def fleet_mix(scenario: Scenario, catalog: Catalog, model_id: str, gpu_id: str, precision: str) -> pd.DataFrame:
     """Cost split of the scenario's workloads on one shared fleet (module Notes).
 
-    One row per workload plus a final row ``workload == "(shared fleet)"`` with the pooled GPUs
-    (``num_gpus_per_replica`` holds the fleet's GPU count there) and the total cost. A workload the
+    One row per workload plus a final row ``workload == SHARED_FLEET`` with the pooled GPUs (``gpus_total``,
+    :func:`pooled_gpus`) and the total cost. A workload the
     deployment cannot serve (memory, latency, price) gets its status and no share. Missing values are None.
     """
     restricted = scenario.model_copy(update={"model_ids": (model_id,), "gpu_ids": (gpu_id,),
@@ -72,15 +88,9 @@ def fleet_mix(scenario: Scenario, catalog: Catalog, model_id: str, gpu_id: str, 
     total_gpus: float | None = None
     total_cost: float | None = None
     if ok and price is not None:
-        n_max = max(r["num_gpus_per_replica"] for r in ok)
         sum_avg = sum(r["busy_gpus_average"] for r in ok)
-        sum_peak = sum(r["busy_gpus_peak"] for r in ok)
-        if sum_avg <= 0.0:
-            total_gpus = 0.0
-        elif always_on:
-            total_gpus = math.ceil(sum_peak / (u * n_max) * (1.0 - 1e-9)) * n_max
-        else:
-            total_gpus = max(sum_avg / u, n_max)
+        total_gpus = pooled_gpus([r["num_gpus_per_replica"] for r in ok], [r["busy_gpus_average"] for r in ok],
+                                 [r["busy_gpus_peak"] for r in ok], u, always_on)
         total_cost = total_gpus * price * HOURS_PER_MONTH
         for r in ok:
             share = r["busy_gpus_average"] / sum_avg if sum_avg > 0.0 else 0.0
@@ -89,8 +99,8 @@ def fleet_mix(scenario: Scenario, catalog: Catalog, model_id: str, gpu_id: str, 
             tokens = r.pop("num_million_tokens")
             r["usd_per_million_tokens"] = r["monthly_cost_usd"] / tokens if tokens > 0 else None
     standalone = [r.get("standalone_monthly_cost_usd") for r in ok]
-    rows.append({"workload": "(shared fleet)", "status": "ok" if total_cost is not None else "no workload served",
-                 "num_gpus_per_replica": total_gpus, "share_frac": 1.0 if total_cost is not None else None,
+    rows.append({"workload": SHARED_FLEET, "status": "ok" if total_cost is not None else "no workload served",
+                 "gpus_total": total_gpus, "share_frac": 1.0 if total_cost is not None else None,
                  "monthly_cost_usd": total_cost,
                  "standalone_monthly_cost_usd": sum(standalone) if standalone and None not in standalone else None})
     out = pd.DataFrame({c: pd.Series([r.get(c) for r in rows], dtype=object) for c in MIX_COLUMNS})

@@ -27,6 +27,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from calculator.catalog import first_error
 from calculator.schemas import Architecture
+from calculator.units import MAX_USD_PER_GPU_HOUR
 
 SCENARIO_VERSION: Literal["1"] = "1"
 MAX_QUERY_VALUE_CHARS = 20_000
@@ -125,8 +126,8 @@ class Scenario(_Closed):
     @classmethod
     def _prices_in_range(cls, value: dict[str, float]) -> dict[str, float]:
         for gpu_id, price in value.items():
-            if not (isinstance(price, int | float) and math.isfinite(price) and 0.0 <= price <= 1000.0):
-                raise ValueError(f"price for '{gpu_id}' must be between 0 and 1000 $/GPU-hour")
+            if not (isinstance(price, int | float) and math.isfinite(price) and 0.0 <= price <= MAX_USD_PER_GPU_HOUR):
+                raise ValueError(f"price for '{gpu_id}' must be between 0 and {MAX_USD_PER_GPU_HOUR:g} $/GPU-hour")
         return value
 
     @property

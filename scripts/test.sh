@@ -27,7 +27,9 @@ echo "== unit, catalog, calibration and AppTest tests"
 rc=$?; [ $rc -ne 0 ] && status=1
 
 echo "== real-browser tests (Playwright + /usr/bin/chromium)"
-.venv/bin/python -m pytest -q -p no:cacheprovider -m e2e tests/e2e
+# CI=true makes a skipped browser test (e.g. no chromium) a failure: this script installed chromium above,
+# so every browser test must run (tests/e2e/conftest.py).
+CI=true .venv/bin/python -m pytest -q -p no:cacheprovider -rs -m e2e tests/e2e
 rc=$?
 if [ $rc -eq 5 ]; then echo "no browser tests were collected"; status=1; elif [ $rc -ne 0 ]; then status=1; fi
 

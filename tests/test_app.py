@@ -26,10 +26,12 @@ from pricing import report
 from pricing.options import COLUMNS, compare_options
 from pricing.scenario import CustomModel, Scenario, WorkloadSpec, scenario_from_query, scenario_to_query
 from tests.conftest import fixture_arch
+from tests.screen import screen_problems
 
 APP = str(Path(__file__).resolve().parent.parent / "app.py")
 PAGES = ("app_pages/compare.py", "app_pages/sizing.py", "app_pages/economics.py", "app_pages/catalog.py",
          "app_pages/method.py")
+CATALOG_PAGE = "app_pages/catalog.py"
 TITLES = {"compare": "Compare", "sizing": "Sizing", "economics": "Economics", "catalog": "Catalog",
           "method": "Method"}
 
@@ -41,12 +43,10 @@ def app(query: dict[str, str] | None = None) -> AppTest:
     return at.run()
 
 
-def assert_clean(at: AppTest, where: str) -> None:
-    assert not at.exception, f"{where}: {[e.value for e in at.exception]}"
-    texts = [m.value for m in at.markdown] + [str(d.value.to_dict()) for d in at.dataframe]
-    for text in texts:
-        for bad in ("nan", "inf", "Traceback"):
-            assert f" {bad} " not in f" {text} ", f"{where}: '{bad}' shown"
+def assert_clean(at: AppTest, where: str, dataframes: bool = True) -> None:
+    """No exception, and no NaN, inf, None or traceback in any text or dataframe cell (tests/screen.py)."""
+    problems = screen_problems(at, dataframes)
+    assert not problems, f"{where}: {problems[:5]}"
 
 
 def custom_model_query() -> dict[str, str]:
@@ -74,13 +74,23 @@ SCENARIOS: dict[str, dict[str, str]] = {
 }
 
 
+@pytest.mark.xfail(strict=True, reason="known defect (issue 13, Catalog page): catalog gaps such as the A100's "
+                   "FP8 TFLOP/s show as 'None' in the reference tables; remove this mark when they show a "
+                   "readable blank")
+def test_catalog_tables_show_no_missing_values() -> None:
+    at = app()
+    at.switch_page(CATALOG_PAGE).run()
+    assert screen_problems(at) == []
+
+
 @pytest.mark.parametrize("name", list(SCENARIOS))
 def test_every_page_renders(name: str) -> None:
     at = app(SCENARIOS[name])
     assert_clean(at, f"{name}/compare")
     for page in PAGES:
         at.switch_page(page).run()
-        assert_clean(at, f"{name}/{page}")
+        # The Catalog page's reference tables are checked in test_catalog_tables_show_no_missing_values.
+        assert_clean(at, f"{name}/{page}", dataframes=page != CATALOG_PAGE)
         title = TITLES[Path(page).stem]
         assert any(title in t.value for t in at.title), f"{name}/{page}: no '{title}' title"
 
@@ -231,7 +241,7 @@ def test_catalog_page_adds_a_price_and_scores() -> None:
     at.number_input(key="cat_px_value").set_value(1.75)
     submit = next(b for b in at.button if b.label == "Set price")
     submit.click().run()
-    assert_clean(at, "catalog price")
+    assert_clean(at, "catalog price", dataframes=False)  # tables: test_catalog_tables_show_no_missing_values
     s, _ = scenario_from_query(dict(at.query_params))
     assert s.usd_per_gpu_hour_overrides == {"h200-sxm": 1.75}
     at.text_area(key="cat_scores").input("llama-3.3-70b, swe-bench-verified, 40\nllama-3.3-70b, nosuchbench, 5")

@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import numpy as np
+import pandas as pd
 import pytest
 
-from pricing.economics import break_even_for_scenario, cost_vs_volume, rent_vs_buy, roi_table
-from pricing.options import compare_options
+from pricing.economics import break_even, break_even_for_scenario, cost_vs_volume, rent_vs_buy, roi_table
+from pricing.kinds import KIND_API, KIND_DENSE
+from pricing.options import OptionRow, compare_options, to_frame
 from pricing.scenario import Ownership, Scenario, WorkloadSpec
 
 WL = WorkloadSpec(name="Coding", input_tokens=2048, output_tokens=28, requests_per_day=200_000,
@@ -32,20 +36,63 @@ def test_break_even_solves_cost_self_equals_cost_api(setup, per_quality_point):
     assert curve["self_hosted_monthly_cost_usd"][1] > curve["api_monthly_cost_usd"][1]
     assert curve["self_hosted_monthly_cost_usd"][2] <= curve["api_monthly_cost_usd"][2]
     assert be.num_million_tokens_per_month == pytest.approx(v * 2076 / 1e6)
-    # One replica costs N x $4 x 730.
-    row = df[df["option_id"] == "self|qwen3.5-397b-a17b|h200-sxm|fp8"].iloc[0]
-    assert be.replica_monthly_cost_usd == pytest.approx(row["num_gpus_per_replica"] * 4.0 * 730)
+
+
+def hand_options() -> pd.DataFrame:
+    """A comparison table we control: a self-hosted option of 2 GPUs per replica at 2.50 $/GPU-hour, one
+    replica serving 3 requests/s, quality 60; an API at $2.00 per 1M tokens, quality 80, 1,100 tokens per
+    request (1e6 requests/month = 1,100 M tokens/month)."""
+    common = {"workload": "w", "meets_limits": True, "meets_min_quality": True, "status": "ok",
+              "num_requests_per_month": 1e6, "num_million_tokens_per_month": 1_100.0, "quality_coverage_frac": 1.0}
+    rows = [
+        OptionRow(option_id="self|m|g|fp8", kind=KIND_DENSE, model_id="m", model_name="M", provider="self-hosted",
+                  num_gpus_per_replica=2, usd_per_gpu_hour=2.5, replica_requests_per_s=3.0, quality_index=60.0,
+                  pricing_basis="override", **common),
+        OptionRow(option_id="api|a", kind=KIND_API, model_id="a", model_name="A", provider="p",
+                  usd_per_million_tokens=2.0, quality_index=80.0, pricing_basis="api", **common),
+    ]
+    return to_frame(rows)
+
+
+def test_break_even_hand_computed():
+    # API: $2.00/1M x 1,100 tokens = $0.0022 per request. One replica: R_m = 2 GPUs x $2.50 x 730 h = $3,650/month.
+    # Always on (u = 0.5, peak 2): V_r = 3 x 0.5 / 2 x 86,400 x 365/12 = 1,971,000 requests/month per replica;
+    # c V_r = $4,336.20 > R_m, k* = ceil(4,336.2 / (4,336.2 - 3,650)) = ceil(6.319) = 7,
+    # V* = (7 - 1) x 3,650 / 0.0022 = 9,954,545.45 requests/month (6 replicas: $21,900 = 0.0022 x V*).
+    be = break_even(hand_options(), "self|m|g|fp8", "api|a", always_on=True, utilisation_frac=0.5,
+                    peak_to_average_ratio=2.0)
+    assert be.status == "ok"
+    assert be.replica_monthly_cost_usd == pytest.approx(3_650.0)
+    assert be.api_usd_per_request == pytest.approx(0.0022)
+    assert be.replica_requests_per_month == pytest.approx(1_971_000.0)
+    assert be.num_requests_per_month == pytest.approx(9_954_545.45, rel=1e-9)
+    assert be.num_million_tokens_per_month == pytest.approx(9_954_545.45 * 1_100 / 1e6, rel=1e-9)
+    # Scaled to the average: V* = R_m / c = 3,650 / 0.0022 = 1,659,090.9 requests/month.
+    scaled = break_even(hand_options(), "self|m|g|fp8", "api|a", always_on=False, utilisation_frac=0.5,
+                        peak_to_average_ratio=2.0)
+    assert scaled.num_requests_per_month == pytest.approx(1_659_090.9, rel=1e-7)
+    # Per quality point: the API's cost is scaled by 60 / 80 -> $0.00165 per request, V* = 3,650 / 0.00165
+    # = 2,212,121.2 requests/month.
+    per_q = break_even(hand_options(), "self|m|g|fp8", "api|a", always_on=False, utilisation_frac=0.5,
+                       peak_to_average_ratio=2.0, per_quality_point=True)
+    assert per_q.num_requests_per_month == pytest.approx(2_212_121.2, rel=1e-7)
 
 
 def test_rent_vs_buy(catalog):
     own = Ownership(usd_per_gpu=30000, server_overhead_frac=0.2, depreciation_years=4, electricity_usd_per_kwh=0.1,
                     pue=1.5, average_load_frac=0.5, colocation_usd_per_kw_month=150, operations_overhead_frac=0.05)
-    r = rent_vs_buy(Scenario(ownership=own), catalog, "h100-sxm", num_gpus=8, num_months=36)
+    # One on-demand quote we control: 2.00 $/GPU-hour.
+    quote = next(p for p in catalog.rental_prices if p.gpu_id == "h100-sxm" and p.pricing_tier == "on_demand")
+    priced = replace(catalog, rental_prices=(quote.model_copy(update={"usd_per_gpu_hour": 2.0}),))
+    r = rent_vs_buy(Scenario(ownership=own), priced, "h100-sxm", num_gpus=8, num_months=36)
     assert r.status == "ok" and len(r.table) == 37
-    # Same build-up as tests/test_tco.py: K = 36,000, running 0.401815 $/h.
+    # Same build-up as tests/test_tco.py: K = 36,000, running 0.401815 $/h. Payback: the capex is repaid by
+    # the rent saved, 36,000 / ((2.00 - 0.401815) x 730) = 36,000 / 1,166.675 = 30.857 months.
+    assert r.rent_usd_per_gpu_hour == 2.0
     assert r.ownership.capex_usd == pytest.approx(36000)
-    expected = 36000 / ((r.rent_usd_per_gpu_hour - 0.401815) * 730)
-    assert r.payback_months == pytest.approx(expected, rel=1e-5)
+    assert r.payback_months == pytest.approx(30.857, rel=1e-4)
+    # Month 12, 8 GPUs: rent 8 x 2.00 x 730 x 12 = $140,160.
+    assert r.table["rent_cumulative_usd"].iloc[12] == pytest.approx(140_160.0)
     assert np.all(np.diff(r.table["rent_cumulative_usd"]) >= 0)
     missing = rent_vs_buy(Scenario(), catalog, "h200-sxm", 8, 12)
     assert missing.status != "ok" and missing.table.empty

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import pytest
 from numpy.testing import assert_allclose
 
 from pricing.gpu_price import gpu_price
-from pricing.rental import rental_quote
 from pricing.scenario import Ownership, Scenario
 
 
@@ -16,10 +17,17 @@ def test_override_wins_over_the_basis(catalog):
     assert (p.usd_per_gpu_hour, p.source, p.status) == (1.5, "override", "ok")
 
 
-def test_rental_tier_uses_catalog_statistic(catalog):
-    s = Scenario(pricing_basis="on_demand", price_statistic="low")
-    expected = rental_quote(catalog.rental_prices, "h100-sxm", "on_demand", "low").usd_per_gpu_hour
-    assert gpu_price(s, catalog, "h100-sxm").usd_per_gpu_hour == expected
+@pytest.mark.parametrize(("stat", "expected"), [("low", 2.0), ("median", 3.0), ("high", 7.0)])
+def test_rental_tier_uses_catalog_statistic(catalog, stat, expected):
+    # A catalog we control: three on-demand H100 quotes at 7.00, 2.00 and 3.00 $/GPU-hour, one spot at 1.00.
+    # low = min = 2.00, median = 3.00, high = max = 7.00 (the spot quote is another tier).
+    base = next(p for p in catalog.rental_prices if p.gpu_id == "h100-sxm" and p.pricing_tier == "on_demand")
+    quotes = tuple(base.model_copy(update={"usd_per_gpu_hour": x, "provider": f"P{i}"})
+                   for i, x in enumerate((7.0, 2.0, 3.0)))
+    spot = base.model_copy(update={"usd_per_gpu_hour": 1.0, "pricing_tier": "spot"})
+    priced = replace(catalog, rental_prices=(*quotes, spot))
+    p = gpu_price(Scenario(pricing_basis="on_demand", price_statistic=stat), priced, "h100-sxm")
+    assert (p.usd_per_gpu_hour, p.source, p.status) == (expected, "on_demand", "ok")
 
 
 def test_missing_reserved_price_is_not_invented(catalog):

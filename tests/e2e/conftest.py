@@ -2,6 +2,9 @@
 
 Never calls ``playwright install``: the browser is the system one (``/usr/bin/chromium``, or the path in the
 ``CHROMIUM_PATH`` environment variable). Run with ``python -m pytest -m e2e tests/e2e``.
+
+Under CI (``CI=true``) a browser test that does not run is a failure, not a skip: a missing chromium, or any
+other skip, fails the run (``pytest_runtest_makereport`` below), so CI cannot go green without a browser.
 """
 
 from __future__ import annotations
@@ -18,10 +21,12 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from _pytest.reports import TestReport
 
 REPO = Path(__file__).resolve().parents[2]
 SCREENSHOTS = REPO / "artifacts" / "screenshots"
 CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
+IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
 CHROMIUM_FLAGS = ["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--disable-background-networking",
                   "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-quic"]
 
@@ -69,7 +74,10 @@ def app_url() -> Iterator[str]:
 def browser_type_launch_args(browser_type_launch_args: dict[str, Any]) -> dict[str, Any]:
     """pytest-playwright launches Debian's chromium, never a downloaded one."""
     if not Path(CHROMIUM).exists():
-        pytest.skip(f"no chromium at {CHROMIUM} (apt-get install -y chromium, or set CHROMIUM_PATH)")
+        message = f"no chromium at {CHROMIUM} (apt-get install -y chromium, or set CHROMIUM_PATH)"
+        if IN_CI:
+            pytest.fail(f"{message}; browser tests must run under CI=true", pytrace=False)
+        pytest.skip(message)
     return {**browser_type_launch_args, "executable_path": CHROMIUM, "args": CHROMIUM_FLAGS, "headless": True}
 
 
@@ -82,3 +90,13 @@ def browser_context_args(browser_context_args: dict[str, Any]) -> dict[str, Any]
 def screenshots() -> Path:
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     return SCREENSHOTS
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> Iterator[None]:
+    """Under CI=true a skipped browser test fails (an expected failure, ``xfail``, stays as it is)."""
+    outcome = yield
+    report: TestReport = outcome.get_result()  # type: ignore[attr-defined]
+    if IN_CI and report.skipped and not hasattr(report, "wasxfail"):
+        report.outcome = "failed"
+        report.longrepr = f"browser test skipped under CI=true, which must fail the run: {report.longrepr}"

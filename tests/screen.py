@@ -1,0 +1,70 @@
+"""What a reader must never see on screen: NaN, infinity, None or a traceback (one check for every app test).
+
+``screen_problems(at)`` looks at every markdown block, metric and caption and at every cell of every
+dataframe an AppTest rendered. A cell is bad when it is a number that is not finite (``math.isfinite``), a
+missing value (None, ``pd.NA``, ``NaT``), or text holding the word nan/inf/infinity (any case) or None
+(as Python prints it), matched on word boundaries so that "nan," "(inf)" or "None}" are caught and
+"Infinite", "financial" or "none of" are not.
+"""
+
+from __future__ import annotations
+
+import math
+import numbers
+import re
+from typing import Any
+
+import pandas as pd
+from streamlit.testing.v1 import AppTest
+
+BAD_TEXT = re.compile(r"(?i:\b(?:nan|inf|infinity)\b)|\bNone\b|Traceback")
+
+
+def bad_text(text: str) -> str | None:
+    """The first bad word in a piece of text, or None."""
+    m = BAD_TEXT.search(text)
+    return m.group(0) if m else None
+
+
+def bad_cell(value: Any) -> str | None:
+    """Why one displayed value is bad, or None when it is fine."""
+    if value is None or value is pd.NA or value is pd.NaT:
+        return repr(value)
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, numbers.Number):
+        return None if math.isfinite(complex(value).real) else repr(value)  # type: ignore[arg-type]
+    if isinstance(value, str):
+        return bad_text(value)
+    try:
+        if pd.isna(value):
+            return repr(value)
+    except (TypeError, ValueError):  # list-like cells: judge their text
+        pass
+    return bad_text(str(value))
+
+
+def frame_problems(frame: pd.DataFrame, where: str = "table") -> list[str]:
+    """Every bad cell (and column header) of a frame, as 'where[row, column]: value'."""
+    out = [f"{where} header: {c!r}" for c in frame.columns if bad_text(str(c))]
+    for col in frame.columns:
+        for i, value in enumerate(frame[col].tolist()):
+            why = bad_cell(value)
+            if why is not None:
+                out.append(f"{where}[{i}, {col!r}]: {why}")
+    return out
+
+
+def screen_problems(at: AppTest, dataframes: bool = True) -> list[str]:
+    """Every bad piece of an AppTest's rendered page: exceptions, markdown, captions, metrics and (unless
+    ``dataframes`` is False) every dataframe cell."""
+    out: list[str] = [f"exception: {e.value}" for e in at.exception]
+    texts = [("markdown", m.value) for m in at.markdown] + [("caption", c.value) for c in at.caption]
+    texts += [("metric", f"{x.label} {x.value}") for x in at.metric]
+    for kind, text in texts:
+        word = bad_text(str(text))
+        if word is not None:
+            out.append(f"{kind} shows '{word}': {str(text)[:120]}")
+    for n, d in enumerate(at.dataframe if dataframes else []):
+        out.extend(frame_problems(d.value, f"dataframe {n}"))
+    return out
