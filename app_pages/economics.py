@@ -275,7 +275,7 @@ else:
                 + "; ".join(f"{r['workload']}: {r['status']}" for r in mix.iloc[:-1].to_dict("records")) + ".")
     else:
         m1, m2, m3 = st.columns(3)
-        fleet_gpus = float(total["num_gpus_per_replica"])
+        fleet_gpus = float(total["gpus_total"])
         shared_usd = float(total["monthly_cost_usd"])
         m1.metric("Shared fleet", f"{fleet_gpus:,.0f} GPU{'' if fleet_gpus == 1 else 's'}"
                   if fleet_gpus.is_integer() else f"{fleet_gpus:,.1f} GPUs on average",
@@ -290,8 +290,8 @@ else:
         view = pd.DataFrame({
             "Workload": mix["workload"],
             "Status": mix["status"],
-            "GPUs": [f"{_money(total)} in the shared fleet" if r == SHARED_FLEET else
-                     (f"{_money(n)} per replica" if n is not None else "") for r, n, total in
+            "GPUs": [f"{_money(g)} in the shared fleet" if r == SHARED_FLEET else
+                     (f"{_money(n)} per replica" if n is not None else "") for r, n, g in
                      zip(mix["workload"], mix["num_gpus_per_replica"], mix["gpus_total"], strict=True)],
             "Busy GPUs, average [GPUs]": [_money(v, 2) for v in mix["busy_gpus_average"]],
             "Busy GPUs, peak [GPUs]": [_money(v, 2) for v in mix["busy_gpus_peak"]],

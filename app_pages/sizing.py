@@ -49,8 +49,9 @@ def _size(model_id: str, gpu_id: str, precision: str, num_gpus: int, concurrency
     out["curve"] = curve[curve["fits"]].drop_duplicates("concurrency").sort_values("concurrency")
     if model.architecture.is_moe:
         f = model_features(model.architecture, precision, default_kv_precision(precision))
-        touched = moe.experts_touched(f.num_experts, f.experts_per_token, BATCHES, eff.routing_skew)
-        read = moe.weight_bytes_read(f.non_routed_read_bytes, f.num_moe_layers, f.expert_bytes, touched)
+        touched, read = moe.weight_bytes_read_at_batch(f.non_routed_read_bytes, f.num_moe_layers, f.expert_bytes,
+                                                       f.num_experts, f.experts_per_token, BATCHES, eff.routing_skew)
+        # Every expert read: the dense limit (eq. 3 with E_touched = E).
         dense = moe.weight_bytes_read(f.non_routed_read_bytes, f.num_moe_layers, f.expert_bytes, f.num_experts)
         out["moe"] = {"batch": BATCHES.tolist(), "touched": np.asarray(touched).tolist(),
                       "gb_read": np.asarray(memory.gb(read)).tolist(), "dense_gb_read": float(memory.gb(dense)),

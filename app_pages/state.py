@@ -13,18 +13,29 @@ page, the Economics page's workload mix) or carried from the link, so they survi
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, get_args
 
 from pydantic import ValidationError
 
-from calculator.catalog import Catalog
+from calculator.catalog import Catalog, first_error
+from calculator.units import PRECISIONS
 from pricing.fleet import million_tokens_per_month
-from pricing.scenario import CustomModel, Ownership, Scenario, WorkloadSpec
+from pricing.scenario import (
+    MAX_NAME_CHARS,
+    CustomModel,
+    Ownership,
+    PriceStatistic,
+    PricingBasis,
+    Scenario,
+    WorkloadSpec,
+    field_bounds,
+)
 
 CUSTOM_PRESET = "custom"
-PRECISION_CHOICES: tuple[str, ...] = ("bf16", "fp8", "fp4", "int4")
-BASIS_CHOICES: tuple[str, ...] = ("on_demand", "reserved_1y", "reserved_3y", "spot", "owned")
-STATISTIC_CHOICES: tuple[str, ...] = ("low", "median", "high")
+# The sidebar's choices: the core's definitions, never copies.
+PRECISION_CHOICES: tuple[str, ...] = PRECISIONS
+BASIS_CHOICES: tuple[str, ...] = get_args(PricingBasis)
+STATISTIC_CHOICES: tuple[str, ...] = get_args(PriceStatistic)
 
 # widget key -> WorkloadSpec field
 WORKLOAD_KEYS: dict[str, str] = {
@@ -104,15 +115,21 @@ def scenario_to_state(scenario: Scenario, catalog: Catalog) -> tuple[dict[str, A
     return state, warnings
 
 
+def _at_most(field: str, value: float) -> float:
+    """``value`` clipped to the upper bound ``WorkloadSpec`` accepts for ``field``."""
+    high = field_bounds(WorkloadSpec, field)[1]
+    return value if high is None else min(value, high)
+
+
 def workload_from_preset(preset_id: str, catalog: Catalog) -> dict[str, Any]:
     """Session-state values of the workload fields a catalog preset sets."""
     wl = catalog.workload(preset_id)
     values: dict[str, Any] = {
-        "x_wname": wl.name[:120],
-        "s_in": int(min(wl.input_tokens, 2_000_000)),
-        "s_out": int(min(wl.output_tokens, 200_000)),
+        "x_wname": wl.name[:MAX_NAME_CHARS],
+        "s_in": int(_at_most("input_tokens", wl.input_tokens)),
+        "s_out": int(_at_most("output_tokens", wl.output_tokens)),
         "s_rpd": float(wl.requests_per_day),
-        "s_peak": float(min(wl.peak_to_average_ratio, 50.0)),
+        "s_peak": float(_at_most("peak_to_average_ratio", wl.peak_to_average_ratio)),
         "s_ttft": None if wl.ttft_slo_ms is None else float(wl.ttft_slo_ms),
         "s_tpot": None if wl.tpot_slo_ms is None else float(wl.tpot_slo_ms),
         "s_cache": float(wl.cached_input_frac),
@@ -146,7 +163,7 @@ def _is_preset(spec: WorkloadSpec, catalog: Catalog) -> bool:
 def mix_choices(link_extras: list[WorkloadSpec], catalog: Catalog, primary_name: str) -> dict[str, str]:
     """Choices of the mix picker, key -> label: every catalog preset (by id) whose name is not the sidebar
     workload's, then the link's own extra workloads (``link-<i>``, i indexes ``link_extras``)."""
-    out = {wl.id: wl.name for wl in catalog.workloads if wl.name[:120] != primary_name}
+    out = {wl.id: wl.name for wl in catalog.workloads if wl.name[:MAX_NAME_CHARS] != primary_name}
     out.update({f"{LINK_CHOICE_PREFIX}{i}": f"{w.name} (from the link)" for i, w in enumerate(link_extras)})
     return out
 
@@ -270,6 +287,5 @@ def scenario_from_state(state: Mapping[str, Any]) -> Scenario:
             "usd_per_gpu_hour_overrides": dict(state["x_px"]), "custom_models": custom,
         })
     except ValidationError as exc:
-        first = exc.errors()[0]
-        loc = ".".join(str(x) for x in first["loc"]) or "scenario"
-        raise StateError(f"scenario field '{loc}': {first['msg']}") from exc
+        loc, msg = first_error(exc, "scenario")
+        raise StateError(f"scenario field '{loc}': {msg}") from exc

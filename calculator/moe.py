@@ -99,3 +99,19 @@ def weight_bytes_read(
 ) -> ArrayLike:
     """Weight bytes one forward step reads [B] (eq. 3): ``W_non_routed + L_moe * E_touched * W_expert``."""
     return non_routed_bytes + num_moe_layers * touched_per_layer * expert_bytes
+
+
+def weight_bytes_read_at_batch(
+    non_routed_bytes: ArrayLike,
+    num_moe_layers: ArrayLike,
+    expert_bytes: ArrayLike,
+    num_experts: ArrayLike,
+    experts_per_token: ArrayLike,
+    num_tokens: ArrayLike,
+    routing_skew: float = 0.0,
+) -> tuple[ArrayLike, ArrayLike]:
+    """Experts touched per MoE layer [-] (eq. 2) and the weight bytes read [B] (eq. 3) by one forward step
+    of ``num_tokens`` tokens: the chain of :func:`experts_touched` and :func:`weight_bytes_read`, in one place.
+    """
+    touched = experts_touched(num_experts, experts_per_token, num_tokens, routing_skew)
+    return touched, weight_bytes_read(non_routed_bytes, num_moe_layers, expert_bytes, touched)

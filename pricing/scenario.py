@@ -177,6 +177,7 @@ QUERY_KEYS: dict[str, tuple[str, str]] = {
     "qp": ("w.quality_profile", "str"),
     "minq": ("w.min_quality", "float"),
     "vpt": ("w.value_per_task_usd", "float"),
+    "share": ("w.share_of_fleet_frac", "float"),
     "models": ("model_ids", "list"),
     "apis": ("api_model_ids", "list"),
     "gpus": ("gpu_ids", "list"),
@@ -273,18 +274,22 @@ def _parse(text: str, kind: str) -> Any:
     return number
 
 
-def _field_range(model: type[BaseModel], name: str) -> str:
+def field_bounds(model: type[BaseModel], name: str) -> tuple[Any, Any]:
+    """The (low, high) bounds a schema field accepts (``ge``/``gt``, ``le``/``lt``; None where unbounded)."""
     info = model.model_fields.get(name)
-    if info is None:
-        return ""
     low = high = None
-    for meta in info.metadata:
+    for meta in info.metadata if info is not None else ():
         for attr in ("ge", "gt"):
             if getattr(meta, attr, None) is not None:
                 low = getattr(meta, attr)
         for attr in ("le", "lt"):
             if getattr(meta, attr, None) is not None:
                 high = getattr(meta, attr)
+    return low, high
+
+
+def _field_range(model: type[BaseModel], name: str) -> str:
+    low, high = field_bounds(model, name)
     if low is not None and high is not None:
         return f" (accepted range {low:g} to {high:g})"
     return ""

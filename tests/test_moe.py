@@ -7,7 +7,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 from numpy.testing import assert_allclose
 
-from calculator.moe import experts_touched
+from calculator.moe import experts_touched, weight_bytes_read_at_batch
 from calculator.params import param_counts
 from calculator.pipeline import model_features
 from tests.conftest import fixture_arch
@@ -71,3 +71,12 @@ def test_batch_one_reads_active_weights_large_batch_reads_all():
     read_4096 = (feats.non_routed_read_bytes
                  + feats.num_moe_layers * experts_touched(512, 10, 4096) * feats.expert_bytes)
     assert_allclose(read_4096 / 2, counts.total - counts.embedding, rtol=1e-6)
+
+
+def test_weight_bytes_read_at_batch_hand_computed():
+    # E = 8 experts, k = 2 per token, 10 MoE layers of 1e8-byte experts, 1e9 non-routed bytes, uniform routing.
+    # T = 1: E_touched = 8 (1 - 0.75^1) = 2 -> 1e9 + 10 x 2 x 1e8 = 3.0e9 B.
+    # T = 2: E_touched = 8 (1 - 0.75^2) = 3.5 -> 1e9 + 10 x 3.5 x 1e8 = 4.5e9 B.
+    touched, read = weight_bytes_read_at_batch(1e9, 10, 1e8, 8, 2, np.array([1.0, 2.0]))
+    assert_allclose(touched, [2.0, 3.5], rtol=1e-12)
+    assert_allclose(read, [3.0e9, 4.5e9], rtol=1e-12)

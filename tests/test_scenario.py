@@ -2,11 +2,18 @@
 
 from __future__ import annotations
 
+from typing import get_args
+
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from calculator.units import PRECISIONS
 from pricing.scenario import (
+    CustomModel,
+    Ownership,
+    PriceStatistic,
+    PricingBasis,
     Scenario,
     ScenarioError,
     WorkloadSpec,
@@ -16,26 +23,61 @@ from pricing.scenario import (
     scenario_to_query,
     scenario_to_yaml,
 )
+from tests.conftest import fixture_arch
 
+floats = {"allow_nan": False, "allow_infinity": False}
 workloads = st.builds(
     WorkloadSpec,
     name=st.text(max_size=40),
+    preset=st.sampled_from(["coding", "chat", "batch-summarisation", "custom"]),
     input_tokens=st.integers(1, 2_000_000),
     output_tokens=st.integers(1, 200_000),
-    requests_per_day=st.floats(0, 1e10, allow_nan=False),
-    peak_to_average_ratio=st.floats(1, 50, allow_nan=False),
-    ttft_slo_ms=st.one_of(st.none(), st.floats(0.001, 600_000, allow_nan=False)),
-    tpot_slo_ms=st.one_of(st.none(), st.floats(0.01, 60_000, allow_nan=False)),
-    cached_input_frac=st.floats(0, 1, allow_nan=False),
+    requests_per_day=st.floats(0, 1e10, **floats),
+    peak_to_average_ratio=st.floats(1, 50, **floats),
+    ttft_slo_ms=st.one_of(st.none(), st.floats(0.001, 600_000, **floats)),
+    tpot_slo_ms=st.one_of(st.none(), st.floats(0.01, 60_000, **floats)),
+    cached_input_frac=st.floats(0, 1, **floats),
+    quality_profile=st.sampled_from(["coding", "chat", "reasoning", "no-such-profile"]),
+    min_quality=st.floats(0, 100, **floats),
+    value_per_task_usd=st.floats(0, 1e6, **floats),
+    share_of_fleet_frac=st.floats(0, 1, **floats),
 )
+# Catalog-like ids (the link joins lists with commas, so ids never hold one); unknown ids must survive too.
+ids = st.lists(st.from_regex(r"[a-z0-9][a-z0-9.\-]{0,24}", fullmatch=True), max_size=5).map(tuple)
+ownership = st.builds(
+    Ownership,
+    usd_per_gpu=st.one_of(st.none(), st.floats(100, 5_000_000, **floats)),
+    server_overhead_frac=st.floats(0, 5, **floats),
+    depreciation_years=st.floats(0.5, 15, **floats),
+    electricity_usd_per_kwh=st.floats(0, 2, **floats),
+    pue=st.floats(1, 3, **floats),
+    average_load_frac=st.floats(0, 1, **floats),
+    colocation_usd_per_kw_month=st.floats(0, 5000, **floats),
+    operations_overhead_frac=st.floats(0, 1, **floats),
+)
+custom_models = st.lists(st.builds(
+    CustomModel,
+    id=st.from_regex(r"custom-[a-z0-9][a-z0-9.\-]{0,20}", fullmatch=True),
+    name=st.text(max_size=40),
+    architecture=st.sampled_from([fixture_arch("qwen3-32b"), fixture_arch("qwen3.5-397b-a17b"),
+                                  fixture_arch("deepseek-v3")]),
+), max_size=2).map(tuple)
 scenarios = st.builds(
     Scenario,
     name=st.text(max_size=120),
     workloads=st.lists(workloads, min_size=1, max_size=3).map(tuple),
-    utilisation_frac=st.floats(0.05, 1.0, allow_nan=False),
-    usd_per_gpu_hour_overrides=st.dictionaries(st.sampled_from(["h100-sxm", "b200"]),
-                                               st.floats(0, 1000, allow_nan=False), max_size=2),
+    model_ids=ids,
+    api_model_ids=ids,
+    gpu_ids=ids,
+    precisions=st.lists(st.sampled_from(PRECISIONS), unique=True).map(tuple),
+    pricing_basis=st.sampled_from(get_args(PricingBasis)),
+    price_statistic=st.sampled_from(get_args(PriceStatistic)),
+    utilisation_frac=st.floats(0.05, 1.0, **floats),
+    usd_per_gpu_hour_overrides=st.dictionaries(st.sampled_from(["h100-sxm", "b200", "custom-gpu"]),
+                                               st.floats(0, 1000, **floats), max_size=2),
     always_on=st.booleans(),
+    ownership=ownership,
+    custom_models=custom_models,
 )
 
 
