@@ -3,8 +3,8 @@
 ``screen_problems(at)`` looks at every markdown block, metric and caption and at every cell of every
 dataframe an AppTest rendered. A cell is bad when it is a number that is not finite (``math.isfinite``), a
 missing value (None, ``pd.NA``, ``NaT``), or text holding the word nan/inf/infinity (any case) or None
-(as Python prints it), matched on word boundaries so that "nan," "(inf)" or "None}" are caught and
-"Infinite", "financial" or "none of" are not.
+(as Python prints it, except in "None of"), matched on word boundaries so that "nan," "(inf)", "None}" or
+"None ms" are caught and "Infinite", "financial" or "None of these inputs" are not.
 """
 
 from __future__ import annotations
@@ -17,7 +17,8 @@ from typing import Any
 import pandas as pd
 from streamlit.testing.v1 import AppTest
 
-BAD_TEXT = re.compile(r"(?i:\b(?:nan|inf|infinity)\b)|\bNone\b|Traceback")
+# "None of ..." is English, not a missing value printed.
+BAD_TEXT = re.compile(r"(?i:\b(?:nan|inf|infinity)\b)|\bNone\b(?!\s+of\b)|Traceback")
 
 
 def bad_text(text: str) -> str | None:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import time
 from pathlib import Path
 
 import pytest
@@ -207,14 +206,17 @@ def test_file_type_and_encoding_and_size():
 
 
 # --------------------------------------------------------------------------------------------- YAML safety
-def test_yaml_alias_bomb_refused_quickly():
-    # "Billion laughs": nine levels of nine aliases expand to 9**9 strings if a loader follows them.
+def alias_bomb() -> str:
+    """"Billion laughs": nine levels of nine aliases expand to 9**9 strings if a loader follows them."""
     lines = ['a0: &a0 ["lol","lol","lol","lol","lol","lol","lol","lol","lol"]']
     lines += [f"a{i}: &a{i} [" + ",".join([f"*a{i - 1}"] * 9) + "]" for i in range(1, 10)]
-    start = time.perf_counter()
+    return "\n".join(lines)
+
+
+def test_yaml_alias_bomb_refused():
+    # Refused before expansion (the time it takes is printed by bench/bench_yaml_bomb.py, not asserted).
     with pytest.raises(ImporterError, match="aliases"):
-        load_rental_prices("\n".join(lines), "bomb.yaml")
-    assert time.perf_counter() - start < 1.0
+        load_rental_prices(alias_bomb(), "bomb.yaml")
 
 
 def test_yaml_deep_nesting_and_python_tags_refused():

@@ -63,12 +63,5 @@ def test_deepseek_v3_structure():
     assert counts.dense_mlp == 3 * gated_mlp_params(7168, 18432)
 
 
-def test_catalog_totals_within_2_percent(catalog):
-    checked = 0
-    for model in catalog.models:
-        if model.published_total_params_b is None or model.id in {"llama-4-scout", "llama-4-maverick"}:
-            continue  # Llama 4 totals include the vision encoder (params_note); checked above within 2%
-        total_b = param_counts(model.architecture).total / 1e9
-        assert abs(total_b / model.published_total_params_b - 1) <= 0.02, (model.id, total_b)
-        checked += 1
-    assert checked >= 20
+# Every catalog model against its published total (Llama 4 included, one 2 % rule):
+# tests/test_catalog.py::test_params_recomputed_within_tolerance_of_published.
