@@ -19,14 +19,15 @@ def test_a_frame_with_a_nan_is_caught():
 
 
 @pytest.mark.parametrize("value", [math.nan, math.inf, -math.inf, np.float64("nan"), np.inf, None, pd.NA, pd.NaT,
-                                   "nan", "NaN", "$nan", "nan,", "(inf)", "-inf ms", "Infinity", "None", "x: None}", "None ms",
-                                   "Traceback (most recent call last)"])
+                                   "nan", "NaN", "$nan", "nan,", "(inf)", "-inf ms", "Infinity", "None", "x: None}",
+                                   "None ms", "Traceback (most recent call last)"])
 def test_bad_cells_are_caught(value):
     assert bad_cell(value) is not None
 
 
 @pytest.mark.parametrize("value", [0.0, -1.5, 10**30, np.int64(7), True, "ok", "Infinite context", "financial",
-                                   "none of the options fits", "None of these inputs moves the cost", "nano", "info", "$1,234", ""])
+                                   "none of the options fits", "None of these inputs moves the cost", "nano", "info",
+                                   "$1,234", ""])
 def test_clean_cells_pass(value):
     assert bad_cell(value) is None
 
