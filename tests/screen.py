@@ -12,6 +12,7 @@ from __future__ import annotations
 import math
 import numbers
 import re
+from collections.abc import Sequence
 from typing import Any
 
 import pandas as pd
@@ -45,27 +46,35 @@ def bad_cell(value: Any) -> str | None:
     return bad_text(str(value))
 
 
-def frame_problems(frame: pd.DataFrame, where: str = "table") -> list[str]:
-    """Every bad cell (and column header) of a frame, as 'where[row, column]: value'."""
-    out = [f"{where} header: {c!r}" for c in frame.columns if bad_text(str(c))]
+def _without(text: str, echoed: Sequence[str]) -> str:
+    for e in echoed:
+        if e:
+            text = text.replace(e, " ")
+    return text
+
+
+def frame_problems(frame: pd.DataFrame, where: str = "table", echoed: Sequence[str] = ()) -> list[str]:
+    """Every bad cell (and column header) of a frame, as 'where[row, column]: value'. ``echoed``: text the
+    user typed (a scenario name), shown as typed, so removed from text cells before the check."""
+    out = [f"{where} header: {c!r}" for c in frame.columns if bad_text(_without(str(c), echoed))]
     for col in frame.columns:
         for i, value in enumerate(frame[col].tolist()):
-            why = bad_cell(value)
+            why = bad_cell(_without(value, echoed) if isinstance(value, str) else value)
             if why is not None:
                 out.append(f"{where}[{i}, {col!r}]: {why}")
     return out
 
 
-def screen_problems(at: AppTest, dataframes: bool = True) -> list[str]:
+def screen_problems(at: AppTest, dataframes: bool = True, echoed: Sequence[str] = ()) -> list[str]:
     """Every bad piece of an AppTest's rendered page: exceptions, markdown, captions, metrics and (unless
-    ``dataframes`` is False) every dataframe cell."""
+    ``dataframes`` is False) every dataframe cell. ``echoed``: user text shown as typed (see frame_problems)."""
     out: list[str] = [f"exception: {e.value}" for e in at.exception]
     texts = [("markdown", m.value) for m in at.markdown] + [("caption", c.value) for c in at.caption]
     texts += [("metric", f"{x.label} {x.value}") for x in at.metric]
     for kind, text in texts:
-        word = bad_text(str(text))
+        word = bad_text(_without(str(text), echoed))
         if word is not None:
             out.append(f"{kind} shows '{word}': {str(text)[:120]}")
     for n, d in enumerate(at.dataframe if dataframes else []):
-        out.extend(frame_problems(d.value, f"dataframe {n}"))
+        out.extend(frame_problems(d.value, f"dataframe {n}", echoed))
     return out

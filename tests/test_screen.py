@@ -37,3 +37,12 @@ def test_display_strings_are_checked_as_text():
     frame = pd.DataFrame({"Cost": ["$1.20", "$nan"], "Speed": ["12 ms", "inf ms"]})
     assert frame_problems(frame) == ["table[1, 'Cost']: nan", "table[1, 'Speed']: inf"]
     assert bad_text("break-even at nan requests/month") == "nan"
+
+
+def test_user_text_shown_as_typed_is_not_a_nan():
+    # A workload the user named "nan" is their text; a NaN next to it is still caught.
+    frame = pd.DataFrame({"Workload": ["nan"], "Cost": ["$1.20"]})
+    assert frame_problems(frame) == ["table[0, 'Workload']: nan"]
+    assert frame_problems(frame, echoed=["nan"]) == []
+    assert frame_problems(pd.DataFrame({"Workload": ["nan"], "Cost": [math.nan]}), echoed=["nan"]) == [
+        "table[0, 'Cost']: nan"]

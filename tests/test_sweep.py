@@ -42,3 +42,14 @@ def test_best_per_deployment_is_feasible_and_cheapest(frame):
     assert one.usd_per_million_tokens.iloc[0] == pool.usd_per_million_tokens.min()
     # Llama-3.1-70B in bf16 (141 GB of weights) fits on 24 GB L4s once there are 8 or more of them
     assert not best[(best.gpu_id == "l4") & (best.model_id == "llama-3.1-70b") & (best.precision == "bf16")].empty
+
+
+def test_sweep_price_is_the_gpu_cost_over_the_tokens_served(frame):
+    # Price arithmetic by hand, whatever the throughput: 4 H100 at $2.00/GPU-hour cost 4 x 2 / 3600 = $0.0022222/s;
+    # a replica serving q requests/s of 2,000 + 400 tokens serves 2,400 q tokens/s, so
+    # $/1M tokens = 0.0022222 / (2,400 q) x 1e6. One B200 at $5.00: 5 / 3600 / (2,400 q) x 1e6.
+    for gpu_id, num_gpus, usd_per_gpu_hour in (("h100-sxm", 4, 2.0), ("b200", 1, 5.0)):
+        row = frame[(frame.model_id == "llama-3.1-70b") & (frame.gpu_id == gpu_id) & (frame.precision == "fp8")
+                    & (frame.num_gpus == num_gpus) & (frame.concurrency == 64)].iloc[0]
+        usd_per_s = num_gpus * usd_per_gpu_hour / 3600
+        assert row.usd_per_million_tokens == pytest.approx(usd_per_s / (2_400 * row.requests_per_s) * 1e6, rel=1e-9)
