@@ -20,7 +20,7 @@ from app_pages.state import GPU_COUNT_CHOICES
 from calculator import fit, memory, moe
 from calculator.catalog import Catalog
 from calculator.pipeline import model_features
-from calculator.sizing import SizingError, Workload, estimate
+from calculator.sizing import RequestShape, SizingError, estimate
 from calculator.sweep import CONCURRENCY_GRID, sweep
 from calculator.units import default_kv_precision
 
@@ -34,7 +34,7 @@ def _size(model_id: str, gpu_id: str, precision: str, num_gpus: int, concurrency
     model, gpu = _cat.model(model_id), _cat.gpu(gpu_id)
     eff = _cat.efficiency
     assert eff is not None
-    wl = Workload(input_tokens, output_tokens, ttft_slo_ms, tpot_slo_ms)
+    wl = RequestShape(input_tokens, output_tokens, ttft_slo_ms, tpot_slo_ms)
     est = estimate(model.architecture, gpu, wl, eff, precision=precision, num_gpus=num_gpus or None,
                    concurrency=concurrency)
     out: dict[str, Any] = {"estimate": est.to_dict(), "is_moe": model.architecture.is_moe,

@@ -13,7 +13,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from calculator.catalog import load_catalog
-from calculator.sizing import Workload, estimate
+from calculator.sizing import RequestShape, estimate
 from calculator.sweep import CONCURRENCY_GRID, GPU_COUNTS, sweep, sweep_arrays
 
 
@@ -45,7 +45,7 @@ def main() -> None:
     times = []
     for _ in range(50):
         t0 = time.perf_counter()
-        estimate(arch, gpu, Workload(2000, 400), eff, precision="fp8", usd_per_gpu_hour=2.0)
+        estimate(arch, gpu, RequestShape(2000, 400), eff, precision="fp8", usd_per_gpu_hour=2.0)
         times.append(time.perf_counter() - t0)
     print(f"one estimate (llama-3.1-70b fp8 on h100-sxm, best concurrency searched over every integer): "
           f"median {statistics.median(times) * 1e3:.2f} ms")

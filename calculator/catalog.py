@@ -27,7 +27,7 @@ from calculator.schemas import (
     RentalPrice,
     Score,
     TokenUsage,
-    Workload,
+    WorkloadPreset,
 )
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
@@ -97,7 +97,7 @@ class Catalog:
     api_models: tuple[ApiModel, ...] = ()
     benchmarks: tuple[Benchmark, ...] = ()
     scores: tuple[Score, ...] = ()
-    workloads: tuple[Workload, ...] = ()
+    workloads: tuple[WorkloadPreset, ...] = ()
     rental_prices: tuple[RentalPrice, ...] = ()
     purchase_prices: tuple[PurchasePrice, ...] = ()
     ownership_defaults: dict[str, OwnershipAssumption] = field(default_factory=dict)
@@ -115,7 +115,7 @@ class Catalog:
     def api_model(self, api_id: str) -> ApiModel:
         return _lookup(self.api_models, api_id, "API model")
 
-    def workload(self, workload_id: str) -> Workload:
+    def workload(self, workload_id: str) -> WorkloadPreset:
         return _lookup(self.workloads, workload_id, "workload")
 
 
@@ -170,7 +170,7 @@ def load_catalog(data_dir: Path = DATA_DIR) -> Catalog:
         api_models=_load(data_dir / "api_models.yaml", "api_models", ApiModel, required=False),
         benchmarks=parse_entries(raw_scores, "benchmarks", Benchmark, scores.name),
         scores=parse_entries(raw_scores, "scores", Score, scores.name),
-        workloads=_load(data_dir / "workloads.yaml", "workloads", Workload, required=False),
+        workloads=_load(data_dir / "workloads.yaml", "workloads", WorkloadPreset, required=False),
         rental_prices=parse_entries(raw_prices, "rental_prices", RentalPrice, prices.name),
         purchase_prices=parse_entries(raw_prices, "purchase_prices", PurchasePrice, prices.name),
         ownership_defaults=load_ownership_defaults(data_dir / "ownership_defaults.yaml"),

@@ -20,7 +20,7 @@ import yaml
 from calculator.catalog import DATA_DIR, Catalog, CatalogError, load_catalog, load_measurements
 from calculator.hf_config import HfConfigError, load_hf_config, model_from_hf_config
 from calculator.schemas import Model
-from calculator.sizing import SizingError, Workload, estimate
+from calculator.sizing import RequestShape, SizingError, estimate
 from calculator.units import KV_PRECISIONS, MAX_USD_PER_GPU_HOUR, PARAMS_PER_BILLION, PRECISIONS
 
 Handler = Callable[[argparse.Namespace, "Catalog"], int]
@@ -130,7 +130,7 @@ def cmd_estimate(args: argparse.Namespace, cat: Catalog) -> int:
     except CatalogError as exc:
         raise InputError(f"--gpu: {exc}") from exc
     assert cat.efficiency is not None
-    wl = Workload(args.input_tokens, args.output_tokens, args.ttft_slo_ms, args.tpot_slo_ms)
+    wl = RequestShape(args.input_tokens, args.output_tokens, args.ttft_slo_ms, args.tpot_slo_ms)
     try:
         est = estimate(model.architecture, gpu, wl, cat.efficiency, precision=args.precision,
                        kv_precision=args.kv_precision, num_gpus=args.num_gpus, concurrency=args.concurrency,

@@ -20,7 +20,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from calculator.schemas import Architecture, Efficiency, Gpu
-from calculator.sizing import GPU_COUNTS, Workload, max_concurrency
+from calculator.sizing import GPU_COUNTS, RequestShape, max_concurrency
 from calculator.units import PRECISIONS, bytes_per_weight, default_kv_precision
 
 
@@ -39,7 +39,7 @@ class Alternative:
         return f"{self.num_gpus} x {self.gpu_name} at {self.precision}"
 
 
-def fits(arch: Architecture, gpu: Gpu, precision: str, num_gpus: int, wl: Workload, eff: Efficiency) -> int:
+def fits(arch: Architecture, gpu: Gpu, precision: str, num_gpus: int, wl: RequestShape, eff: Efficiency) -> int:
     """Sequences that fit in memory on one replica (0 = the deployment does not fit) [-]."""
     return max_concurrency(arch, gpu, precision, default_kv_precision(precision), num_gpus, wl, eff)
 
@@ -49,7 +49,7 @@ def beyond_scale_up(gpu: Gpu, num_gpus: int) -> bool:
     return num_gpus > gpu.scale_up_domain_gpus
 
 
-def alternatives(arch: Architecture, gpu: Gpu, precision: str, num_gpus: int, wl: Workload, eff: Efficiency,
+def alternatives(arch: Architecture, gpu: Gpu, precision: str, num_gpus: int, wl: RequestShape, eff: Efficiency,
                  gpus: Sequence[Gpu]) -> list[Alternative]:
     """The smallest deployments that fit, at most one per kind of change (module docstring); [] if none does.
 

@@ -50,7 +50,7 @@ import numpy as np
 import numpy.typing as npt
 
 from calculator.catalog import Catalog
-from calculator.schemas import Benchmark, Score, Workload
+from calculator.schemas import Benchmark, Score, WorkloadPreset
 
 INDEX_MAX: float = 100.0
 RANK: int = 2  # rank of the low-rank fit (leave-out grid in bench/quality_estimates.py)
@@ -248,7 +248,7 @@ def score_matrix(catalog: Catalog) -> ScoreMatrix:
     return _matrix(_model_rows(catalog), catalog.benchmarks, catalog.scores)
 
 
-def quality_index(model_or_api_id: str, profile: Workload, catalog: Catalog) -> QualityResult:
+def quality_index(model_or_api_id: str, profile: WorkloadPreset, catalog: Catalog) -> QualityResult:
     """Chance-corrected weighted index of a model or API model for a workload profile (module Notes)."""
     sid = scores_id(model_or_api_id, catalog)
     m = score_matrix(catalog)

@@ -321,7 +321,7 @@ class Score(Sourced):
     harness: str | None = None
 
 
-class Workload(Sourced):
+class WorkloadPreset(Sourced):
     """A workload preset: request shape, latency limits, traffic and a quality profile."""
 
     id: str = Field(pattern=r"^[a-z0-9][a-z0-9.\-]*$")
@@ -340,7 +340,7 @@ class Workload(Sourced):
     reasoning_tokens_per_request: int = Field(default=0, ge=0, le=1_000_000)
 
     @model_validator(mode="after")
-    def _weights(self) -> Workload:
+    def _weights(self) -> WorkloadPreset:
         total = sum(self.quality_weights.values())
         if any(w < 0 for w in self.quality_weights.values()) or abs(total - 1.0) > 1e-6:
             raise ValueError(f"quality_weights must be non-negative and sum to 1 (they sum to {total:.4f})")

@@ -31,7 +31,7 @@ class SizingError(ValueError):
 
 
 @dataclass(frozen=True)
-class Workload:
+class RequestShape:
     """Request shape and latency limits of one estimate."""
 
     input_tokens: int
@@ -93,7 +93,7 @@ def kv_bytes_per_token(arch: Architecture, kv_precision: str) -> float:
 
 def _evaluate_one(
     arch: Architecture, gpu: Gpu, precision: str, kv_precision: str, num_gpus: int,
-    concurrency: np.ndarray, wl: Workload, usd_per_gpu_hour: float, eff: Efficiency,
+    concurrency: np.ndarray, wl: RequestShape, usd_per_gpu_hour: float, eff: Efficiency,
 ) -> Evaluation:
     idx = np.zeros(concurrency.shape, dtype=np.int64)
     m = stack([model_features(arch, precision, kv_precision)], idx)
@@ -103,13 +103,13 @@ def _evaluate_one(
 
 
 def max_concurrency(arch: Architecture, gpu: Gpu, precision: str, kv_precision: str, num_gpus: int,
-                    wl: Workload, eff: Efficiency) -> int:
+                    wl: RequestShape, eff: Efficiency) -> int:
     """Most sequences that fit in memory on one replica of ``num_gpus`` GPUs [-]."""
     ev = _evaluate_one(arch, gpu, precision, kv_precision, num_gpus, np.array([1.0]), wl, 0.0, eff)
     return int(ev.max_concurrency[0])
 
 
-def fewest_gpus(arch: Architecture, gpu: Gpu, precision: str, kv_precision: str, wl: Workload,
+def fewest_gpus(arch: Architecture, gpu: Gpu, precision: str, kv_precision: str, wl: RequestShape,
                 eff: Efficiency) -> int | None:
     """Fewest GPUs per replica (from GPU_COUNTS) on which at least one sequence fits; None if none does."""
     for n in GPU_COUNTS:
@@ -121,7 +121,7 @@ def fewest_gpus(arch: Architecture, gpu: Gpu, precision: str, kv_precision: str,
 def estimate(
     arch: Architecture,
     gpu: Gpu,
-    wl: Workload,
+    wl: RequestShape,
     eff: Efficiency,
     precision: str = "bf16",
     kv_precision: str | None = None,
@@ -198,7 +198,7 @@ def estimate(
     )
 
 
-def _message(fits: bool, meets: bool, ev: Evaluation, j: int, n: int, gpu: Gpu, wl: Workload) -> str:
+def _message(fits: bool, meets: bool, ev: Evaluation, j: int, n: int, gpu: Gpu, wl: RequestShape) -> str:
     if not bool(ev.fits[j]):
         need = float(ev.weights_gb_per_gpu[j] + ev.reserve_gb_per_gpu[j] + ev.kv_cache_gb_per_sequence_per_gpu[j])
         return (f"does not fit on {n} x {gpu.name}: needs {need * n:.0f} GB "

@@ -33,7 +33,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from calculator.schemas import Efficiency, Measurement
-from calculator.sizing import GPU_COUNTS, Workload, estimate
+from calculator.sizing import GPU_COUNTS, RequestShape, estimate
 
 if TYPE_CHECKING:
     from calculator.catalog import Catalog
@@ -65,7 +65,7 @@ def predict(meas: Measurement, cat: Catalog, eff: Efficiency) -> float:
     gpu = cat.gpu(meas.gpu_id)
     replica = meas.tensor_parallel or meas.expert_parallel
     limits = meas.scenario in ("server", "interactive")
-    wl = Workload(
+    wl = RequestShape(
         input_tokens=max(1, round(meas.input_tokens)),
         output_tokens=max(1, round(meas.output_tokens)),
         ttft_slo_ms=meas.ttft_slo_ms if limits else None,

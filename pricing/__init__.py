@@ -32,4 +32,8 @@ blended            per million tokens of input and output together, over the wor
 quality_index      0-100 weighted benchmark score for a workload profile (``calculator.quality``).
 success_frac       probability that a task succeeds, mapped from the quality index (``pricing.roi``).
 option             one way to serve a workload: a self-hosted deployment (model x GPU x precision) or an API.
+WorkloadSpec       one workload of a scenario (``pricing.scenario``): request shape, traffic, latency limits,
+                   quality profile; it names a WorkloadPreset (``preset``) and scores on one (``quality_profile``).
+WorkloadPreset     a catalog preset of ``data/workloads.yaml`` (``calculator.schemas``) with its quality weights.
+RequestShape       what one sizing estimate needs (``calculator.sizing``): tokens per request and latency limits.
 """

@@ -41,9 +41,8 @@ import pandas as pd
 
 from calculator.catalog import Catalog, CatalogError
 from calculator.quality import QualityResult, quality_index
-from calculator.schemas import ApiModel, Architecture, Efficiency, Gpu, Workload
-from calculator.sizing import Workload as SizingWorkload
-from calculator.sizing import estimate
+from calculator.schemas import ApiModel, Architecture, Efficiency, Gpu, WorkloadPreset
+from calculator.sizing import RequestShape, estimate
 from calculator.sweep import GPU_COUNTS as SWEEP_GPU_COUNTS
 from calculator.sweep import sweep
 from calculator.units import TOKENS_PER_MILLION
@@ -151,7 +150,7 @@ def candidates(scenario: Scenario, catalog: Catalog) -> list[Candidate]:
     return out
 
 
-def profile_for(spec: WorkloadSpec, catalog: Catalog) -> Workload | None:
+def profile_for(spec: WorkloadSpec, catalog: Catalog) -> WorkloadPreset | None:
     """The catalog workload profile whose quality weights score ``spec`` (None if unknown)."""
     try:
         return catalog.workload(spec.quality_profile)
@@ -159,7 +158,7 @@ def profile_for(spec: WorkloadSpec, catalog: Catalog) -> Workload | None:
         return None
 
 
-def _quality(option_model_id: str, profile: Workload | None, catalog: Catalog) -> QualityResult:
+def _quality(option_model_id: str, profile: WorkloadPreset | None, catalog: Catalog) -> QualityResult:
     if profile is None:
         return QualityResult(None, 0.0, {})
     return quality_index(option_model_id, profile, catalog)
@@ -185,8 +184,8 @@ def _value(spec: WorkloadSpec, q: QualityResult, monthly_cost_usd: float | None,
     return _Value(roi.usd_per_quality_point(monthly_cost_usd, q.index), net, roi.roi_frac(net, monthly_cost_usd))
 
 
-def _sizing_workload(spec: WorkloadSpec) -> SizingWorkload:
-    return SizingWorkload(spec.input_tokens, spec.output_tokens, spec.ttft_slo_ms, spec.tpot_slo_ms)
+def _request_shape(spec: WorkloadSpec) -> RequestShape:
+    return RequestShape(spec.input_tokens, spec.output_tokens, spec.ttft_slo_ms, spec.tpot_slo_ms)
 
 
 def _infeasible_message(cand: Candidate, gpu_id: str, precision: str, spec: WorkloadSpec, catalog: Catalog,
@@ -194,7 +193,7 @@ def _infeasible_message(cand: Candidate, gpu_id: str, precision: str, spec: Work
     """Why no configuration of a deployment serves the workload (memory, or latency limits)."""
     fitting = rows[rows["fits"]]
     if fitting.empty:
-        est = estimate(cand.architecture, catalog.gpu(gpu_id), _sizing_workload(spec), eff, precision=precision)
+        est = estimate(cand.architecture, catalog.gpu(gpu_id), _request_shape(spec), eff, precision=precision)
         if est.fits:
             return f"needs more than {max(SWEEP_GPU_COUNTS)} GPUs per replica (the most the comparison sizes)"
         return est.message

@@ -25,13 +25,15 @@ from typing import Any, Literal
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
-from calculator.catalog import first_error
+from calculator.catalog import DATA_DIR, first_error, load_ownership_defaults
 from calculator.schemas import Architecture
 from calculator.units import MAX_USD_PER_GPU_HOUR
 
 SCENARIO_VERSION: Literal["1"] = "1"
 MAX_QUERY_VALUE_CHARS = 20_000
 MAX_NAME_CHARS = 120
+# Default ownership assumptions (the catalog file the Catalog page cites; one source for the numbers).
+_OWNERSHIP_DEFAULTS = load_ownership_defaults(DATA_DIR / "ownership_defaults.yaml")
 
 PricingBasis = Literal["on_demand", "reserved_1y", "reserved_3y", "spot", "owned"]
 PriceStatistic = Literal["low", "median", "high"]
@@ -78,17 +80,23 @@ class CustomModel(_Closed):
     architecture: Architecture
 
 
+def _ownership_default(name: str) -> float:
+    """Default of one ownership assumption: its ``value`` in ``data/ownership_defaults.yaml`` (one source)."""
+    return _OWNERSHIP_DEFAULTS[name].value
+
+
 class Ownership(_Closed):
-    """Assumptions for owning GPUs. Defaults equal data/ownership_defaults.yaml (kept equal by a test)."""
+    """Assumptions for owning GPUs. Defaults are read from data/ownership_defaults.yaml (its ``value`` fields)."""
 
     usd_per_gpu: float | None = Field(default=None, ge=100, le=5_000_000)  # None: catalog purchase price
-    server_overhead_frac: float = Field(default=0.23, ge=0.0, le=5.0)
-    depreciation_years: float = Field(default=5.5, ge=0.5, le=15.0)
-    electricity_usd_per_kwh: float = Field(default=0.10, ge=0.0, le=2.0)
-    pue: float = Field(default=1.56, ge=1.0, le=3.0)
-    average_load_frac: float = Field(default=0.6, ge=0.0, le=1.0)
-    colocation_usd_per_kw_month: float = Field(default=184.06, ge=0.0, le=5000.0)
-    operations_overhead_frac: float = Field(default=0.05, ge=0.0, le=1.0)
+    server_overhead_frac: float = Field(default=_ownership_default("server_overhead_frac"), ge=0.0, le=5.0)
+    depreciation_years: float = Field(default=_ownership_default("depreciation_years"), ge=0.5, le=15.0)
+    electricity_usd_per_kwh: float = Field(default=_ownership_default("electricity_usd_per_kwh"), ge=0.0, le=2.0)
+    pue: float = Field(default=_ownership_default("pue"), ge=1.0, le=3.0)
+    average_load_frac: float = Field(default=_ownership_default("average_load_frac"), ge=0.0, le=1.0)
+    colocation_usd_per_kw_month: float = Field(default=_ownership_default("colocation_usd_per_kw_month"), ge=0.0,
+                                               le=5000.0)
+    operations_overhead_frac: float = Field(default=_ownership_default("operations_overhead_frac"), ge=0.0, le=1.0)
 
 
 class Scenario(_Closed):

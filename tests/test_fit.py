@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from calculator import fit
 from calculator.catalog import Catalog
-from calculator.sizing import Workload
+from calculator.sizing import RequestShape
 
 
 def test_llama_70b_bf16_on_one_h100_suggests_two_gpus_fp8_or_fp4_and_a_b200(catalog: Catalog) -> None:
@@ -15,7 +15,7 @@ def test_llama_70b_bf16_on_one_h100_suggests_two_gpus_fp8_or_fp4_and_a_b200(cata
     assert eff is not None
     arch = catalog.model("llama-3.1-70b").architecture
     h100 = catalog.gpu("h100-sxm")
-    wl = Workload(1000, 200)
+    wl = RequestShape(1000, 200)
     assert fit.fits(arch, h100, "bf16", 1, wl, eff) == 0
     alts = {a.change: a for a in fit.alternatives(arch, h100, "bf16", 1, wl, eff, catalog.gpus)}
     assert set(alts) == {"more GPUs", "lower precision", "bigger GPU"}
@@ -36,7 +36,7 @@ def test_nothing_to_suggest_when_nothing_fits(catalog: Catalog) -> None:
     assert eff is not None
     arch = catalog.model("llama-3.1-405b").architecture
     gpu = catalog.gpu("l4")
-    wl = Workload(10_000_000, 1000)
+    wl = RequestShape(10_000_000, 1000)
     assert fit.alternatives(arch, gpu, "bf16", 128, wl, eff, [gpu]) == []
 
 

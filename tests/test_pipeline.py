@@ -9,7 +9,7 @@ from numpy.testing import assert_allclose
 
 from calculator.params import param_counts
 from calculator.pipeline import evaluate, gpu_features, model_features, stack
-from calculator.sizing import Workload, estimate
+from calculator.sizing import RequestShape, estimate
 from tests.conftest import fixed_efficiency, fixture_arch
 
 
@@ -132,7 +132,7 @@ def test_a_faster_gpu_never_costs_more_per_token_at_equal_price(catalog, scale, 
 
 def test_input_and_output_costs_add_up_to_the_request_cost(catalog):
     arch = fixture_arch("llama-3.1-70b")
-    est = estimate(arch, catalog.gpu("h100-sxm"), Workload(2000, 500), fixed_efficiency(), precision="fp8",
+    est = estimate(arch, catalog.gpu("h100-sxm"), RequestShape(2000, 500), fixed_efficiency(), precision="fp8",
                    usd_per_gpu_hour=2.0)
     # I x c_in + O x c_out must equal (I + O) x c_blended (the step's cost split between the two).
     request = 2000 * est.usd_per_million_input_tokens + 500 * est.usd_per_million_output_tokens

@@ -17,7 +17,7 @@ from calculator.quality import (
     quality_index,
     score_matrix,
 )
-from calculator.schemas import ApiModel, Benchmark, Score, Workload
+from calculator.schemas import ApiModel, Benchmark, Score, WorkloadPreset
 
 D = dt.date(2026, 1, 1)
 
@@ -37,8 +37,8 @@ def small_catalog() -> Catalog:
                    benchmarks=(bench("a"), bench("b", chance=25.0), bench("c")), scores=tuple(scores))
 
 
-def profile(weights: dict[str, float]) -> Workload:
-    return Workload(id="p", name="p", input_tokens=1, output_tokens=1, quality_weights=weights,
+def profile(weights: dict[str, float]) -> WorkloadPreset:
+    return WorkloadPreset(id="p", name="p", input_tokens=1, output_tokens=1, quality_weights=weights,
                     source="test", as_of=D)
 
 

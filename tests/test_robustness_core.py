@@ -7,7 +7,7 @@ import math
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from calculator.sizing import Workload, estimate
+from calculator.sizing import RequestShape, estimate
 from calculator.sweep import sweep
 
 MODELS = ["llama-3.1-8b", "llama-3.1-405b", "deepseek-v3", "qwen3.5-397b-a17b", "gpt-oss-120b", "gemma-3-27b",
@@ -30,7 +30,7 @@ GPUS = ["l4", "rtx-4090", "h100-sxm", "b200", "mi355x", "tpu-v5e", "a100-sxm-80g
     price=st.one_of(st.none(), st.floats(0.0, 1000.0)),
 )
 def test_estimate_is_always_finite(catalog, model, gpu, precision, kv, n, i, o, conc, ttft, tpot, price):
-    est = estimate(catalog.model(model).architecture, catalog.gpu(gpu), Workload(i, o, ttft, tpot),
+    est = estimate(catalog.model(model).architecture, catalog.gpu(gpu), RequestShape(i, o, ttft, tpot),
                    catalog.efficiency, precision=precision, kv_precision=kv, num_gpus=n, concurrency=conc,
                    usd_per_gpu_hour=price)
     for key, value in est.to_dict().items():

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from calculator.sizing import Workload, estimate
+from calculator.sizing import RequestShape, estimate
 from calculator.sweep import best_per_deployment, sweep
 from tests.conftest import fixed_efficiency
 
@@ -26,7 +26,7 @@ def test_shape_and_no_nan(frame):
 def test_sweep_row_equals_single_estimate(catalog, frame):
     row = frame[(frame.model_id == "llama-3.1-70b") & (frame.gpu_id == "h100-sxm") & (frame.precision == "fp8")
                 & (frame.num_gpus == 4) & (frame.concurrency == 64)].iloc[0]
-    est = estimate(catalog.model("llama-3.1-70b").architecture, catalog.gpu("h100-sxm"), Workload(2000, 400),
+    est = estimate(catalog.model("llama-3.1-70b").architecture, catalog.gpu("h100-sxm"), RequestShape(2000, 400),
                    fixed_efficiency(), precision="fp8", num_gpus=4, concurrency=64, usd_per_gpu_hour=2.0)
     assert row.tpot_ms == pytest.approx(est.tpot_ms, rel=1e-12)
     assert row.usd_per_million_tokens == pytest.approx(est.usd_per_million_tokens, rel=1e-12)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 
 from calculator.catalog import Catalog
-from calculator.schemas import ApiModel, TokenUsage, Workload
+from calculator.schemas import ApiModel, TokenUsage, WorkloadPreset
 from calculator.token_usage import is_reasoning_model, tokens_per_request
 
 D = dt.date(2026, 1, 1)
@@ -25,7 +25,7 @@ def cat() -> Catalog:
         ApiModel(id="plain", name="p", provider="p", reasoning=False, usd_per_million_input_tokens=1,
                  usd_per_million_output_tokens=2, source="test", as_of=D),
     )
-    wl = (Workload(id="chat", name="c", input_tokens=10, output_tokens=200, quality_weights={"a": 1.0},
+    wl = (WorkloadPreset(id="chat", name="c", input_tokens=10, output_tokens=200, quality_weights={"a": 1.0},
                    reasoning_tokens_per_request=700, source="test", as_of=D),)
     return Catalog(gpus=(), models=(), api_models=apis, workloads=wl, token_usage=usage)
 
