@@ -482,3 +482,31 @@ def fleet_mix_bars(mix: pd.DataFrame) -> go.Figure:
     fig.update_xaxes(title_text="Monthly cost [$ per month]")
     return _layout(fig, "Monthly cost per workload: one shared fleet vs separate fleets",
                    height=max(280, 60 * len(rows) + 150))
+
+
+def tco_stack(components_usd_per_gpu_hour: dict[str, float], rentals_usd_per_gpu_hour: dict[str, float],
+              title: str) -> go.Figure:
+    """Ownership cost per GPU-hour as a stack of its components, beside the rental prices of the same GPU.
+
+    components : component name -> [$/GPU-hour] (``pricing.tco.OwnershipCost.components``; a credit is
+    negative and drawn below zero); rentals : label -> [$/GPU-hour]. Non-finite values are left out.
+    """
+    fig = go.Figure()
+    own_label = "Own (all-in)"
+    palette = ("#1f78b4", "#a6cee3", "#b2df8a", "#33a02c", "#e31a1c", "#fb9a99", "#ff7f00", "#fdbf6f", "#cab2d6")
+    for (name, value), color in zip(components_usd_per_gpu_hour.items(), palette * 2, strict=False):
+        if not math.isfinite(value) or value == 0.0:
+            continue
+        label = name.replace("_", " ")
+        fig.add_trace(go.Bar(x=[own_label], y=[value], name=label, marker_color=color,
+                             hovertemplate=f"{label}: $%{{y:,.3f}} per GPU-hour<extra></extra>"))
+    total = sum(v for v in components_usd_per_gpu_hour.values() if math.isfinite(v))
+    labels = [k for k, v in rentals_usd_per_gpu_hour.items() if math.isfinite(v)]
+    fig.add_trace(go.Bar(x=labels, y=[rentals_usd_per_gpu_hour[k] for k in labels], name="rental price",
+                         marker_color="#7f7f7f",
+                         hovertemplate="%{x}: $%{y:,.2f} per GPU-hour<extra></extra>"))
+    fig.add_hline(y=total, line={"color": "#1f78b4", "dash": "dot"},
+                  annotation_text=f"own ${total:,.2f}", annotation_position="top left")
+    fig.update_layout(barmode="relative")
+    fig.update_yaxes(title_text="Cost [$ per GPU-hour]")
+    return _layout(fig, title, height=460)

@@ -10,7 +10,16 @@ import streamlit as st
 from app_pages import charts, common, tables
 from app_pages.state import MAX_EXTRA_WORKLOADS, extras_from_selection, mix_choices, mix_selection
 from calculator.catalog import Catalog
-from pricing.economics import break_even_for_scenario, cost_vs_volume, rent_vs_buy, roi_table
+from pricing.economics import (
+    COMPONENT_DEFAULTS,
+    break_even_for_scenario,
+    cost_vs_volume,
+    ownership_breakdown,
+    payback_by_basis,
+    rent_vs_buy,
+    rental_prices_by_tier,
+    roi_table,
+)
 from pricing.kinds import KIND_API, SHARED_FLEET
 from pricing.scenario import Scenario
 
@@ -42,6 +51,36 @@ def _on_mix() -> None:
 def _money(value: object, digits: int = 0) -> str:
     """A number with thousands separators, or an empty cell for a missing one."""
     return f"{float(value):,.{digits}f}" if isinstance(value, int | float) and np.isfinite(value) else ""
+
+
+def _ownership_stack(s: Scenario, cat: Catalog, gpu_id: str, gpu_name: str) -> None:
+    """The TCO of owning one GPU, component by component, beside its rental prices, and every default's source."""
+    st.subheader("What owning one GPU costs per hour")
+    b = ownership_breakdown(s, cat, gpu_id)
+    if b.cost is None:
+        st.info(f"{gpu_name}: {b.status}.")
+        return
+    tiers = rental_prices_by_tier(cat, gpu_id, s.price_statistic)
+    rentals = {f"rent: {k.replace('_', ' ')}": v for k, v in tiers.items()}
+    st.plotly_chart(charts.tco_stack(b.cost.components, rentals,
+                                     f"{gpu_name}: owning, per GPU-hour, vs renting ({s.price_statistic} quote)"),
+                    width="stretch", key="eco_tco_stack")
+    paybacks = payback_by_basis(s, cat, gpu_id)
+    if paybacks:
+        st.markdown("Buying pays back against: " + "; ".join(
+            f"**{basis.replace('_', ' ')}** {'never' if m is None else f'{m:,.1f} months'}"
+            for basis, m in paybacks.items()) + ".")
+    rows = []
+    for name, value in b.cost.components.items():
+        used = COMPONENT_DEFAULTS.get(name, ())
+        rows.append({"Component": name.replace("_", " "), "$ per GPU-hour": f"{value:,.4f}",
+                     "Inputs": ", ".join(f"{d} = {b.defaults[d]['value']:,.4g}" for d in used if d in b.defaults),
+                     "Source": " | ".join(str(b.defaults[d]["source"]) for d in used if d in b.defaults)})
+    st.dataframe(pd.DataFrame(rows), hide_index=True, width="stretch", key="eco_tco_table")
+    st.caption(f"Server power {b.cost.server_power_w_per_gpu:,.0f} W per GPU ({b.server_power_source}); "
+               f"purchase price: {b.purchase_source or 'your figure'}. Depreciation, cost of capital and the resale "
+               "credit together are the capital charge at the WACC over the life (pricing/tco.py); every default "
+               "is in data/ownership_defaults.yaml with its source.")
 
 
 s = common.scenario()
@@ -220,7 +259,8 @@ else:
                   help="Rental price from the catalog at the scenario's price statistic [$/GPU-hour].")
         assert rvb.ownership is not None
         m2.metric("Own (all-in)", f"${rvb.ownership.usd_per_gpu_hour:,.2f} / GPU-hour",
-                  help="Depreciation + power + colocation + operations per GPU-hour [$/GPU-hour].")
+                  help="Depreciation + cost of capital - resale credit + fabric and storage + power + colocation "
+                       "+ staff + support + software, per GPU-hour [$/GPU-hour].")
         m3.metric("Buying pays back after",
                   f"{rvb.payback_months:,.1f} months" if rvb.payback_months is not None else "never",
                   help="Months until cumulative cost of buying falls below renting [months].")
@@ -231,10 +271,10 @@ else:
             f"{int(num_gpus)} x {gpu_names.get(gpu_id, gpu_id)}: cumulative cost, rent vs buy"),
             width="stretch", key="eco_rvb")
         o = rvb.ownership
-        st.caption(f"Owning one GPU: ${o.capex_usd:,.0f} up front (GPU + server share); per hour "
-                   f"${o.depreciation_usd_per_gpu_hour:,.2f} depreciation, ${o.power_usd_per_gpu_hour:,.2f} power, "
-                   f"${o.colocation_usd_per_gpu_hour:,.2f} colocation, ${o.operations_usd_per_gpu_hour:,.2f} "
-                   "operations. Assumptions in the sidebar (Ownership).")
+        st.caption(f"Owning one GPU: ${o.capex_usd:,.0f} up front (GPU + server share) plus "
+                   f"${o.network_storage_capex_usd:,.0f} of network fabric and storage. Assumptions in the sidebar "
+                   "(Ownership) and in the table below.")
+    _ownership_stack(s, cat, gpu_id, gpu_names.get(gpu_id, gpu_id))
 
 # --- several workloads on one fleet -----------------------------------------------------------------------------
 st.header("Several workloads on one fleet")

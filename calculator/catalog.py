@@ -26,6 +26,7 @@ from calculator.schemas import (
     PurchasePrice,
     RentalPrice,
     Score,
+    ServerPower,
     TokenUsage,
     WorkloadPreset,
 )
@@ -101,6 +102,7 @@ class Catalog:
     rental_prices: tuple[RentalPrice, ...] = ()
     purchase_prices: tuple[PurchasePrice, ...] = ()
     ownership_defaults: dict[str, OwnershipAssumption] = field(default_factory=dict)
+    server_power: tuple[ServerPower, ...] = ()
     efficiency: Efficiency | None = None
     token_usage: tuple[TokenUsage, ...] = ()
 
@@ -148,6 +150,16 @@ def load_ownership_defaults(path: Path) -> dict[str, OwnershipAssumption]:
     return out
 
 
+def load_server_power(path: Path) -> tuple[ServerPower, ...]:
+    """Whole-server power per GPU system (``server_power:`` list of ``ownership_defaults.yaml``)."""
+    if not path.exists():
+        return ()
+    raw = read_yaml(path)
+    if not isinstance(raw, dict) or "server_power" not in raw:
+        return ()
+    return parse_entries(raw, "server_power", ServerPower, path.name)
+
+
 def load_efficiency(path: Path) -> Efficiency:
     """The fitted efficiency constants of ``data/efficiency.yaml``."""
     raw = read_yaml(path)
@@ -174,6 +186,7 @@ def load_catalog(data_dir: Path = DATA_DIR) -> Catalog:
         rental_prices=parse_entries(raw_prices, "rental_prices", RentalPrice, prices.name),
         purchase_prices=parse_entries(raw_prices, "purchase_prices", PurchasePrice, prices.name),
         ownership_defaults=load_ownership_defaults(data_dir / "ownership_defaults.yaml"),
+        server_power=load_server_power(data_dir / "ownership_defaults.yaml"),
         efficiency=load_efficiency(data_dir / "efficiency.yaml"),
         token_usage=_load(data_dir / "token_usage.yaml", "token_usage", TokenUsage, required=False),
     )

@@ -384,10 +384,36 @@ class PurchasePrice(Sourced):
 
 
 class OwnershipAssumption(Sourced):
+    """One default of the ownership cost build-up (``data/ownership_defaults.yaml``), with its range."""
+
     value: float
     unit: str
     low: float | None = None
     high: float | None = None
+
+    @model_validator(mode="after")
+    def _value_in_range(self) -> OwnershipAssumption:
+        if self.low is not None and self.high is not None and not self.low <= self.value <= self.high:
+            raise ValueError(f"value {self.value} is outside its range [{self.low}, {self.high}]")
+        return self
+
+
+class ServerPower(Sourced):
+    """Whole-system power of the server (or compute tray) that holds a GPU, from the system's datasheet.
+
+    ``node_power_w`` is the system's maximum input power [W] (CPUs, memory, NICs, fans, switches included) for
+    ``num_gpus_per_node`` GPUs; power and colocation of an owned GPU are charged on the per-GPU share.
+    """
+
+    gpu_id: str
+    system: str
+    node_power_w: float = Field(gt=100, le=200_000)
+    num_gpus_per_node: int = Field(ge=1, le=144)
+
+    @property
+    def w_per_gpu(self) -> float:
+        """Server power per GPU [W]: ``node_power_w / num_gpus_per_node``."""
+        return self.node_power_w / self.num_gpus_per_node
 
 
 # --------------------------------------------------------------------------------------------- calibration

@@ -1,4 +1,4 @@
-"""Commands ``python -m calculator scenario`` and ``python -m calculator report`` (``COMMANDS``; put on the
+"""Commands ``python -m calculator scenario``, ``report`` and ``tco`` (``COMMANDS``; put on the
 command line by ``cli.py`` at the repository root). Exit codes: 0 done, 2 bad input (one line on stderr).
 
 Handlers import the comparison (pandas) when they run, so other commands start fast.
@@ -7,12 +7,13 @@ Handlers import the comparison (pandas) when they run, so other commands start f
 from __future__ import annotations
 
 import argparse
+import json
 import sys
 from pathlib import Path
 from typing import Any
 
-from calculator.catalog import Catalog
-from calculator.cli import InputError
+from calculator.catalog import Catalog, CatalogError
+from calculator.cli import InputError, _bounded_float, _positive_int
 from pricing.scenario import Scenario, ScenarioError, check_against_catalog, scenario_from_yaml, scenario_to_yaml
 
 
@@ -86,4 +87,67 @@ def cmd_report(args: argparse.Namespace, catalog: Catalog) -> int:
     return 0
 
 
-COMMANDS = {"scenario": (register_scenario, cmd_scenario), "report": (register_report, cmd_report)}
+def register_tco(sub: Any) -> None:
+    p = sub.add_parser("tco", help="cost of owning one GPU per GPU-hour, component by component, with sources")
+    p.add_argument("--gpu", required=True, help="catalog GPU id")
+    p.add_argument("--years", type=_bounded_float("--years", 0.5, 15.0),
+                   help="depreciation life [years], 0.5 to 15 (default: data/ownership_defaults.yaml)")
+    p.add_argument("--usd-per-gpu", type=_bounded_float("--usd-per-gpu", 100.0, 5_000_000.0),
+                   help="your purchase price per GPU [$], 100 to 5,000,000, without the server share "
+                        "(default: the catalog's purchase quotes)")
+    p.add_argument("--gpus", type=_positive_int("--gpus", 1, 1_000_000),
+                   help="GPUs in the cluster sharing the fixed staff cost, 1 to 1,000,000 (default 64)")
+    p.add_argument("--scenario", help="scenario YAML whose ownership assumptions to use (default: the defaults)")
+    p.add_argument("--json", action="store_true", help="print JSON")
+
+
+def cmd_tco(args: argparse.Namespace, catalog: Catalog) -> int:
+    from pricing.economics import COMPONENT_DEFAULTS, ownership_breakdown
+
+    scenario = load_scenario_file(args.scenario) if args.scenario else Scenario()
+    try:
+        catalog.gpu(args.gpu)
+    except CatalogError as exc:
+        raise InputError(f"--gpu: {exc}") from exc
+    update: dict[str, Any] = {}
+    if args.years is not None:
+        update["depreciation_years"] = args.years
+    if args.usd_per_gpu is not None:
+        update["usd_per_gpu"] = args.usd_per_gpu
+    if args.gpus is not None:
+        update["num_gpus_in_cluster"] = args.gpus
+    scenario = scenario.model_copy(update={"ownership": scenario.ownership.model_copy(update=update)})
+    b = ownership_breakdown(scenario, catalog, args.gpu)
+    if b.cost is None:
+        if "purchase" in b.status:
+            raise InputError(f"--gpu {args.gpu}: no purchase price in the catalog; give --usd-per-gpu P [$]")
+        raise InputError(f"--gpu {args.gpu}: {b.status}")
+    components = b.cost.components
+    out = {
+        "gpu_id": args.gpu,
+        "usd_per_gpu_hour": b.cost.usd_per_gpu_hour,
+        "server_power_w_per_gpu": b.cost.server_power_w_per_gpu,
+        "capex_usd": b.cost.capex_usd,
+        "network_storage_capex_usd": b.cost.network_storage_capex_usd,
+        "running_usd_per_gpu_hour": b.cost.running_usd_per_gpu_hour,
+        "components": components,
+        "sources": {name: [b.defaults[d]["source"] for d in COMPONENT_DEFAULTS[name] if d in b.defaults]
+                    for name in components},
+        "purchase_price_source": b.purchase_source,
+        "server_power_source": b.server_power_source,
+        "defaults": b.defaults,
+    }
+    if args.json:
+        print(json.dumps(out, indent=2))
+        return 0
+    print(f"Owning one {args.gpu}: ${b.cost.usd_per_gpu_hour:,.3f} per GPU-hour "
+          f"(capex ${b.cost.capex_usd:,.0f} + fabric/storage ${b.cost.network_storage_capex_usd:,.0f}; "
+          f"server power {b.cost.server_power_w_per_gpu:,.0f} W per GPU)")
+    for name, value in components.items():
+        print(f"  {name:<18} {value:>9.4f} $/GPU-hour")
+    print(f"Purchase price: {b.purchase_source}\nServer power: {b.server_power_source}")
+    return 0
+
+
+COMMANDS = {"scenario": (register_scenario, cmd_scenario), "report": (register_report, cmd_report),
+            "tco": (register_tco, cmd_tco)}

@@ -14,10 +14,63 @@ import pandas as pd
 from calculator.catalog import Catalog
 from calculator.units import HOURS_PER_MONTH
 from pricing import fleet
-from pricing.gpu_price import GpuPrice, owned_price
+from pricing.gpu_price import GpuPrice, owned_price, purchase_capex_usd, server_power_for
 from pricing.rental import RENTAL_TIERS, rental_quote
 from pricing.scenario import Scenario
 from pricing.tco import OwnershipCost, payback_months, rent_vs_buy_cumulative
+
+# Which ownership default each component of the TCO stack reads (names of data/ownership_defaults.yaml).
+COMPONENT_DEFAULTS: dict[str, tuple[str, ...]] = {
+    "depreciation": ("depreciation_years", "server_overhead_frac"),
+    "cost_of_capital": ("wacc_frac", "depreciation_years"),
+    "residual_credit": ("residual_value_frac",),
+    "network_storage": ("network_storage_frac", "wacc_frac"),
+    "power": ("average_load_frac", "pue", "electricity_usd_per_kwh"),
+    "colocation": ("colocation_usd_per_kw_month",),
+    "staff": ("staff_usd_per_year_per_cluster", "staff_usd_per_year_per_node", "num_gpus_in_cluster"),
+    "support": ("operations_overhead_frac",),
+    "software": ("software_usd_per_gpu_year",),
+}
+
+
+# ----------------------------------------------------------------------------------------- ownership TCO
+@dataclass(frozen=True)
+class OwnershipBreakdown:
+    """The ownership cost of one GPU with where every input comes from.
+
+    cost : the component build-up (None when a price or the power is missing; ``status`` says why).
+    purchase_source : the purchase quotes' sources (or "user"); server_power_source : datasheet or estimate.
+    defaults : ownership default name -> {value, unit, source, as_of, estimate, user_set}.
+    """
+
+    gpu_id: str
+    cost: OwnershipCost | None
+    purchase_source: str
+    server_power_source: str
+    defaults: dict[str, dict[str, Any]]
+    status: str
+
+
+def ownership_breakdown(scenario: Scenario, catalog: Catalog, gpu_id: str) -> OwnershipBreakdown:
+    """TCO of owning ``gpu_id`` under the scenario's ownership assumptions, with the source of each default
+    (``pricing.tco`` Notes). A value the user changed is marked ``user_set``."""
+    own = scenario.ownership
+    defaults: dict[str, dict[str, Any]] = {}
+    for name, item in catalog.ownership_defaults.items():
+        value = getattr(own, name, item.value)
+        defaults[name] = {"value": value, "unit": item.unit, "source": item.source, "as_of": item.as_of.isoformat(),
+                          "estimate": item.estimate, "user_set": value != item.value}
+    power = server_power_for(catalog, gpu_id, own)
+    priced = owned_price(scenario, catalog, gpu_id)
+    if own.usd_per_gpu is not None:
+        purchase = "user"
+    else:
+        quotes = [p for p in catalog.purchase_prices if p.gpu_id == gpu_id]
+        purchase = " | ".join(f"{p.source} (as of {p.as_of}, {p.includes})" for p in quotes)
+        if purchase_capex_usd(catalog, gpu_id, scenario.price_statistic, own.server_overhead_frac)[0] is None:
+            purchase = ""
+    return OwnershipBreakdown(gpu_id, priced.ownership, purchase, power.source if power is not None else "",
+                              defaults, priced.status)
 
 
 # ----------------------------------------------------------------------------------------- rent vs buy
@@ -54,8 +107,32 @@ def rent_vs_buy(scenario: Scenario, catalog: Catalog, gpu_id: str, num_gpus: int
         return RentVsBuy(empty, None, quote.usd_per_gpu_hour, tier, owned.ownership, status)
     own = owned.ownership
     table = rent_vs_buy_cumulative(num_months, num_gpus, quote.usd_per_gpu_hour, own)
-    payback = payback_months(own.capex_usd, quote.usd_per_gpu_hour, own.running_usd_per_gpu_hour)
+    payback = payback_months(own.total_capex_usd, quote.usd_per_gpu_hour, own.running_usd_per_gpu_hour)
     return RentVsBuy(table, payback, quote.usd_per_gpu_hour, tier, own, "ok")
+
+
+def rental_prices_by_tier(catalog: Catalog, gpu_id: str, statistic: str) -> dict[str, float]:
+    """Rental price of ``gpu_id`` in every tier that has quotes [$/GPU-hour], at ``statistic`` (``pricing.rental``)."""
+    out: dict[str, float] = {}
+    for tier in RENTAL_TIERS:
+        quote = rental_quote(catalog.rental_prices, gpu_id, tier, statistic)
+        if quote.usd_per_gpu_hour is not None:
+            out[tier] = quote.usd_per_gpu_hour
+    return out
+
+
+def payback_by_basis(scenario: Scenario, catalog: Catalog, gpu_id: str) -> dict[str, float | None]:
+    """Months until buying ``gpu_id`` pays back against each rental basis with a price [months]
+    (``pricing.tco.payback_months``; None: never). Empty when the GPU cannot be owned (no price or power)."""
+    owned = owned_price(scenario, catalog, gpu_id)
+    if owned.ownership is None:
+        return {}
+    own = owned.ownership
+    prices = rental_prices_by_tier(catalog, gpu_id, scenario.price_statistic)
+    if gpu_id in scenario.usd_per_gpu_hour_overrides:
+        prices["override"] = float(scenario.usd_per_gpu_hour_overrides[gpu_id])
+    return {basis: payback_months(own.total_capex_usd, price, own.running_usd_per_gpu_hour)
+            for basis, price in prices.items()}
 
 
 # ----------------------------------------------------------------------------------------- break-even

@@ -4,7 +4,7 @@ Order of precedence:
 1. ``scenario.usd_per_gpu_hour_overrides[gpu_id]`` (the user's own price), whatever the basis;
 2. basis ``owned``: the ownership cost per wall-clock hour (``pricing.tco``) from the purchase price
    (``scenario.ownership.usd_per_gpu`` if set, else the catalog's purchase quotes at the price statistic)
-   and the GPU's TDP;
+   and the whole server's power per GPU (``server_power_for``);
 3. a rental tier: the statistic over the catalog's quotes of that tier (``pricing.rental``).
 No fallback between tiers: a GPU without a price for the basis gets a status saying so and is not ranked.
 """
@@ -19,8 +19,11 @@ import numpy as np
 from calculator.catalog import Catalog
 from calculator.schemas import PurchasePrice
 from pricing.rental import rental_quote
-from pricing.scenario import Scenario
+from pricing.scenario import Ownership, Scenario
 from pricing.tco import OwnershipCost, capex_usd, ownership_cost
+
+# GPUs per server when no system datasheet is in the catalog (HGX/DGX and OAM platforms hold 8) [-].
+DEFAULT_GPUS_PER_NODE = 8
 
 
 @dataclass(frozen=True)
@@ -64,12 +67,56 @@ def purchase_capex_usd(catalog: Catalog, gpu_id: str, statistic: str,
     return value, max(q.as_of for q in quotes)
 
 
+@dataclass(frozen=True)
+class ServerPowerChoice:
+    """Server power charged to one owned GPU: w_per_gpu [W], GPUs per node [-], and where it comes from."""
+
+    w_per_gpu: float
+    num_gpus_per_node: int
+    source: str
+    estimate: bool
+
+
+def server_power_for(catalog: Catalog, gpu_id: str, own: Ownership) -> ServerPowerChoice | None:
+    """Whole-server power per GPU [W]: the user's figure, else the system datasheet (``server_power`` of
+    ``data/ownership_defaults.yaml``), else ``server_power_to_tdp_ratio x TDP`` (an estimate); None without
+    any of them (no TDP either)."""
+    entry = next((e for e in catalog.server_power if e.gpu_id == gpu_id), None)
+    per_node = entry.num_gpus_per_node if entry is not None else DEFAULT_GPUS_PER_NODE
+    if own.server_power_w_per_gpu is not None:
+        return ServerPowerChoice(own.server_power_w_per_gpu, per_node, "user", False)
+    if entry is not None:
+        return ServerPowerChoice(entry.w_per_gpu, per_node, f"{entry.system}: {entry.source}", entry.estimate)
+    gpu = catalog.gpu(gpu_id)
+    ratio = catalog.ownership_defaults.get("server_power_to_tdp_ratio")
+    if gpu.tdp_w is None or ratio is None:
+        return None
+    return ServerPowerChoice(gpu.tdp_w * ratio.value, per_node,
+                             f"estimate: {ratio.value:g} x TDP {gpu.tdp_w:g} W ({ratio.source})", True)
+
+
+def ownership_for(own: Ownership, capex: float, power: ServerPowerChoice) -> OwnershipCost:
+    """``pricing.tco.ownership_cost`` of one GPU at capex K [$] (server share included) and server power."""
+    return ownership_cost(capex, power.w_per_gpu, server_overhead_frac=own.server_overhead_frac,
+                          depreciation_years=own.depreciation_years,
+                          electricity_usd_per_kwh=own.electricity_usd_per_kwh, pue=own.pue,
+                          average_load_frac=own.average_load_frac,
+                          colocation_usd_per_kw_month=own.colocation_usd_per_kw_month,
+                          operations_overhead_frac=own.operations_overhead_frac, wacc_frac=own.wacc_frac,
+                          residual_value_frac=own.residual_value_frac, network_storage_frac=own.network_storage_frac,
+                          staff_usd_per_year_per_cluster=own.staff_usd_per_year_per_cluster,
+                          staff_usd_per_year_per_node=own.staff_usd_per_year_per_node,
+                          num_gpus_in_cluster=own.num_gpus_in_cluster, num_gpus_per_node=power.num_gpus_per_node,
+                          software_usd_per_gpu_year=own.software_usd_per_gpu_year, includes_server_share=True)
+
+
 def owned_price(scenario: Scenario, catalog: Catalog, gpu_id: str) -> GpuPrice:
     """Ownership cost of one GPU under the scenario's ``ownership`` assumptions (see ``pricing.tco``)."""
-    gpu = catalog.gpu(gpu_id)
     own = scenario.ownership
-    if gpu.tdp_w is None:
-        return GpuPrice(None, "owned", None, f"no TDP for {gpu_id} in the catalog: power cost of owning it unknown")
+    power = server_power_for(catalog, gpu_id, own)
+    if power is None:
+        return GpuPrice(None, "owned", None, f"no TDP or server power for {gpu_id} in the catalog: power cost of "
+                                             "owning it unknown (set ownership.server_power_w_per_gpu)")
     capex: float | None
     if own.usd_per_gpu is not None:
         capex, as_of = capex_usd(own.usd_per_gpu, own.server_overhead_frac), None
@@ -78,12 +125,7 @@ def owned_price(scenario: Scenario, catalog: Catalog, gpu_id: str) -> GpuPrice:
         if capex is None:
             return GpuPrice(None, "owned", None, f"no purchase price for {gpu_id} in the catalog "
                                                  "(set ownership.usd_per_gpu)")
-    cost = ownership_cost(capex, gpu.tdp_w, server_overhead_frac=own.server_overhead_frac,
-                          depreciation_years=own.depreciation_years,
-                          electricity_usd_per_kwh=own.electricity_usd_per_kwh, pue=own.pue,
-                          average_load_frac=own.average_load_frac,
-                          colocation_usd_per_kw_month=own.colocation_usd_per_kw_month,
-                          operations_overhead_frac=own.operations_overhead_frac, includes_server_share=True)
+    cost = ownership_for(own, capex, power)
     return GpuPrice(cost.usd_per_gpu_hour, "owned", as_of, "ok", cost)
 
 

@@ -96,7 +96,18 @@ class Ownership(_Closed):
     average_load_frac: float = Field(default=_ownership_default("average_load_frac"), ge=0.0, le=1.0)
     colocation_usd_per_kw_month: float = Field(default=_ownership_default("colocation_usd_per_kw_month"), ge=0.0,
                                                le=5000.0)
+    # support contracts and spares, per year of capex (staff is separate)
     operations_overhead_frac: float = Field(default=_ownership_default("operations_overhead_frac"), ge=0.0, le=1.0)
+    wacc_frac: float = Field(default=_ownership_default("wacc_frac"), ge=0.0, le=0.5)
+    residual_value_frac: float = Field(default=_ownership_default("residual_value_frac"), ge=0.0, le=1.0)
+    network_storage_frac: float = Field(default=_ownership_default("network_storage_frac"), ge=0.0, le=2.0)
+    staff_usd_per_year_per_cluster: float = Field(default=_ownership_default("staff_usd_per_year_per_cluster"),
+                                                  ge=0.0, le=1e8)
+    staff_usd_per_year_per_node: float = Field(default=_ownership_default("staff_usd_per_year_per_node"), ge=0.0,
+                                               le=1e7)
+    num_gpus_in_cluster: int = Field(default=int(_ownership_default("num_gpus_in_cluster")), ge=1, le=1_000_000)
+    software_usd_per_gpu_year: float = Field(default=_ownership_default("software_usd_per_gpu_year"), ge=0.0, le=1e6)
+    server_power_w_per_gpu: float | None = Field(default=None, ge=10.0, le=20000.0)  # None: catalog / estimate
 
 
 class Scenario(_Closed):
@@ -202,6 +213,14 @@ QUERY_KEYS: dict[str, tuple[str, str]] = {
     "load": ("o.average_load_frac", "float"),
     "colo": ("o.colocation_usd_per_kw_month", "float"),
     "ops": ("o.operations_overhead_frac", "float"),
+    "wacc": ("o.wacc_frac", "float"),
+    "resid": ("o.residual_value_frac", "float"),
+    "net": ("o.network_storage_frac", "float"),
+    "stfc": ("o.staff_usd_per_year_per_cluster", "float"),
+    "stfn": ("o.staff_usd_per_year_per_node", "float"),
+    "clus": ("o.num_gpus_in_cluster", "int"),
+    "sw": ("o.software_usd_per_gpu_year", "float"),
+    "spw": ("o.server_power_w_per_gpu", "float?"),
     "px": ("usd_per_gpu_hour_overrides", "json"),
     "cm": ("custom_models", "json"),
     "xw": ("extra_workloads", "json"),

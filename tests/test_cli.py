@@ -95,3 +95,34 @@ def test_catalog_json_lists_models_gpus_api_models(capsys):
     assert {"a100-sxm-80gb", "h100-sxm", "h100-pcie", "h200-sxm", "b200", "gb200", "mi300x", "mi325x", "mi355x",
             "l40s", "l4", "rtx-4090", "rtx-5090", "tpu-v5e", "tpu-v6e"} <= ids
     assert all("usd_per_million_input_tokens" in a for a in data["api_models"])
+
+
+def test_tco_json_contract(capsys):
+    # Contract of issue 11: usd_per_gpu_hour, server_power_w_per_gpu, components summing to the total with the
+    # named components present, residual_credit <= 0, a source per default.
+    from pricing.cli import COMMANDS
+
+    assert main(["tco", "--gpu", "h100-sxm", "--years", "3", "--json"], extra=COMMANDS) == 0  # type: ignore[arg-type]
+    out = json.loads(capsys.readouterr().out)
+    comps = out["components"]
+    for name in ("depreciation", "cost_of_capital", "power", "colocation", "network_storage", "staff",
+                 "residual_credit"):
+        assert name in comps
+    assert comps["residual_credit"] <= 0.0
+    assert sum(comps.values()) == pytest.approx(out["usd_per_gpu_hour"], rel=1e-12)
+    assert out["server_power_w_per_gpu"] == pytest.approx(10200 / 8)  # DGX H100 datasheet / 8 GPUs
+    assert all(d["source"] for d in out["defaults"].values())
+    assert out["defaults"]["depreciation_years"]["value"] == 3.0 and out["defaults"]["depreciation_years"]["user_set"]
+
+
+def test_tco_without_purchase_price_exits_2_with_one_line(capsys, catalog):
+    from pricing.cli import COMMANDS
+
+    gid = next(g.id for g in catalog.gpus if g.tdp_w is not None
+               and not any(p.gpu_id == g.id for p in catalog.purchase_prices))
+    with pytest.raises(SystemExit) as exc:
+        main(["tco", "--gpu", gid, "--json"], extra=COMMANDS)  # type: ignore[arg-type]
+    assert exc.value.code == 2
+    err = capsys.readouterr().err.strip()
+    assert "\n" not in err and "--usd-per-gpu" in err
+    assert main(["tco", "--gpu", gid, "--usd-per-gpu", "20000", "--json"], extra=COMMANDS) == 0  # type: ignore[arg-type]

@@ -2,13 +2,22 @@
 
 from __future__ import annotations
 
+import itertools
 from dataclasses import replace
 
 import numpy as np
 import pandas as pd
 import pytest
 
-from pricing.economics import break_even, break_even_for_scenario, cost_vs_volume, rent_vs_buy, roi_table
+from pricing.economics import (
+    break_even,
+    break_even_for_scenario,
+    cost_vs_volume,
+    payback_by_basis,
+    rent_vs_buy,
+    rental_prices_by_tier,
+    roi_table,
+)
 from pricing.kinds import KIND_API, KIND_DENSE
 from pricing.options import OptionRow, compare_options, to_frame
 from pricing.scenario import Ownership, Scenario, WorkloadSpec
@@ -80,21 +89,25 @@ def test_break_even_hand_computed():
 
 def test_rent_vs_buy(catalog):
     own = Ownership(usd_per_gpu=30000, server_overhead_frac=0.2, depreciation_years=4, electricity_usd_per_kwh=0.1,
-                    pue=1.5, average_load_frac=0.5, colocation_usd_per_kw_month=150, operations_overhead_frac=0.05)
-    # One on-demand quote we control: 2.00 $/GPU-hour.
+                    pue=1.5, average_load_frac=0.5, colocation_usd_per_kw_month=150, operations_overhead_frac=0.05,
+                    wacc_frac=0.08, residual_value_frac=0.1, network_storage_frac=0.2,
+                    staff_usd_per_year_per_cluster=60000, staff_usd_per_year_per_node=6000, num_gpus_in_cluster=16,
+                    software_usd_per_gpu_year=1000)
+    # One on-demand quote we control: 2.00 $/GPU-hour (any provider class).
     quote = next(p for p in catalog.rental_prices if p.gpu_id == "h100-sxm" and p.pricing_tier == "on_demand")
     priced = replace(catalog, rental_prices=(quote.model_copy(update={"usd_per_gpu_hour": 2.0}),))
-    r = rent_vs_buy(Scenario(ownership=own), priced, "h100-sxm", num_gpus=8, num_months=36)
+    r = rent_vs_buy(Scenario(ownership=own, provider_class="any"), priced, "h100-sxm", num_gpus=8, num_months=36)
     assert r.status == "ok" and len(r.table) == 37
-    # Same build-up as tests/test_tco.py: K = 36,000, running 0.401815 $/h. Payback: the capex is repaid by
-    # the rent saved, 36,000 / ((2.00 - 0.401815) x 730) = 36,000 / 1,166.675 = 30.857 months.
+    # Same build-up as tests/test_tco.py (H100 in a DGX H100: 1,275 W per GPU): K = 36,000, up front 43,200,
+    # running 1.190945 $/h. Payback: 43,200 / ((2.00 - 1.190945) x 730) = 43,200 / 590.610 = 73.145 months.
     assert r.rent_usd_per_gpu_hour == 2.0
     assert r.ownership.capex_usd == pytest.approx(36000)
-    assert r.payback_months == pytest.approx(30.857, rel=1e-4)
+    assert r.payback_months == pytest.approx(73.145, rel=1e-4)
     # Month 12, 8 GPUs: rent 8 x 2.00 x 730 x 12 = $140,160.
     assert r.table["rent_cumulative_usd"].iloc[12] == pytest.approx(140_160.0)
     assert np.all(np.diff(r.table["rent_cumulative_usd"]) >= 0)
-    missing = rent_vs_buy(Scenario(), catalog, "h200-sxm", 8, 12)
+    unpriced = next(g.id for g in catalog.gpus if not any(p.gpu_id == g.id for p in catalog.purchase_prices))
+    missing = rent_vs_buy(Scenario(), catalog, unpriced, 8, 12)
     assert missing.status != "ok" and missing.table.empty
 
 
@@ -102,3 +115,25 @@ def test_roi_table(setup):
     _, df = setup
     t = roi_table(df, "Coding")
     assert "roi_frac" in t.columns and len(t) == 3
+
+
+def test_payback_against_each_rental_basis(catalog):
+    # Owned H100 with the test_tco build-up: up front 43,200 $, running 1.190945 $/h. Payback against a rental
+    # price p is 43200 / ((p - 1.190945) * 730) months; a user's own price is one more basis.
+    own = Ownership(usd_per_gpu=30000, server_overhead_frac=0.2, depreciation_years=4, electricity_usd_per_kwh=0.1,
+                    pue=1.5, average_load_frac=0.5, colocation_usd_per_kw_month=150, operations_overhead_frac=0.05,
+                    wacc_frac=0.08, residual_value_frac=0.1, network_storage_frac=0.2,
+                    staff_usd_per_year_per_cluster=60000, staff_usd_per_year_per_node=6000, num_gpus_in_cluster=16,
+                    software_usd_per_gpu_year=1000)
+    s = Scenario(ownership=own, usd_per_gpu_hour_overrides={"h100-sxm": 3.0})
+    paybacks = payback_by_basis(s, catalog, "h100-sxm")
+    prices = rental_prices_by_tier(catalog, "h100-sxm", "median")
+    assert set(paybacks) == set(prices) | {"override"} and "on_demand" in paybacks
+    # override $3.00/h: 43200 / ((3 - 1.190945) * 730) = 32.712 months
+    assert paybacks["override"] == pytest.approx(32.712, rel=1e-4)
+    for basis, price in prices.items():
+        expected = 43200 / ((price - 1.190945) * 730) if price > 1.190945 else None
+        assert paybacks[basis] == (pytest.approx(expected, rel=1e-5) if expected is not None else None), basis
+    # A dearer basis never pays back later.
+    ordered = sorted((p, paybacks[b]) for b, p in prices.items() if paybacks[b] is not None)
+    assert all(a[1] >= b[1] for a, b in itertools.pairwise(ordered))

@@ -7,7 +7,7 @@ from dataclasses import replace
 import pytest
 from numpy.testing import assert_allclose
 
-from pricing.gpu_price import gpu_price
+from pricing.gpu_price import gpu_price, server_power_for
 from pricing.scenario import Ownership, Scenario
 
 
@@ -40,14 +40,28 @@ def test_missing_reserved_price_is_not_invented(catalog):
 
 
 def test_owned_with_user_capex_hand_computed(catalog):
-    # H100 SXM TDP 700 W. K = 20000 * 1.25 = 25000; dep 25000/(5*8760) = 0.570776;
-    # power 0.7*0.6*1.2*0.1 = 0.0504; colo 0.7*100/730 = 0.095890; ops 0.04*25000/8760 = 0.114155
-    # total 0.831222 $/GPU-hour
+    # H100 SXM in a DGX H100: 10,200 W / 8 = 1,275 W per GPU (data/ownership_defaults.yaml server_power).
+    # K = 20000 * 1.25 = 25000; dep 25000/(5*8760) = 0.570776; power 1.275*0.6*1.2*0.1 = 0.091800;
+    # colo 1.275*100/730 = 0.174658; support 0.04*25000/8760 = 0.114155; no WACC, resale, fabric, staff, software.
+    # total 0.951389 $/GPU-hour
     own = Ownership(usd_per_gpu=20000, server_overhead_frac=0.25, depreciation_years=5, electricity_usd_per_kwh=0.1,
-                    pue=1.2, average_load_frac=0.6, colocation_usd_per_kw_month=100, operations_overhead_frac=0.04)
+                    pue=1.2, average_load_frac=0.6, colocation_usd_per_kw_month=100, operations_overhead_frac=0.04,
+                    wacc_frac=0.0, residual_value_frac=0.0, network_storage_frac=0.0,
+                    staff_usd_per_year_per_cluster=0.0, staff_usd_per_year_per_node=0.0, software_usd_per_gpu_year=0.0)
     p = gpu_price(Scenario(pricing_basis="owned", ownership=own), catalog, "h100-sxm")
     assert p.status == "ok"
-    assert_allclose(p.usd_per_gpu_hour, 0.831222, rtol=1e-5)
+    assert p.ownership is not None and p.ownership.server_power_w_per_gpu == 1275.0
+    assert_allclose(p.usd_per_gpu_hour, 0.951389, rtol=1e-5)
+
+
+def test_server_power_falls_back_to_tdp_ratio(catalog):
+    # A GPU without a system datasheet entry is charged server_power_to_tdp_ratio (1.8) x its TDP.
+    gpu = next(g for g in catalog.gpus if g.tdp_w is not None
+               and not any(e.gpu_id == g.id for e in catalog.server_power))
+    choice = server_power_for(catalog, gpu.id, Ownership())
+    assert choice is not None and choice.estimate
+    assert_allclose(choice.w_per_gpu, 1.8 * gpu.tdp_w, rtol=1e-12)
+    assert server_power_for(catalog, gpu.id, Ownership(server_power_w_per_gpu=900.0)).w_per_gpu == 900.0
 
 
 def test_owned_without_purchase_price_or_tdp_says_why(catalog):

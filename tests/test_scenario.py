@@ -152,6 +152,8 @@ def test_ownership_defaults_are_read_from_the_catalog_file():
     raw = yaml.safe_load((DATA_DIR / "ownership_defaults.yaml").read_text())["ownership_defaults"]
     own = Ownership()
     for field in ("server_overhead_frac", "depreciation_years", "electricity_usd_per_kwh", "pue",
-                  "average_load_frac", "colocation_usd_per_kw_month", "operations_overhead_frac"):
+                  "average_load_frac", "colocation_usd_per_kw_month", "operations_overhead_frac", "wacc_frac",
+                  "residual_value_frac", "network_storage_frac", "staff_usd_per_year_per_cluster",
+                  "staff_usd_per_year_per_node", "num_gpus_in_cluster", "software_usd_per_gpu_year"):
         assert getattr(own, field) == float(raw[field]["value"]), field
     assert own.usd_per_gpu is None  # the catalog's purchase quotes unless the user sets a price
