@@ -60,10 +60,11 @@ def _ownership_stack(s: Scenario, cat: Catalog, gpu_id: str, gpu_name: str) -> N
     if b.cost is None:
         st.info(f"{gpu_name}: {b.status}.")
         return
-    tiers = rental_prices_by_tier(cat, gpu_id, s.price_statistic)
+    tiers = rental_prices_by_tier(cat, gpu_id, s.price_statistic, s.provider_class)
     rentals = {f"rent: {k.replace('_', ' ')}": v for k, v in tiers.items()}
     st.plotly_chart(charts.tco_stack(b.cost.components, rentals,
-                                     f"{gpu_name}: owning, per GPU-hour, vs renting ({s.price_statistic} quote)"),
+                                     f"{gpu_name}: owning, per GPU-hour, vs renting ({s.price_statistic} quote, "
+                                     f"{s.provider_class} providers)"),
                     width="stretch", key="eco_tco_stack")
     paybacks = payback_by_basis(s, cat, gpu_id)
     if paybacks:
@@ -255,8 +256,10 @@ else:
                 "quoted under 'Ownership assumptions' > 'GPU price' in the sidebar to compare.")
     else:
         m1, m2, m3 = st.columns(3)
-        m1.metric(f"Rent ({rvb.rent_tier.replace('_', ' ')})", f"${rvb.rent_usd_per_gpu_hour:,.2f} / GPU-hour",
-                  help="Rental price from the catalog at the scenario's price statistic [$/GPU-hour].")
+        m1.metric("Rent (your price)" if rvb.rent_tier == "override" else f"Rent ({rvb.rent_tier.replace('_', ' ')})",
+                  f"${rvb.rent_usd_per_gpu_hour:,.2f} / GPU-hour",
+                  help="Your own $/GPU-hour when you entered one, else the catalog's quote for the basis in the "
+                       "provider class at the price statistic [$/GPU-hour].")
         assert rvb.ownership is not None
         m2.metric("Own (all-in)", f"${rvb.ownership.usd_per_gpu_hour:,.2f} / GPU-hour",
                   help="Depreciation + cost of capital - resale credit + fabric and storage + power + colocation "

@@ -15,6 +15,7 @@ from app_pages.state import (
     BASIS_CHOICES,
     CUSTOM_PRESET,
     PRECISION_CHOICES,
+    PROVIDER_CLASS_CHOICES,
     STATISTIC_CHOICES,
     workload_from_preset,
 )
@@ -28,7 +29,9 @@ BASIS_LABELS = {
     "spot": "Spot / preemptible",
     "owned": "Owned (buy the GPUs)",
 }
-STATISTIC_LABELS = {"low": "Lowest quote", "median": "Median quote", "high": "Highest quote"}
+STATISTIC_LABELS = {"low": "Best quote (lowest)", "median": "Median quote", "high": "Highest quote"}
+PROVIDER_CLASS_LABELS = {"any": "Any provider", "hyperscaler": "Hyperscaler (AWS, Azure, Google, Oracle)",
+                         "specialist": "Specialist GPU cloud", "marketplace": "Marketplace (third-party hosts)"}
 
 
 def _on_preset(catalog: Catalog) -> None:
@@ -150,9 +153,14 @@ def render(catalog: Catalog) -> None:
     sb.selectbox("Pricing basis", list(BASIS_CHOICES), key="s_basis", index=BASIS_CHOICES.index(_v("s_basis")),
                  format_func=BASIS_LABELS.__getitem__,
                  help="Rental tier from the price catalog [$ per GPU-hour], or buying the GPUs (ownership below).")
+    sb.selectbox("Provider class", list(PROVIDER_CLASS_CHOICES), key="s_cls",
+                 index=PROVIDER_CLASS_CHOICES.index(_v("s_cls")), format_func=PROVIDER_CLASS_LABELS.__getitem__,
+                 help="Where you would rent: the price is taken over this class's quotes only (a rented GPU "
+                      "has no price when the class has no quote for it).")
     sb.selectbox("Price statistic", list(STATISTIC_CHOICES), key="s_stat", index=STATISTIC_CHOICES.index(_v("s_stat")),
                  format_func=STATISTIC_LABELS.__getitem__,
-                 help="Which of the catalog's provider quotes for a GPU and tier to use [$ per GPU-hour].")
+                 help="Which of the class's quotes for a GPU and tier to use [$ per GPU-hour]: the best quote is "
+                      "what a buyer who shops around pays; median and highest show the spread.")
     sb.slider("Utilisation", min_value=0.05, max_value=1.0, step=0.05, key="s_util", value=_v("s_util"),
               help="Average share of paid GPU time doing useful work [0-1].")
     sb.checkbox("GPUs always on", key="s_on", value=_v("s_on"),

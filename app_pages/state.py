@@ -20,6 +20,7 @@ from pydantic import ValidationError
 from calculator.catalog import Catalog, first_error
 from calculator.units import PRECISIONS
 from pricing.fleet import million_tokens_per_month
+from pricing.rental import PROVIDER_CLASSES
 from pricing.scenario import (
     MAX_NAME_CHARS,
     CustomModel,
@@ -36,6 +37,7 @@ CUSTOM_PRESET = "custom"
 PRECISION_CHOICES: tuple[str, ...] = PRECISIONS
 BASIS_CHOICES: tuple[str, ...] = get_args(PricingBasis)
 STATISTIC_CHOICES: tuple[str, ...] = get_args(PriceStatistic)
+PROVIDER_CLASS_CHOICES: tuple[str, ...] = PROVIDER_CLASSES
 
 # widget key -> WorkloadSpec field
 WORKLOAD_KEYS: dict[str, str] = {
@@ -71,6 +73,7 @@ SCENARIO_KEYS: dict[str, str] = {
     "s_prec": "precisions",
     "s_basis": "pricing_basis",
     "s_stat": "price_statistic",
+    "s_cls": "provider_class",
     "s_util": "utilisation_frac",
     "s_on": "always_on",
 }

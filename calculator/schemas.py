@@ -365,17 +365,61 @@ class TokenUsage(Sourced):
 
 
 # --------------------------------------------------------------------------------------------- prices
+# Provider classes a buyer chooses between (``provider_kind`` -> class): a hyperscaler (AWS, Azure, Google,
+# Oracle), a specialist GPU cloud (Lambda, Nebius, CoreWeave, Crusoe, RunPod Secure Cloud, ...; "neocloud" is
+# the same class) or a marketplace of third-party hosts (Vast.ai, RunPod Community Cloud). "other" marks a
+# market index or reference rate: not a quote anyone can take, so it belongs to no class.
+PROVIDER_CLASS_OF_KIND: dict[str, str] = {"hyperscaler": "hyperscaler", "specialist": "specialist",
+                                          "neocloud": "specialist", "marketplace": "marketplace", "other": "index"}
+CommitmentTerm = Literal["none", "capacity_block", "1m", "3m", "6m", "1y", "2y", "3y", "unstated"]
+
+
 class RentalPrice(Sourced):
+    """One rental quote [$/GPU-hour] of one provider, tier and instance.
+
+    ``commitment_term``: how long the buyer commits (``none`` on demand or spot; ``capacity_block`` a prepaid
+    block of days to weeks; ``unstated`` a reserved contract whose length the rate card does not give). Left
+    out, it follows the tier (reserved_1y -> 1y, reserved_3y -> 3y, commitment -> unstated, else none).
+    """
+
     gpu_id: str
     provider: str
     provider_kind: Literal["hyperscaler", "specialist", "marketplace", "neocloud", "other"]
     pricing_tier: Literal["on_demand", "reserved_1y", "reserved_3y", "spot", "commitment"]
+    commitment_term: CommitmentTerm | None = None
     instance: str | None = None
     region: str | None = None
     usd_per_gpu_hour: float = Field(ge=0.05, le=100)
 
+    @model_validator(mode="after")
+    def _term_matches_tier(self) -> RentalPrice:
+        t, tier = self.commitment_term, self.pricing_tier
+        if t is None:
+            return self
+        if tier in ("on_demand", "spot") and t != "none":
+            raise ValueError(f"a {tier} quote has commitment_term none (got {t})")
+        if tier == "reserved_1y" and t != "1y" or tier == "reserved_3y" and t != "3y":
+            raise ValueError(f"a {tier} quote has commitment_term {tier[-2:]} (got {t})")
+        if tier == "commitment" and t == "none":
+            raise ValueError("a commitment quote needs a commitment_term other than none")
+        return self
+
+    @property
+    def provider_class(self) -> str:
+        """hyperscaler, specialist, marketplace, or index (a market index, not a quote)."""
+        return PROVIDER_CLASS_OF_KIND[self.provider_kind]
+
+    @property
+    def term(self) -> str:
+        """The commitment term, given or implied by the tier."""
+        if self.commitment_term is not None:
+            return self.commitment_term
+        return {"reserved_1y": "1y", "reserved_3y": "3y", "commitment": "unstated"}.get(self.pricing_tier, "none")
+
 
 class PurchasePrice(Sourced):
+    """A purchase price per GPU [$]; ``includes``: GPU (or its baseboard share) only, or with its server share."""
+
     gpu_id: str
     usd_per_gpu_low: float | None = Field(default=None, ge=100, le=2_000_000)
     usd_per_gpu_typical: float = Field(ge=100, le=2_000_000)

@@ -94,28 +94,36 @@ class RentVsBuy:
 
 def rent_vs_buy(scenario: Scenario, catalog: Catalog, gpu_id: str, num_gpus: int, num_months: int,
                 rent_tier: str | None = None) -> RentVsBuy:
-    """Rent (catalog tier at the scenario's price statistic; default the scenario's tier, or on-demand when
-    the basis is ``owned``) vs buy (``pricing.tco`` with the scenario's ownership assumptions) over months."""
+    """Rent vs buy (``pricing.tco`` with the scenario's ownership assumptions) over months. The rental price is
+    the user's own $/GPU-hour for the GPU when set, else the catalog's quotes for the basis (default the
+    scenario's basis, or on-demand when the basis is ``owned``) in the scenario's provider class at its
+    statistic."""
     tier = rent_tier or (scenario.pricing_basis if scenario.pricing_basis in RENTAL_TIERS else "on_demand")
     empty = pd.DataFrame({"month": pd.Series([], dtype="int64"),
                           "rent_cumulative_usd": pd.Series([], dtype=float),
                           "buy_cumulative_usd": pd.Series([], dtype=float)})
-    quote = rental_quote(catalog.rental_prices, gpu_id, tier, scenario.price_statistic)
+    if rent_tier is None and gpu_id in scenario.usd_per_gpu_hour_overrides:
+        rent, tier, status = float(scenario.usd_per_gpu_hour_overrides[gpu_id]), "override", "ok"
+    else:
+        quote = rental_quote(catalog.rental_prices, gpu_id, tier, scenario.price_statistic, scenario.provider_class)
+        rent, status = quote.usd_per_gpu_hour, quote.status
     owned: GpuPrice = owned_price(scenario, catalog, gpu_id)
-    if quote.usd_per_gpu_hour is None or owned.ownership is None:
-        status = quote.status if quote.usd_per_gpu_hour is None else owned.status
-        return RentVsBuy(empty, None, quote.usd_per_gpu_hour, tier, owned.ownership, status)
+    if rent is None or owned.ownership is None:
+        status = status if rent is None else owned.status
+        return RentVsBuy(empty, None, rent, tier, owned.ownership, status)
     own = owned.ownership
-    table = rent_vs_buy_cumulative(num_months, num_gpus, quote.usd_per_gpu_hour, own)
-    payback = payback_months(own.total_capex_usd, quote.usd_per_gpu_hour, own.running_usd_per_gpu_hour)
-    return RentVsBuy(table, payback, quote.usd_per_gpu_hour, tier, own, "ok")
+    table = rent_vs_buy_cumulative(num_months, num_gpus, rent, own)
+    payback = payback_months(own.total_capex_usd, rent, own.running_usd_per_gpu_hour)
+    return RentVsBuy(table, payback, rent, tier, own, "ok")
 
 
-def rental_prices_by_tier(catalog: Catalog, gpu_id: str, statistic: str) -> dict[str, float]:
-    """Rental price of ``gpu_id`` in every tier that has quotes [$/GPU-hour], at ``statistic`` (``pricing.rental``)."""
+def rental_prices_by_tier(catalog: Catalog, gpu_id: str, statistic: str,
+                          provider_class: str = "any") -> dict[str, float]:
+    """Rental price of ``gpu_id`` for every basis with quotes in a provider class [$/GPU-hour], at ``statistic``
+    (``pricing.rental``; commitment quotes count as reserved)."""
     out: dict[str, float] = {}
     for tier in RENTAL_TIERS:
-        quote = rental_quote(catalog.rental_prices, gpu_id, tier, statistic)
+        quote = rental_quote(catalog.rental_prices, gpu_id, tier, statistic, provider_class)
         if quote.usd_per_gpu_hour is not None:
             out[tier] = quote.usd_per_gpu_hour
     return out
@@ -128,7 +136,7 @@ def payback_by_basis(scenario: Scenario, catalog: Catalog, gpu_id: str) -> dict[
     if owned.ownership is None:
         return {}
     own = owned.ownership
-    prices = rental_prices_by_tier(catalog, gpu_id, scenario.price_statistic)
+    prices = rental_prices_by_tier(catalog, gpu_id, scenario.price_statistic, scenario.provider_class)
     if gpu_id in scenario.usd_per_gpu_hour_overrides:
         prices["override"] = float(scenario.usd_per_gpu_hour_overrides[gpu_id])
     return {basis: payback_months(own.total_capex_usd, price, own.running_usd_per_gpu_hour)

@@ -5,7 +5,8 @@ Order of precedence:
 2. basis ``owned``: the ownership cost per wall-clock hour (``pricing.tco``) from the purchase price
    (``scenario.ownership.usd_per_gpu`` if set, else the catalog's purchase quotes at the price statistic)
    and the whole server's power per GPU (``server_power_for``);
-3. a rental tier: the statistic over the catalog's quotes of that tier (``pricing.rental``).
+3. a rental basis: the statistic (default the best quote) over the catalog's quotes of that basis within the
+   scenario's provider class (``pricing.rental``; commitment quotes count as reserved).
 No fallback between tiers: a GPU without a price for the basis gets a status saying so and is not ranked.
 """
 
@@ -33,6 +34,8 @@ class GpuPrice:
     usd_per_gpu_hour : [$/GPU-hour] per wall-clock hour, or None (then ``status`` says why).
     source : "override", "owned" or the rental tier; as_of : newest date of the quotes used.
     ownership : the cost build-up when owned (None otherwise).
+    provider, provider_class, commitment_term : of the rental quote taken (None for a median of several quotes,
+    an override or owned GPUs; ``provider_class`` is then the class asked for).
     """
 
     usd_per_gpu_hour: float | None
@@ -40,6 +43,9 @@ class GpuPrice:
     as_of: dt.date | None
     status: str
     ownership: OwnershipCost | None = None
+    provider: str | None = None
+    provider_class: str | None = None
+    commitment_term: str | None = None
 
 
 def purchase_capex_usd(catalog: Catalog, gpu_id: str, statistic: str,
@@ -135,5 +141,8 @@ def gpu_price(scenario: Scenario, catalog: Catalog, gpu_id: str) -> GpuPrice:
         return GpuPrice(float(scenario.usd_per_gpu_hour_overrides[gpu_id]), "override", None, "ok")
     if scenario.pricing_basis == "owned":
         return owned_price(scenario, catalog, gpu_id)
-    quote = rental_quote(catalog.rental_prices, gpu_id, scenario.pricing_basis, scenario.price_statistic)
-    return GpuPrice(quote.usd_per_gpu_hour, scenario.pricing_basis, quote.as_of, quote.status)
+    quote = rental_quote(catalog.rental_prices, gpu_id, scenario.pricing_basis, scenario.price_statistic,
+                         scenario.provider_class)
+    return GpuPrice(quote.usd_per_gpu_hour, scenario.pricing_basis, quote.as_of, quote.status,
+                    provider=quote.provider, provider_class=quote.provider_class,
+                    commitment_term=quote.commitment_term)

@@ -37,6 +37,7 @@ _OWNERSHIP_DEFAULTS = load_ownership_defaults(DATA_DIR / "ownership_defaults.yam
 
 PricingBasis = Literal["on_demand", "reserved_1y", "reserved_3y", "spot", "owned"]
 PriceStatistic = Literal["low", "median", "high"]
+ProviderClass = Literal["any", "hyperscaler", "specialist", "marketplace"]  # pricing.rental.PROVIDER_CLASSES
 
 
 class _Closed(BaseModel):
@@ -121,7 +122,9 @@ class Scenario(_Closed):
     gpu_ids: tuple[str, ...] = ("h100-sxm", "h200-sxm", "b200", "mi300x")
     precisions: tuple[Literal["bf16", "fp8", "fp4", "int4"], ...] = ("fp8",)
     pricing_basis: PricingBasis = "on_demand"
-    price_statistic: PriceStatistic = "median"
+    # The price a buyer gets: the best ("low") quote within one provider class (pricing.rental).
+    provider_class: ProviderClass = "specialist"
+    price_statistic: PriceStatistic = "low"
     utilisation_frac: float = Field(default=0.7, ge=0.05, le=1.0)
     always_on: bool = True
     usd_per_gpu_hour_overrides: dict[str, float] = Field(default_factory=dict)
@@ -203,6 +206,7 @@ QUERY_KEYS: dict[str, tuple[str, str]] = {
     "prec": ("precisions", "list"),
     "basis": ("pricing_basis", "str"),
     "stat": ("price_statistic", "str"),
+    "cls": ("provider_class", "str"),
     "util": ("utilisation_frac", "float"),
     "on": ("always_on", "bool"),
     "capex": ("o.usd_per_gpu", "float?"),
