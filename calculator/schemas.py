@@ -398,7 +398,7 @@ class RentalPrice(Sourced):
             return self
         if tier in ("on_demand", "spot") and t != "none":
             raise ValueError(f"a {tier} quote has commitment_term none (got {t})")
-        if tier == "reserved_1y" and t != "1y" or tier == "reserved_3y" and t != "3y":
+        if (tier == "reserved_1y" and t != "1y") or (tier == "reserved_3y" and t != "3y"):
             raise ValueError(f"a {tier} quote has commitment_term {tier[-2:]} (got {t})")
         if tier == "commitment" and t == "none":
             raise ValueError("a commitment quote needs a commitment_term other than none")

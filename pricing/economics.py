@@ -102,6 +102,7 @@ def rent_vs_buy(scenario: Scenario, catalog: Catalog, gpu_id: str, num_gpus: int
     empty = pd.DataFrame({"month": pd.Series([], dtype="int64"),
                           "rent_cumulative_usd": pd.Series([], dtype=float),
                           "buy_cumulative_usd": pd.Series([], dtype=float)})
+    rent: float | None
     if rent_tier is None and gpu_id in scenario.usd_per_gpu_hour_overrides:
         rent, tier, status = float(scenario.usd_per_gpu_hour_overrides[gpu_id]), "override", "ok"
     else:

@@ -103,6 +103,8 @@ class OptionRow:
     monthly_idle_cost_usd: float | None = None  # paid GPU-hours not serving traffic x $/GPU-hour
     replica_requests_per_s: float | None = None  # one replica's throughput at the chosen concurrency
     notes: str = ""
+    provider_class: str | None = None  # of the rental quote taken: hyperscaler, specialist, marketplace (rental)
+    commitment_term: str | None = None  # of the rental quote taken: none, capacity_block, 1y, 3y, unstated, ...
 
     def __post_init__(self) -> None:
         if self.kind not in OPTION_KINDS:
@@ -402,6 +404,7 @@ def _self_row(ctx: _WorkloadContext, cand: Candidate, gpu: Gpu, precision: str, 
         status=status, monthly_net_value_usd=value.monthly_net_value_usd, roi_frac=value.roi_frac,
         pricing_basis="override" if price.source == "override" else scenario.pricing_basis,
         price_as_of=price.as_of.isoformat() if price.as_of else None,
+        provider_class=price.provider_class, commitment_term=price.commitment_term,
         quality_coverage_frac=q.coverage_frac, num_requests_per_month=ctx.num_requests,
         num_million_tokens_per_month=ctx.num_million_tokens,
         monthly_idle_cost_usd=priced.monthly_idle_cost_usd if priced else None,

@@ -127,13 +127,17 @@ def test_payback_against_each_rental_basis(catalog):
                     software_usd_per_gpu_year=1000)
     s = Scenario(ownership=own, usd_per_gpu_hour_overrides={"h100-sxm": 3.0})
     paybacks = payback_by_basis(s, catalog, "h100-sxm")
-    prices = rental_prices_by_tier(catalog, "h100-sxm", "median")
+    prices = rental_prices_by_tier(catalog, "h100-sxm", s.price_statistic, s.provider_class)
     assert set(paybacks) == set(prices) | {"override"} and "on_demand" in paybacks
     # override $3.00/h: 43200 / ((3 - 1.190945) * 730) = 32.712 months
     assert paybacks["override"] == pytest.approx(32.712, rel=1e-4)
     for basis, price in prices.items():
         expected = 43200 / ((price - 1.190945) * 730) if price > 1.190945 else None
         assert paybacks[basis] == (pytest.approx(expected, rel=1e-5) if expected is not None else None), basis
+    # A user's own $/GPU-hour serves rent vs buy too.
+    r = rent_vs_buy(s, catalog, "h100-sxm", num_gpus=8, num_months=36)
+    assert (r.rent_tier, r.rent_usd_per_gpu_hour) == ("override", 3.0)
+    assert r.payback_months == pytest.approx(32.712, rel=1e-4)
     # A dearer basis never pays back later.
     ordered = sorted((p, paybacks[b]) for b, p in prices.items() if paybacks[b] is not None)
     assert all(a[1] >= b[1] for a, b in itertools.pairwise(ordered))

@@ -26,17 +26,28 @@ def test_rental_tier_uses_catalog_statistic(catalog, stat, expected):
                    for i, x in enumerate((7.0, 2.0, 3.0)))
     spot = base.model_copy(update={"usd_per_gpu_hour": 1.0, "pricing_tier": "spot"})
     priced = replace(catalog, rental_prices=(*quotes, spot))
-    p = gpu_price(Scenario(pricing_basis="on_demand", price_statistic=stat), priced, "h100-sxm")
+    p = gpu_price(Scenario(pricing_basis="on_demand", price_statistic=stat, provider_class="any"), priced, "h100-sxm")
     assert (p.usd_per_gpu_hour, p.source, p.status) == (expected, "on_demand", "ok")
+
+
+def test_default_basis_is_the_best_specialist_quote(catalog):
+    # Default: best (lowest) on-demand quote among specialist clouds; the provider and term of that quote travel
+    # with the price.
+    p = gpu_price(Scenario(), catalog, "h100-sxm")
+    specialist = [q for q in catalog.rental_prices if q.gpu_id == "h100-sxm" and q.pricing_tier == "on_demand"
+                  and q.provider_class == "specialist"]
+    best = min(specialist, key=lambda q: q.usd_per_gpu_hour)
+    assert p.usd_per_gpu_hour == best.usd_per_gpu_hour
+    assert (p.provider, p.provider_class, p.commitment_term) == (best.provider, "specialist", "none")
 
 
 def test_missing_reserved_price_is_not_invented(catalog):
     ids = [g.id for g in catalog.gpus]
-    gid = next(g for g in ids if not any(p.gpu_id == g and p.pricing_tier == "reserved_3y"
+    gid = next(g for g in ids if not any(p.gpu_id == g and p.pricing_tier in ("reserved_3y", "commitment")
                                          for p in catalog.rental_prices))
     p = gpu_price(Scenario(pricing_basis="reserved_3y"), catalog, gid)
     assert p.usd_per_gpu_hour is None
-    assert p.status == f"no reserved_3y price for {gid} in the catalog"
+    assert p.status == f"no reserved_3y price from a specialist cloud for {gid} in the catalog"
 
 
 def test_owned_with_user_capex_hand_computed(catalog):

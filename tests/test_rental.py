@@ -34,3 +34,47 @@ def test_missing_tier_has_no_price_and_says_so():
 def test_bad_statistic_is_an_error():
     with pytest.raises(ValueError, match="statistic"):
         price_statistic([1.0], "mean")
+
+
+def q2(price: float, kind: str, tier: str = "on_demand", term: str | None = None, provider: str = "p"):
+    return RentalPrice(gpu_id="x1", provider=provider, provider_kind=kind, pricing_tier=tier, commitment_term=term,
+                       usd_per_gpu_hour=price, source="test quote", as_of=dt.date(2026, 1, 1))
+
+
+def test_best_quote_in_a_class_with_its_provider_and_range():
+    prices = [q2(6.0, "hyperscaler", provider="big"), q2(2.5, "specialist", provider="a"),
+              q2(3.0, "specialist", provider="b"), q2(1.5, "marketplace", provider="m"), q2(1.0, "other")]
+    best = rental_quote(prices, "x1", "on_demand", "low", "specialist")
+    assert (best.usd_per_gpu_hour, best.provider, best.provider_class, best.commitment_term) == (2.5, "a",
+                                                                                               "specialist", "none")
+    assert (best.low_usd_per_gpu_hour, best.median_usd_per_gpu_hour, best.high_usd_per_gpu_hour) == (2.5, 2.75, 3.0)
+    assert rental_quote(prices, "x1", "on_demand", "low", "hyperscaler").usd_per_gpu_hour == 6.0
+    assert rental_quote(prices, "x1", "on_demand", "low", "marketplace").usd_per_gpu_hour == 1.5
+    # A market index (kind other) is a reference, not a quote: only the class "any" sees it.
+    assert rental_quote(prices, "x1", "on_demand", "low", "any").usd_per_gpu_hour == 1.0
+    none = rental_quote(prices[:1], "x1", "on_demand", "low", "marketplace")
+    assert none.usd_per_gpu_hour is None and none.status == "no on_demand price on a marketplace for x1 in the catalog"
+
+
+def test_commitments_count_as_reserved_by_term():
+    prices = [q2(4.9, "hyperscaler", "commitment", "capacity_block"), q2(2.7, "specialist", "commitment"),
+              q2(2.2, "specialist", "commitment", "3y"), q2(3.0, "specialist", "reserved_1y")]
+    one = rental_quote(prices, "x1", "reserved_1y", "low")
+    assert one.usd_per_gpu_hour == 2.7 and one.commitment_term == "unstated" and one.num_quotes == 3
+    three = rental_quote(prices, "x1", "reserved_3y", "low")
+    assert three.usd_per_gpu_hour == 2.2 and three.commitment_term == "3y" and three.num_quotes == 1
+    assert rental_quote(prices, "x1", "on_demand", "low").usd_per_gpu_hour is None
+
+
+def test_term_must_match_the_tier():
+    with pytest.raises(ValueError, match="commitment_term"):
+        q2(2.0, "specialist", "on_demand", "1y")
+    with pytest.raises(ValueError, match="commitment_term"):
+        q2(2.0, "specialist", "reserved_3y", "1y")
+    assert q2(2.0, "specialist", "reserved_1y").term == "1y"
+
+
+def test_catalog_reserved_h200_and_b200_are_priced(catalog):
+    # Issue 11: commitment quotes for H200 and B200 make them rankable under "reserved 1 year".
+    for gid in ("h200-sxm", "b200"):
+        assert rental_quote(catalog.rental_prices, gid, "reserved_1y", "low", "specialist").usd_per_gpu_hour
