@@ -13,13 +13,17 @@ from calculator.catalog import Catalog
 from pricing.economics import (
     COMPONENT_DEFAULTS,
     break_even_for_scenario,
+    capacity_mix_for_options,
     cost_vs_volume,
+    default_trends,
+    horizon_for_options,
     ownership_breakdown,
     payback_by_basis,
     rent_vs_buy,
     rental_prices_by_tier,
     roi_table,
 )
+from pricing.horizon import Trends
 from pricing.kinds import KIND_API, SHARED_FLEET
 from pricing.scenario import Scenario
 
@@ -278,6 +282,97 @@ else:
                    f"${o.network_storage_capex_usd:,.0f} of network fabric and storage. Assumptions in the sidebar "
                    "(Ownership) and in the table below.")
     _ownership_stack(s, cat, gpu_id, gpu_names.get(gpu_id, gpu_id))
+
+# --- buy now, rent or wait ---------------------------------------------------------------------------------------
+st.header("Buy now, rent, or wait")
+st.caption("Prices move: the API price to reach a given quality falls every year, rental prices fall as a GPU "
+           "ages, and bought hardware keeps a resale value. This compares the cumulative cost of each way over the "
+           "horizon, with the trends below (sourced defaults in data/ownership_defaults.yaml; edit them here).")
+deploy_ids = [r["option_id"] for r in records if r["kind"] != KIND_API and r["gpus_total"]]
+api_choices = [r["option_id"] for r in records if r["kind"] == KIND_API and r["status"] == "ok"]
+if not deploy_ids:
+    st.info("Needs a self-hosted option that serves the workload (sidebar, Candidates).")
+else:
+    trends0 = default_trends(cat)
+    c1, c2 = st.columns(2)
+    h_self = c1.selectbox("Self-hosted option", deploy_ids, format_func=labels.__getitem__, key="eco_h_self",
+                          help="Its fleet at your traffic (GPUs at the peak) is rented, bought now or bought later.")
+    h_api = c2.selectbox("API option", [None, *api_choices], key="eco_h_api",
+                         format_func=lambda i: "(none)" if i is None else labels[i],
+                         help="The API's monthly bill at your traffic, falling with the API price trend.")
+    c1, c2, c3, c4, c5 = st.columns(5)
+    h_months = c1.slider("Horizon [months]", min_value=12, max_value=60, value=48, step=6, key="eco_h_months")
+    h_wait = c2.slider("Wait before buying [months]", min_value=3, max_value=36, value=12, step=3, key="eco_h_wait")
+    d_api = c3.number_input("API price falls [x per year]", min_value=1.0, max_value=1000.0,
+                            value=float(trends0.api_price_decline_factor_per_year), step=1.0, key="eco_h_api_d",
+                            help="Factor by which the API price to reach the same quality falls each year (1 = flat; "
+                                 "Epoch AI measured 9x to 900x per year depending on the capability level).")
+    g_rent = c4.number_input("Rental price falls [% per year]", min_value=0.0, max_value=90.0,
+                             value=100 * trends0.rental_price_decline_frac_per_year, step=1.0, key="eco_h_rent_g",
+                             help="Rental price lost per year of GPU age, 0 to 90 % (H100: ~33 %/yr 2023-2026).")
+    k_resale = c5.number_input("Resale value kept [% per year]", min_value=1.0, max_value=100.0,
+                               value=100 * trends0.resale_retention_frac_per_year, step=1.0, key="eco_h_resale",
+                               help="Share of the hardware's resale value kept each year, 1 to 100 %.")
+    trends = Trends(float(d_api), float(g_rent) / 100.0, float(k_resale) / 100.0)
+    hz = horizon_for_options(s, cat, options, h_self, h_api, int(h_months), trends, workload=w.name,
+                             wait_months=int(h_wait))
+    if hz.table.empty or len(hz.table.columns) <= 2:
+        st.info(f"Nothing to compare: {hz.status}.")
+    else:
+        t = hz.table
+        names = {"api_cumulative_usd": "API", "rent_cumulative_usd": "rent",
+                 "buy_now_cumulative_usd": "buy now (net of resale)",
+                 "wait_then_buy_cumulative_usd": f"rent {int(h_wait)} months, then buy"}
+        st.plotly_chart(charts.lines_chart(
+            t["month"], {names[c]: t[c] for c in t.columns if c in names}, "Months from today [months]",
+            "Cumulative cost [$]",
+            f"{hz.num_gpus} GPUs of {labels[h_self]}: cumulative cost over {int(h_months)} months"),
+            width="stretch", key="eco_horizon")
+        switches = [int(m) for m, a, b in zip(t["month"][1:], t["cheapest"][:-1], t["cheapest"][1:], strict=True)
+                    if a != b]
+        last = str(t["cheapest"].iloc[-1]).replace("_", " ")
+        st.markdown(f"Cheapest at month {int(h_months)}: **{last}**"
+                    + (f"; the cheapest option changes at month {', '.join(map(str, switches))}." if switches else "."))
+        if hz.status != "ok":
+            st.caption(f"Left out: {hz.status}.")
+        st.caption("Cash costs, no financing charge; the buy lines are net of selling the hardware at that month. The "
+                   "API trend includes newer, more efficient models, which a self-hosted fleet could also adopt: it "
+                   "flatters the API (pricing/horizon.py).")
+
+# --- cheapest mix ------------------------------------------------------------------------------------------------
+st.header("The cheapest mix: own the base, rent the burst, send the overflow to an API")
+if not deploy_ids:
+    st.info("Needs a self-hosted option that serves the workload (sidebar, Candidates).")
+else:
+    c1, c2, c3 = st.columns([2, 2, 1])
+    m_self = c1.selectbox("Self-hosted option", deploy_ids, format_func=labels.__getitem__, key="eco_m_self",
+                          help="The replica (configuration within your latency limits) used for owned and rented "
+                               "capacity.")
+    m_api = c2.selectbox("API option", [None, *api_choices], key="eco_m_api",
+                         format_func=lambda i: "(none)" if i is None else labels[i], help="Takes the overflow.")
+    max_h = min(23.5, 24.0 / w.peak_to_average_ratio)
+    m_hours = c3.number_input("Hours at peak [h/day]", min_value=0.5, max_value=float(max_h),
+                              value=float(min(2.0, max_h)), step=0.5, key="eco_m_hours",
+                              help=f"Hours a day at the peak load, 0.5 to {max_h:.1f} (peak ratio "
+                                   f"{w.peak_to_average_ratio:g} x hours at peak cannot exceed 24).")
+    cm = capacity_mix_for_options(s, cat, options, m_self, m_api, float(m_hours), wi)
+    if cm.table.empty:
+        st.info(f"No mix: {cm.status}.")
+    else:
+        mix_view = pd.DataFrame({
+            "Option": cm.table["option"],
+            "Owned replicas": cm.table["owned_replicas"],
+            "Rented replica-hours / month": [_money(v) for v in cm.table["rented_replica_hours_per_month"]],
+            "API requests / month": [_money(v) for v in cm.table["api_requests_per_month"]],
+            "Monthly cost [$]": [_money(v) for v in cm.table["monthly_cost_usd"]],
+            "The mix saves [$ / month]": [_money(v) for v in cm.table["saving_vs_option_usd"]],
+        })
+        st.dataframe(mix_view, hide_index=True, width="stretch", key="eco_mix_cheapest")
+        st.caption(f"Load: {cm.profile.peak_requests_per_s:,.2f} requests/s for {float(m_hours):g} h a day, "
+                   f"{cm.profile.base_requests_per_s:,.2f} requests/s otherwise; one replica serves "
+                   f"{cm.replica_capacity_requests_per_s:,.2f} requests/s at your utilisation. Owned replicas are paid "
+                   "every hour (ownership TCO), rented ones only while they run, the API per request "
+                   "(pricing/capacity_mix.py)." + ("" if cm.status == "ok" else f" Left out: {cm.status}."))
 
 # --- several workloads on one fleet -----------------------------------------------------------------------------
 st.header("Several workloads on one fleet")

@@ -149,5 +149,74 @@ def cmd_tco(args: argparse.Namespace, catalog: Catalog) -> int:
     return 0
 
 
+def register_mix(sub: Any) -> None:
+    p = sub.add_parser("mix", help="cheapest mix of owned base + rented burst + API overflow for a workload")
+    p.add_argument("--scenario", help="scenario YAML file (default: the default scenario)")
+    p.add_argument("--workload", type=_positive_int("--workload", 1, 8), default=1,
+                   help="which workload of the scenario, 1 to 8 (default 1)")
+    p.add_argument("--self", dest="self_option", help="self-hosted option id (default: the best ranked one)")
+    p.add_argument("--api", dest="api_option", help="API option id (default: the best ranked one)")
+    p.add_argument("--hours-at-peak", type=_bounded_float("--hours-at-peak", 0.01, 23.99), default=2.0,
+                   help="hours a day at the peak load [h], 0.01 to 23.99 (default 2)")
+    p.add_argument("--csv", help="write the table to this CSV file")
+    p.add_argument("--json", action="store_true", help="print JSON")
+
+
+def cmd_mix(args: argparse.Namespace, catalog: Catalog) -> int:
+    from pricing.economics import capacity_mix_for_options
+    from pricing.options import compare_options
+    from pricing.report import neutralise_cell
+
+    scenario = load_scenario_file(args.scenario) if args.scenario else Scenario()
+    scenario, warnings = check_against_catalog(scenario, catalog)
+    for w in warnings:
+        print(f"warning: {w}", file=sys.stderr)
+    if args.workload > len(scenario.workloads):
+        raise InputError(f"--workload must be between 1 and {len(scenario.workloads)} for this scenario")
+    spec = scenario.workloads[args.workload - 1]
+    options = compare_options(scenario, catalog)
+    rows = options[options["workload"] == spec.name]
+    ranked = rows[rows["ranked"]]
+    self_ids = list(rows.loc[rows["provider"] == "self-hosted", "option_id"])
+    api_ids = list(rows.loc[rows["provider"] != "self-hosted", "option_id"])
+    self_id = args.self_option or next((i for i in ranked["option_id"] if i in self_ids), None)
+    api_id = args.api_option or next((i for i in ranked["option_id"] if i in api_ids), None)
+    if self_id is None or self_id not in self_ids:
+        raise InputError(f"--self: no self-hosted option '{self_id}' for this workload; one of: "
+                         f"{', '.join(self_ids[:5]) or 'none'}")
+    if api_id is not None and api_id not in api_ids:
+        raise InputError(f"--api: no API option '{api_id}' for this workload; one of: {', '.join(api_ids[:5])}")
+    mix = capacity_mix_for_options(scenario, catalog, options, self_id, api_id, args.hours_at_peak,
+                                   args.workload - 1)
+    if mix.table.empty:
+        raise InputError(f"mix: {mix.status}")
+    table = mix.table.assign(workload=spec.name, self_option_id=self_id, api_option_id=api_id or "")
+    if args.csv:
+        try:
+            table.map(neutralise_cell).to_csv(args.csv, index=False)
+        except OSError as exc:
+            raise InputError(f"--csv: cannot write '{args.csv}' ({exc.strerror})") from exc
+    if args.json:
+        print(json.dumps({"workload": spec.name, "self_option_id": self_id, "api_option_id": api_id,
+                          "hours_at_peak_per_day": args.hours_at_peak, "status": mix.status,
+                          "replica_capacity_requests_per_s": mix.replica_capacity_requests_per_s,
+                          "own_usd_per_replica_hour": mix.own_usd_per_replica_hour,
+                          "rent_usd_per_replica_hour": mix.rent_usd_per_replica_hour,
+                          "api_usd_per_request": mix.api_usd_per_request,
+                          "rows": mix.table.to_dict("records")}, indent=2))
+        return 0
+    print(f"{spec.name}: {self_id} vs {api_id}, {args.hours_at_peak:g} h a day at the peak")
+    for r in mix.table.to_dict("records"):
+        print(f"  {r['option']:<13} ${r['monthly_cost_usd']:>12,.0f}/month  owned {r['owned_replicas']:>3}  "
+              f"rented {r['rented_replica_hours_per_month']:>9,.0f} replica-h  "
+              f"API {r['api_requests_per_month']:>12,.0f} requests  "
+              f"saving of the mix ${r['saving_vs_option_usd']:,.0f}")
+    if mix.status != "ok":
+        print(f"note: {mix.status}")
+    if args.csv:
+        print(f"Wrote {args.csv}")
+    return 0
+
+
 COMMANDS = {"scenario": (register_scenario, cmd_scenario), "report": (register_report, cmd_report),
-            "tco": (register_tco, cmd_tco)}
+            "tco": (register_tco, cmd_tco), "mix": (register_mix, cmd_mix)}

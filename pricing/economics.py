@@ -14,7 +14,9 @@ import pandas as pd
 from calculator.catalog import Catalog
 from calculator.units import HOURS_PER_MONTH
 from pricing import fleet
+from pricing.capacity_mix import MIX_COLUMNS, LoadProfile, cheapest_mix
 from pricing.gpu_price import GpuPrice, owned_price, purchase_capex_usd, server_power_for
+from pricing.horizon import Trends, horizon_costs
 from pricing.rental import RENTAL_TIERS, rental_quote
 from pricing.scenario import Scenario
 from pricing.tco import OwnershipCost, payback_months, rent_vs_buy_cumulative
@@ -57,6 +59,8 @@ def ownership_breakdown(scenario: Scenario, catalog: Catalog, gpu_id: str) -> Ow
     own = scenario.ownership
     defaults: dict[str, dict[str, Any]] = {}
     for name, item in catalog.ownership_defaults.items():
+        if name not in type(own).model_fields and name != "server_power_to_tdp_ratio":
+            continue  # a default of another part of the calculator (e.g. spot capacity loss)
         value = getattr(own, name, item.value)
         defaults[name] = {"value": value, "unit": item.unit, "source": item.source, "as_of": item.as_of.isoformat(),
                           "estimate": item.estimate, "user_set": value != item.value}
@@ -142,6 +146,122 @@ def payback_by_basis(scenario: Scenario, catalog: Catalog, gpu_id: str) -> dict[
         prices["override"] = float(scenario.usd_per_gpu_hour_overrides[gpu_id])
     return {basis: payback_months(own.total_capex_usd, price, own.running_usd_per_gpu_hour)
             for basis, price in prices.items()}
+
+
+# ----------------------------------------------------------------------------------------- buy now, rent or wait
+def default_trends(catalog: Catalog) -> Trends:
+    """The price trends of ``data/ownership_defaults.yaml`` (``pricing.horizon``)."""
+    d = catalog.ownership_defaults
+    return Trends(api_price_decline_factor_per_year=d["api_price_decline_factor_per_year"].value,
+                  rental_price_decline_frac_per_year=d["rental_price_decline_frac_per_year"].value,
+                  resale_retention_frac_per_year=d["resale_retention_frac_per_year"].value)
+
+
+@dataclass(frozen=True)
+class Horizon:
+    """Cumulative cost of an API option vs a self-hosted fleet rented, bought now, or bought after waiting.
+
+    table : ``pricing.horizon.horizon_costs`` (empty when nothing can be priced); num_gpus : the fleet [GPUs];
+    status : "ok" or why an option is missing (the others are still shown).
+    """
+
+    table: pd.DataFrame
+    num_gpus: int
+    rent_usd_per_gpu_hour: float | None
+    own: OwnershipCost | None
+    status: str
+
+
+def horizon_for_options(scenario: Scenario, catalog: Catalog, options: pd.DataFrame, self_option_id: str,
+                        api_option_id: str | None, num_months: int, trends: Trends | None = None,
+                        workload: str | None = None, wait_months: int = 12) -> Horizon:
+    """Buy now, rent or wait for the fleet of a self-hosted option at the scenario's traffic (``gpus_total``
+    GPUs, always on) against an API option's monthly bill (``pricing.horizon``). Rent: the user's price or the
+    scenario's basis (on-demand when owned) in its provider class; buy: ``pricing.tco``."""
+    s = _row(options, self_option_id, workload)
+    gpus = int(s["gpus_total"])
+    trends = trends or default_trends(catalog)
+    notes: list[str] = []
+    api_monthly = None
+    if api_option_id is not None:
+        a = _row(options, api_option_id, workload)
+        if a.get("monthly_cost_usd") is not None and a["status"] == "ok":
+            api_monthly = float(a["monthly_cost_usd"])
+        else:
+            notes.append(f"{api_option_id}: {a['status']}")
+    if gpus <= 0:
+        return Horizon(pd.DataFrame(), 0, None, None, f"{self_option_id}: {s['status']}")
+    rvb = rent_vs_buy(scenario, catalog, str(s["gpu_id"]), gpus, 1)
+    rent = rvb.rent_usd_per_gpu_hour
+    own = rvb.ownership
+    if rent is None or own is None:
+        notes.append(rvb.status)
+    table = horizon_costs(num_months, api_monthly, gpus * rent * HOURS_PER_MONTH if rent is not None else None,
+                          gpus * own.total_capex_usd if own is not None else None,
+                          gpus * own.running_usd_per_gpu_hour * HOURS_PER_MONTH if own is not None else None,
+                          trends, wait_months)
+    return Horizon(table, gpus, rent, own, "ok" if not notes else "; ".join(notes))
+
+
+# ----------------------------------------------------------------------------------------- cheapest mix
+@dataclass(frozen=True)
+class CapacityMix:
+    """The cheapest mix of owned base + rented burst + API overflow for one workload (``pricing.capacity_mix``).
+
+    table : ``MIX_COLUMNS`` rows (pure options and the cheapest mix); profile : the load profile used;
+    replica_capacity_requests_per_s : c = q u; prices per replica-hour [$] and per API request [$];
+    status : "ok" or why an option is missing.
+    """
+
+    table: pd.DataFrame
+    profile: LoadProfile | None
+    replica_capacity_requests_per_s: float | None
+    own_usd_per_replica_hour: float | None
+    rent_usd_per_replica_hour: float | None
+    api_usd_per_request: float | None
+    status: str
+
+
+def capacity_mix_for_options(scenario: Scenario, catalog: Catalog, options: pd.DataFrame, self_option_id: str,
+                             api_option_id: str | None, hours_at_peak_per_day: float,
+                             workload_index: int = 0) -> CapacityMix:
+    """Cheapest mix for a workload of the scenario: its average and peak load (requests/day x peak ratio) with
+    ``hours_at_peak_per_day`` at the peak; the self-hosted option's replica (configuration within the limits)
+    owned at the ownership TCO or rented at the scenario's rental price (user price or class quote), and the
+    API option's price per request."""
+    spec = scenario.workloads[workload_index]
+    empty = pd.DataFrame(columns=list(MIX_COLUMNS))
+    avg = fleet.average_requests_per_s(spec.requests_per_day)
+    peak = avg * spec.peak_to_average_ratio
+    try:
+        profile = LoadProfile(avg, peak, hours_at_peak_per_day)
+    except ValueError as exc:
+        return CapacityMix(empty, None, None, None, None, None, f"{exc} (hours at peak x peak ratio must be at "
+                           f"most 24; at a peak ratio of {spec.peak_to_average_ratio:g}, at most "
+                           f"{24 / spec.peak_to_average_ratio:.1f} h)")
+    s = _row(options, self_option_id, spec.name)
+    q = s.get("replica_requests_per_s")
+    if q is None or int(s["num_gpus_per_replica"]) <= 0:
+        return CapacityMix(empty, profile, None, None, None, None, f"{self_option_id}: {s['status']}")
+    n = int(s["num_gpus_per_replica"])
+    capacity = float(q) * scenario.utilisation_frac
+    notes: list[str] = []
+    rvb = rent_vs_buy(scenario, catalog, str(s["gpu_id"]), n, 1)
+    rent = n * rvb.rent_usd_per_gpu_hour if rvb.rent_usd_per_gpu_hour is not None else None
+    own = n * rvb.ownership.usd_per_gpu_hour if rvb.ownership is not None else None
+    if rent is None or own is None:
+        notes.append(rvb.status)
+    api = None
+    if api_option_id is not None:
+        a = _row(options, api_option_id, spec.name)
+        if a["status"] == "ok" and a.get("monthly_cost_usd") is not None and a["num_requests_per_month"] > 0:
+            api = float(a["monthly_cost_usd"]) / float(a["num_requests_per_month"])
+        else:
+            notes.append(f"{api_option_id}: {a['status']}")
+    if own is None and rent is None and api is None:
+        return CapacityMix(empty, profile, capacity, None, None, None, "; ".join(notes))
+    table = cheapest_mix(profile, capacity, own, rent, api)
+    return CapacityMix(table, profile, capacity, own, rent, api, "ok" if not notes else "; ".join(notes))
 
 
 # ----------------------------------------------------------------------------------------- break-even

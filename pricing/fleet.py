@@ -17,6 +17,18 @@ limits), planned at utilisation u::
     busy GPU-hours      H_busy = lambda / q * N * 730                            [GPU-hours/month]
     idle cost           C_idle = (H - H_busy) * p                                [$/month]
 
+Fleet policy (``FleetPolicy``; defaults: ``pricing.scenario.Scenario``): ``r`` redundant replicas on top of the
+peak (N+1 when r = 1: one replica can fail or be drained for an upgrade without breaking the limits), at least
+``m`` replicas (e.g. one per region), and a capacity loss ``l`` (spot instances reclaimed by the provider: each
+paid replica delivers ``1 - l`` of its capacity on average)::
+
+    replicas at peak    n_peak = max(ceil(lambda_peak / (q u (1 - l))), m) + r      [-]
+    scaled              replica-hours = (max(lambda / (q u (1 - l)), m) + r) * 730  [replica-hours/month]
+
+The latency limits are held at the 99th percentile by the configuration choice (mean latency x the measured
+p99/mean ratio must meet each limit, ``calculator.sizing``); the planned utilisation ``u`` is the queueing
+headroom on top of that.
+
 "Always on" is capacity planning for the peak with utilisation headroom (the usual rule for latency-bound
 services, e.g. Google SRE book, ch. 18 "Software Engineering in SRE", capacity planning; Kubernetes HPA
 target utilisation). "Scaled" is ideal autoscaling to the average traffic, at least one warm replica; it
@@ -78,29 +90,54 @@ def requests_per_day_from_tokens(million_tokens_per_month_: float, input_tokens:
     return million_tokens_per_month_ * TOKENS_PER_MILLION / DAYS_PER_MONTH / (input_tokens + output_tokens)
 
 
+@dataclass(frozen=True)
+class FleetPolicy:
+    """How a fleet is provisioned beyond the traffic (module Notes).
+
+    redundancy_replicas : r, spare replicas on top of the peak [-] (1 = N+1);
+    min_replicas : m, the fewest replicas running [-] (e.g. one per region);
+    capacity_loss_frac : l, average share of paid capacity lost to pre-emption [-] (spot), in [0, 1).
+    """
+
+    redundancy_replicas: int = 0
+    min_replicas: int = 1
+    capacity_loss_frac: float = 0.0
+
+    def __post_init__(self) -> None:
+        if self.redundancy_replicas < 0 or self.min_replicas < 1:
+            raise ValueError("redundancy_replicas must be 0 or more and min_replicas at least 1")
+        if not 0.0 <= self.capacity_loss_frac < 1.0:
+            raise ValueError(f"capacity_loss_frac must be in [0, 1) (got {self.capacity_loss_frac!r})")
+
+
+NO_POLICY = FleetPolicy()
+
+
 def replicas_at_peak(requests_per_day: float, peak_to_average_ratio: float, replica_requests_per_s: FloatArray,
-                     utilisation_frac: float) -> FloatArray:
-    """Replicas needed at the peak [-]: ``ceil(a R/86400 / (q u))``; 0 without traffic."""
+                     utilisation_frac: float, policy: FleetPolicy = NO_POLICY) -> FloatArray:
+    """Replicas needed at the peak [-]: ``max(ceil(a R/86400 / (q u (1 - l))), m) + r``; 0 without traffic."""
     q = np.asarray(replica_requests_per_s, dtype=float)
     peak = average_requests_per_s(requests_per_day) * peak_to_average_ratio
     if peak <= 0.0:
         return np.zeros_like(q)
     # Guard tiny float excess (e.g. 2.0000000001 -> 3) with a relative tolerance (units.CEIL_REL_TOL).
-    need = peak / (np.maximum(q, 1e-300) * utilisation_frac)
-    return np.ceil(need * (1.0 - CEIL_REL_TOL))
+    need = peak / (np.maximum(q, 1e-300) * utilisation_frac * (1.0 - policy.capacity_loss_frac))
+    return np.maximum(np.ceil(need * (1.0 - CEIL_REL_TOL)), policy.min_replicas) + policy.redundancy_replicas
 
 
 def replica_hours_per_month(requests_per_day: float, peak_to_average_ratio: float,
                             replica_requests_per_s: FloatArray, utilisation_frac: float,
-                            always_on: bool) -> FloatArray:
+                            always_on: bool, policy: FleetPolicy = NO_POLICY) -> FloatArray:
     """Paid replica-hours per month [replica-hours/month] (module Notes: always on vs scaled)."""
     q = np.asarray(replica_requests_per_s, dtype=float)
     if requests_per_day <= 0.0:
         return np.zeros_like(q)
     if always_on:
-        return replicas_at_peak(requests_per_day, peak_to_average_ratio, q, utilisation_frac) * HOURS_PER_MONTH
-    avg = average_requests_per_s(requests_per_day) / (np.maximum(q, 1e-300) * utilisation_frac)
-    return np.maximum(avg, 1.0) * HOURS_PER_MONTH
+        return replicas_at_peak(requests_per_day, peak_to_average_ratio, q, utilisation_frac,
+                                policy) * HOURS_PER_MONTH
+    avg = average_requests_per_s(requests_per_day) / (
+        np.maximum(q, 1e-300) * utilisation_frac * (1.0 - policy.capacity_loss_frac))
+    return (np.maximum(avg, policy.min_replicas) + policy.redundancy_replicas) * HOURS_PER_MONTH
 
 
 @dataclass(frozen=True)
@@ -116,12 +153,13 @@ class FleetCost:
 
 def fleet_cost(requests_per_day: float, peak_to_average_ratio: float, replica_requests_per_s: FloatArray,
                num_gpus_per_replica: FloatArray, usd_per_gpu_hour: float, utilisation_frac: float,
-               always_on: bool) -> FleetCost:
+               always_on: bool, policy: FleetPolicy = NO_POLICY) -> FleetCost:
     """Replicas, GPU-hours, monthly cost and idle cost of a fleet (module Notes). Vectorised over configs."""
     q = np.asarray(replica_requests_per_s, dtype=float)
     n = np.asarray(num_gpus_per_replica, dtype=float)
-    replicas = replicas_at_peak(requests_per_day, peak_to_average_ratio, q, utilisation_frac)
-    hours = replica_hours_per_month(requests_per_day, peak_to_average_ratio, q, utilisation_frac, always_on) * n
+    replicas = replicas_at_peak(requests_per_day, peak_to_average_ratio, q, utilisation_frac, policy)
+    hours = replica_hours_per_month(requests_per_day, peak_to_average_ratio, q, utilisation_frac, always_on,
+                                    policy) * n
     busy = average_requests_per_s(requests_per_day) / np.maximum(q, 1e-300) * n * HOURS_PER_MONTH
     busy = np.minimum(busy, hours)
     return FleetCost(replicas, hours, busy, hours * usd_per_gpu_hour, (hours - busy) * usd_per_gpu_hour)

@@ -105,6 +105,7 @@ class OptionRow:
     notes: str = ""
     provider_class: str | None = None  # of the rental quote taken: hyperscaler, specialist, marketplace (rental)
     commitment_term: str | None = None  # of the rental quote taken: none, capacity_block, 1y, 3y, unstated, ...
+    redundancy_replicas: int = 0  # spare replicas in ``replicas`` (1 = N+1; pricing.fleet.FleetPolicy)
 
     def __post_init__(self) -> None:
         if self.kind not in OPTION_KINDS:
@@ -229,6 +230,7 @@ class Deployment:
     gpu_hours_per_million_input_tokens: float
     gpu_hours_per_million_output_tokens: float
     gpu_hours_per_million_tokens: float  # blended over the workload's mix
+    redundancy_replicas: int = 0  # spare replicas included in ``replicas`` [-]
 
     @property
     def gpus_total(self) -> int:
@@ -237,15 +239,16 @@ class Deployment:
 
 
 def choose_deployment(feasible: pd.DataFrame, spec: WorkloadSpec, utilisation_frac: float,
-                      always_on: bool) -> Deployment:
+                      always_on: bool, policy: fleet.FleetPolicy = fleet.NO_POLICY) -> Deployment:
     """The configuration with the fewest paid GPU-hours per month (ties: fewest GPU-hours per 1M tokens).
 
     feasible : sweep rows (``calculator.sweep``, run at 1 $/GPU-hour) of one (model, GPU, precision) that fit
-    and meet the latency limits; non-empty. The fleet of each row is ``pricing.fleet.fleet_cost``.
+    and meet the latency limits; non-empty. The fleet of each row is ``pricing.fleet.fleet_cost`` under the
+    fleet policy (spare replicas, fewest replicas, spot capacity loss).
     """
     cost = fleet.fleet_cost(spec.requests_per_day, spec.peak_to_average_ratio,
                             feasible["requests_per_s"].to_numpy(float), feasible["num_gpus"].to_numpy(float),
-                            1.0, utilisation_frac, always_on)
+                            1.0, utilisation_frac, always_on, policy)
     order = np.lexsort((feasible["usd_per_million_tokens"].to_numpy(float), cost.gpu_hours_per_month))
     j = int(order[0])
     best = feasible.iloc[j]
@@ -258,6 +261,7 @@ def choose_deployment(feasible: pd.DataFrame, spec: WorkloadSpec, utilisation_fr
         gpu_hours_per_million_input_tokens=float(best["usd_per_million_input_tokens"]),
         gpu_hours_per_million_output_tokens=float(best["usd_per_million_output_tokens"]),
         gpu_hours_per_million_tokens=float(best["usd_per_million_tokens"]),
+        redundancy_replicas=policy.redundancy_replicas if spec.requests_per_day > 0.0 else 0,
     )
 
 
@@ -368,7 +372,7 @@ def _self_row(ctx: _WorkloadContext, cand: Candidate, gpu: Gpu, precision: str, 
         if feasible.empty:
             status = _infeasible_message(cand, gpu.id, precision, spec, ctx.catalog, ctx.eff, rows)
         else:
-            dep = choose_deployment(feasible, spec, scenario.utilisation_frac, ctx.always_on)
+            dep = choose_deployment(feasible, spec, scenario.utilisation_frac, ctx.always_on, scenario.fleet_policy)
             if price.usd_per_gpu_hour is None:
                 status = price.status
             else:
@@ -405,6 +409,7 @@ def _self_row(ctx: _WorkloadContext, cand: Candidate, gpu: Gpu, precision: str, 
         pricing_basis="override" if price.source == "override" else scenario.pricing_basis,
         price_as_of=price.as_of.isoformat() if price.as_of else None,
         provider_class=price.provider_class, commitment_term=price.commitment_term,
+        redundancy_replicas=dep.redundancy_replicas if dep else 0,
         quality_coverage_frac=q.coverage_frac, num_requests_per_month=ctx.num_requests,
         num_million_tokens_per_month=ctx.num_million_tokens,
         monthly_idle_cost_usd=priced.monthly_idle_cost_usd if priced else None,

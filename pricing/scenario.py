@@ -28,6 +28,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 from calculator.catalog import DATA_DIR, first_error, load_ownership_defaults
 from calculator.schemas import Architecture
 from calculator.units import MAX_USD_PER_GPU_HOUR
+from pricing.fleet import FleetPolicy
 
 SCENARIO_VERSION: Literal["1"] = "1"
 MAX_QUERY_VALUE_CHARS = 20_000
@@ -127,6 +128,11 @@ class Scenario(_Closed):
     price_statistic: PriceStatistic = "low"
     utilisation_frac: float = Field(default=0.7, ge=0.05, le=1.0)
     always_on: bool = True
+    # Fleet policy (pricing.fleet.FleetPolicy): spare replicas of an always-on fleet (1 = N+1), the fewest
+    # replicas (e.g. one per region), and the capacity lost to pre-emption on spot (data/ownership_defaults.yaml).
+    redundancy_replicas: int = Field(default=1, ge=0, le=16)
+    min_replicas: int = Field(default=1, ge=1, le=64)
+    spot_capacity_loss_frac: float = Field(default=0.15, ge=0.0, le=0.9)
     usd_per_gpu_hour_overrides: dict[str, float] = Field(default_factory=dict)
     ownership: Ownership = Ownership()
     custom_models: tuple[CustomModel, ...] = Field(default=(), max_length=5)
@@ -151,6 +157,15 @@ class Scenario(_Closed):
             if not (isinstance(price, int | float) and math.isfinite(price) and 0.0 <= price <= MAX_USD_PER_GPU_HOUR):
                 raise ValueError(f"price for '{gpu_id}' must be between 0 and {MAX_USD_PER_GPU_HOUR:g} $/GPU-hour")
         return value
+
+    @property
+    def fleet_policy(self) -> FleetPolicy:
+        """The fleet policy of this scenario: spare replicas only for always-on (or owned) fleets, the capacity
+        loss only on the spot basis (``pricing.fleet``)."""
+        always_on = self.always_on or self.pricing_basis == "owned"
+        return FleetPolicy(redundancy_replicas=self.redundancy_replicas if always_on else 0,
+                           min_replicas=self.min_replicas,
+                           capacity_loss_frac=self.spot_capacity_loss_frac if self.pricing_basis == "spot" else 0.0)
 
     @property
     def workload(self) -> WorkloadSpec:
@@ -209,6 +224,9 @@ QUERY_KEYS: dict[str, tuple[str, str]] = {
     "cls": ("provider_class", "str"),
     "util": ("utilisation_frac", "float"),
     "on": ("always_on", "bool"),
+    "nplus": ("redundancy_replicas", "int"),
+    "minr": ("min_replicas", "int"),
+    "spotloss": ("spot_capacity_loss_frac", "float"),
     "capex": ("o.usd_per_gpu", "float?"),
     "srv": ("o.server_overhead_frac", "float"),
     "dep": ("o.depreciation_years", "float"),

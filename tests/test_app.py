@@ -326,3 +326,17 @@ def test_mix_state_helpers(catalog: Catalog) -> None:
     assert state["x_xw_link"] == []
     state["x_xw"] = [chat, preset_workload("coding", catalog)]  # same name as the sidebar's: counted once
     assert scenario_from_state(state).workloads == s.workloads
+
+
+def test_economics_shows_the_tco_stack_horizon_and_cheapest_mix() -> None:
+    # Issue 11: the ownership stack beside the rental prices, the buy-now-rent-or-wait chart and the mix table.
+    at = app({"gpus": "h100-sxm,h200-sxm"})
+    at.switch_page("app_pages/economics.py").run()
+    assert_clean(at, "economics")
+    titles = chart_titles(at)
+    assert any("owning, per GPU-hour, vs renting" in t for t in titles), titles
+    assert any("cumulative cost over" in t for t in titles), titles
+    mix = next(d.value for d in at.dataframe if "The mix saves [$ / month]" in d.value.columns)
+    assert list(mix["Option"])[-1] == "cheapest mix"
+    stack = next(d.value for d in at.dataframe if "Component" in d.value.columns)
+    assert {"depreciation", "cost of capital", "residual credit", "power", "staff"} <= set(stack["Component"])

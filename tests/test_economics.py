@@ -12,7 +12,9 @@ import pytest
 from pricing.economics import (
     break_even,
     break_even_for_scenario,
+    capacity_mix_for_options,
     cost_vs_volume,
+    horizon_for_options,
     payback_by_basis,
     rent_vs_buy,
     rental_prices_by_tier,
@@ -141,3 +143,22 @@ def test_payback_against_each_rental_basis(catalog):
     # A dearer basis never pays back later.
     ordered = sorted((p, paybacks[b]) for b, p in prices.items() if paybacks[b] is not None)
     assert all(a[1] >= b[1] for a, b in itertools.pairwise(ordered))
+
+
+def test_horizon_and_cheapest_mix_for_scenario_options(setup, catalog):
+    # The fleet of the H200 option (user price $4/GPU-hour) against Gemini: every column present, month 0 zero
+    # for the pay-as-you-go options; the cheapest mix never costs more than its pure options.
+    s, df = setup
+    hz = horizon_for_options(s, catalog, df, "self|qwen3.5-397b-a17b|h200-sxm|fp8", "api|gemini-3.1-pro", 36,
+                             workload="Coding")
+    row = df[df["option_id"] == "self|qwen3.5-397b-a17b|h200-sxm|fp8"].iloc[0]
+    assert hz.num_gpus == row["gpus_total"] and hz.rent_usd_per_gpu_hour == 4.0
+    assert {"api_cumulative_usd", "rent_cumulative_usd"} <= set(hz.table.columns) and len(hz.table) == 37
+    # Rent at month 1: GPUs x $4 x 730 x (1 - g)^(1/12) with the default g = 0.33.
+    assert hz.table["rent_cumulative_usd"].iloc[1] == pytest.approx(hz.num_gpus * 4.0 * 730 * 0.67 ** (1 / 12))
+    cm = capacity_mix_for_options(s, catalog, df, "self|qwen3.5-397b-a17b|h200-sxm|fp8", "api|gemini-3.1-pro", 4.0)
+    rows = {r["option"]: r for r in cm.table.to_dict("records")}
+    assert "cheapest mix" in rows and "rent only" in rows and "API only" in rows
+    assert all(rows["cheapest mix"]["monthly_cost_usd"] <= r["monthly_cost_usd"] + 1e-6 for r in rows.values())
+    too_long = capacity_mix_for_options(s, catalog, df, "self|qwen3.5-397b-a17b|h200-sxm|fp8", None, 12.0)
+    assert too_long.table.empty and "at most" in too_long.status

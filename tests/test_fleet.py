@@ -99,3 +99,34 @@ def test_tokens_and_requests_round_trip(requests_per_day, input_tokens, output_t
     tokens = fleet.million_tokens_per_month(requests_per_day, input_tokens, output_tokens)
     back = fleet.requests_per_day_from_tokens(tokens, input_tokens, output_tokens)
     assert back == pytest.approx(requests_per_day, rel=1e-9, abs=1e-9)
+
+
+def test_n_plus_one_min_replicas_and_spot_loss_hand_computed():
+    # Same traffic as above: 30 req/s at peak, 3 req/s planned per replica -> 10 replicas for the traffic.
+    # N+1: 11 replicas x 8 GPUs x 730 h x $2 = $128,480/month.
+    n1 = fleet.fleet_cost(864_000, 3.0, np.array([4.0]), np.array([8.0]), 2.0, 0.75, always_on=True,
+                          policy=fleet.FleetPolicy(redundancy_replicas=1))
+    assert n1.replicas[0] == 11 and n1.monthly_cost_usd[0] == pytest.approx(128_480)
+    # Spot losing 15 % of capacity: 30 / (3 * 0.85) = 11.76 -> 12 replicas, + 1 spare = 13.
+    spot = fleet.FleetPolicy(redundancy_replicas=1, capacity_loss_frac=0.15)
+    assert fleet.replicas_at_peak(864_000, 3.0, np.array([4.0]), 0.75, spot)[0] == 13
+    # At least 2 replicas (two regions) for a tiny always-on service: max(ceil(tiny), 2) + 1 = 3.
+    two = fleet.FleetPolicy(redundancy_replicas=1, min_replicas=2)
+    assert fleet.replicas_at_peak(10, 3.0, np.array([4.0]), 0.75, two)[0] == 3
+    # Scaled with a spare warm replica: (10 / (4 * 0.75) + 1) x 8 x 730 x 2 = $50,613.33/month.
+    scaled = fleet.fleet_cost(864_000, 3.0, np.array([4.0]), np.array([8.0]), 2.0, 0.75, always_on=False,
+                              policy=fleet.FleetPolicy(redundancy_replicas=1))
+    assert scaled.monthly_cost_usd[0] == pytest.approx(50_613.333, rel=1e-6)
+    with pytest.raises(ValueError, match="capacity_loss_frac"):
+        fleet.FleetPolicy(capacity_loss_frac=1.0)
+
+
+def test_scenario_policy_n_plus_one_only_when_always_on():
+    from pricing.scenario import Scenario
+
+    assert Scenario().fleet_policy.redundancy_replicas == 1  # N+1 by default (always on)
+    assert Scenario(always_on=False).fleet_policy.redundancy_replicas == 0
+    assert Scenario(always_on=False, pricing_basis="owned").fleet_policy.redundancy_replicas == 1
+    assert Scenario(redundancy_replicas=0).fleet_policy.redundancy_replicas == 0  # switchable
+    assert Scenario(pricing_basis="spot").fleet_policy.capacity_loss_frac == 0.15
+    assert Scenario().fleet_policy.capacity_loss_frac == 0.0

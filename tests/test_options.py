@@ -19,6 +19,7 @@ from pricing.options import (
     price_deployment,
     to_frame,
 )
+from pricing.rental import quotes_for
 from pricing.scenario import Scenario, WorkloadSpec
 
 INTERFACE_COLUMNS = [
@@ -66,13 +67,14 @@ def test_columns_follow_the_interface(base):
 
 
 def test_self_hosted_fleet_is_consistent(base):
-    # Always on: monthly cost = GPUs x $/GPU-hour x 730; replicas = ceil(peak / (q u));
+    # Always on: monthly cost = GPUs x $/GPU-hour x 730; replicas = ceil(peak / (q u)) + 1 spare (N+1 default);
     # blended $/1M = monthly cost / (requests/month x (I + O)) x 1e6.
     row = base[base["option_id"] == "self|qwen3.5-397b-a17b|h200-sxm|fp8"].iloc[0]
     assert row["status"] == "ok"
     assert row["monthly_cost_usd"] == pytest.approx(row["gpus_total"] * 3.0 * HOURS_PER_MONTH)
     peak = 200_000 / 86_400 * 4.16
-    assert row["replicas"] == math.ceil(peak / (row["replica_requests_per_s"] * 0.7))
+    assert row["redundancy_replicas"] == 1
+    assert row["replicas"] == math.ceil(peak / (row["replica_requests_per_s"] * 0.7)) + 1
     tokens = 200_000 * DAYS_PER_MONTH * (2048 + 28)
     assert row["usd_per_million_tokens"] == pytest.approx(row["monthly_cost_usd"] / tokens * 1e6)
     # Input and output prices recombine to the blended price over the mix.
@@ -105,14 +107,14 @@ def test_ranking_order(base):
 
 def test_missing_tier_price_is_a_status_not_a_guess(catalog):
     gpu_ids = [g.id for g in catalog.gpus]
-    missing = [g for g in gpu_ids if not any(p.gpu_id == g and p.pricing_tier == "reserved_1y"
-                                             for p in catalog.rental_prices)][:2]
+    # Reserved 1 year counts 1-year reserved and commitment quotes, within the default class (specialist clouds).
+    missing = [g for g in gpu_ids if not quotes_for(catalog.rental_prices, g, "reserved_1y", "specialist")][:2]
     df = compare_options(scenario(pricing_basis="reserved_1y", usd_per_gpu_hour_overrides={}, gpu_ids=tuple(missing),
                                   model_ids=("llama-3.3-70b",)), catalog)
     self_rows = df[df["provider"] == "self-hosted"]
     assert len(self_rows) == 2
     for _, row in self_rows.iterrows():
-        assert row["status"] == f"no reserved_1y price for {row['gpu_id']} in the catalog"
+        assert row["status"] == f"no reserved_1y price from a specialist cloud for {row['gpu_id']} in the catalog"
         assert not row["ranked"] and row["monthly_cost_usd"] is None
     assert_clean(df)
 
@@ -164,12 +166,13 @@ def test_more_traffic_never_lowers_monthly_cost_and_price_never_lowers_cost(cata
 
 
 def test_owned_basis_uses_catalog_purchase_prices_or_says_why(catalog):
-    df = compare_options(scenario(pricing_basis="owned", always_on=False, usd_per_gpu_hour_overrides={}), catalog)
+    df = compare_options(scenario(pricing_basis="owned", always_on=False, usd_per_gpu_hour_overrides={},
+                                  gpu_ids=("h100-sxm", "mi300x")), catalog)
     h100 = df[df["option_id"] == "self|qwen3.5-397b-a17b|h100-sxm|fp8"].iloc[0]
-    h200 = df[df["option_id"] == "self|qwen3.5-397b-a17b|h200-sxm|fp8"].iloc[0]
+    mi300x = df[df["option_id"] == "self|qwen3.5-397b-a17b|mi300x|fp8"].iloc[0]
     assert h100["status"] == "ok" and "sized always on" in h100["notes"]
     assert h100["monthly_cost_usd"] == pytest.approx(h100["gpus_total"] * h100["usd_per_gpu_hour"] * HOURS_PER_MONTH)
-    assert "no purchase price for h200-sxm" in h200["status"]
+    assert "no purchase price for mi300x" in mi300x["status"]
 
 
 def test_columns_and_dtypes_come_from_the_row_dataclass(base):
@@ -240,20 +243,25 @@ def test_self_hosted_monthly_cost_end_to_end_from_scratch(catalog):
     # trickle of traffic is a single GPU. Traffic: 8,640 requests/day = 0.1 request/s; scaled to the average,
     # the fleet is max(0.1 / (q x 0.7), 1) = 1 replica for any q above 0.143 requests/s (one request of 100 output
     # tokens takes well under 7 s at fp8 on an H200), always on: ceil(0.2 / (q x 0.7)) = 1 replica.
-    # Monthly cost = 1 GPU x 730 h x $3.00 = $2,190 (either way).
+    # Monthly cost = 1 GPU x 730 h x $3.00 = $2,190 (either way, without a spare replica). With the default N+1
+    # of an always-on fleet: 2 replicas, $4,380.
     # Tokens = 8,640 x 365/12 x 1,100 / 1e6 = 289.08 M/month -> $2,190 / 289.08 = $7.5758 per 1M tokens.
     spec = WorkloadSpec(name="trickle", input_tokens=1000, output_tokens=100, requests_per_day=8_640,
                         peak_to_average_ratio=2.0, ttft_slo_ms=None, tpot_slo_ms=None)
     for always_on in (False, True):
         df = compare_options(Scenario(workloads=(spec,), model_ids=("llama-3.3-70b",), gpu_ids=("h200-sxm",),
                                       precisions=("fp8",), api_model_ids=(), always_on=always_on,
-                                      usd_per_gpu_hour_overrides={"h200-sxm": 3.0}), catalog)
+                                      usd_per_gpu_hour_overrides={"h200-sxm": 3.0}, redundancy_replicas=0), catalog)
         row = df.iloc[0]
         assert row["status"] == "ok"
         assert (row["gpus_total"], row["replicas"], row["num_gpus_per_replica"]) == (1, 1, 1)
         assert row["monthly_cost_usd"] == pytest.approx(2_190.0)
         assert row["num_million_tokens_per_month"] == pytest.approx(289.08)
         assert row["usd_per_million_tokens"] == pytest.approx(7.5758, rel=1e-4)
+    n1 = compare_options(Scenario(workloads=(spec,), model_ids=("llama-3.3-70b",), gpu_ids=("h200-sxm",),
+                                  precisions=("fp8",), api_model_ids=(), always_on=True,
+                                  usd_per_gpu_hour_overrides={"h200-sxm": 3.0}), catalog).iloc[0]
+    assert (n1["replicas"], n1["redundancy_replicas"], n1["monthly_cost_usd"]) == (2, 1, pytest.approx(4_380.0))
 
 
 def test_api_price_in_force_on_the_scenario_date(catalog):

@@ -100,3 +100,36 @@ def test_report_writes_a_workbook_with_four_sheets(capsys, tmp_path):
     assert tornado[0][:3] == ("workload", "option_id", "input")
     assert len(tornado) >= 4  # GPU price, utilisation, efficiency, tokens per request, ...
 
+
+def test_report_csv_has_provider_class_term_and_redundancy(tmp_path):
+    # Issue 11 contract: the report CSV gains provider_class, commitment_term and redundancy_replicas.
+    from pricing.cli import COMMANDS
+    from pricing.scenario import Scenario, scenario_to_yaml
+
+    path = tmp_path / "s.yaml"
+    path.write_text(scenario_to_yaml(Scenario(gpu_ids=("h100-sxm",), model_ids=("llama-3.3-70b",),
+                                              api_model_ids=("qwen3-max",))), encoding="utf-8")
+    out = tmp_path / "r.csv"
+    assert main(["report", "--scenario", str(path), "--csv", str(out)], extra=COMMANDS) == 0  # type: ignore[arg-type]
+    rows = list(csv.DictReader(out.read_text(encoding="utf-8").splitlines()))
+    self_row = next(r for r in rows if r["option_id"].startswith("self|"))
+    assert {"provider_class", "commitment_term", "redundancy_replicas"} <= set(rows[0])
+    if self_row["status"] == "ok":
+        assert self_row["provider_class"] == "specialist" and self_row["commitment_term"] == "none"
+        assert self_row["redundancy_replicas"] == "1"
+
+
+def test_mix_command_writes_a_csv_and_json(tmp_path, capsys):
+    import json as json_module
+
+    from pricing.cli import COMMANDS
+
+    out = tmp_path / "mix.csv"
+    assert main(["mix", "--hours-at-peak", "2", "--csv", str(out), "--json"], extra=COMMANDS) == 0  # type: ignore[arg-type]
+    data = json_module.loads(capsys.readouterr().out)
+    options = [r["option"] for r in data["rows"]]
+    assert options[-1] == "cheapest mix" and "saving_vs_option_usd" in data["rows"][0]
+    assert out.read_text(encoding="utf-8").startswith("option,owned_replicas,")
+    with pytest.raises(SystemExit) as exc:
+        main(["mix", "--hours-at-peak", "23"], extra=COMMANDS)  # type: ignore[arg-type]
+    assert exc.value.code == 2

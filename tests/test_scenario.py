@@ -157,3 +157,4 @@ def test_ownership_defaults_are_read_from_the_catalog_file():
                   "staff_usd_per_year_per_node", "num_gpus_in_cluster", "software_usd_per_gpu_year"):
         assert getattr(own, field) == float(raw[field]["value"]), field
     assert own.usd_per_gpu is None  # the catalog's purchase quotes unless the user sets a price
+    assert Scenario().spot_capacity_loss_frac == float(raw["spot_capacity_loss_frac"]["value"])
