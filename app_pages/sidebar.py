@@ -165,6 +165,17 @@ def render(catalog: Catalog) -> None:
               help="Average share of paid GPU time doing useful work [0-1].")
     sb.checkbox("GPUs always on", key="s_on", value=_v("s_on"),
                 help="Pay for the peak fleet around the clock (730 h/month); off = pay only for busy hours.")
+    with sb.expander("Fleet policy"):
+        st.number_input("Spare replicas (always-on fleets)", min_value=0, max_value=16, step=1, key="s_nplus",
+                        value=_v("s_nplus"),
+                        help="Replicas on top of the peak so one can fail or be upgraded without breaking the "
+                             "limits, 0 to 16 (1 = N+1, the default).")
+        st.number_input("Minimum replicas", min_value=1, max_value=64, step=1, key="s_minr", value=_v("s_minr"),
+                        help="The fewest replicas running, e.g. one per region, 1 to 64.")
+        st.number_input("Spot capacity lost to pre-emption [share]", min_value=0.0, max_value=0.9, step=0.01,
+                        key="s_spotloss", value=_v("s_spotloss"),
+                        help="Average share of spot capacity reclaimed by the provider [0-0.9]; spot fleets get "
+                             "extra replicas for it (default 0.15: AWS Spot Instance Advisor, H100 10-20 %).")
     with sb.expander("Ownership assumptions (owned GPUs)"):
         st.number_input("GPU price [$ per GPU]", min_value=100.0, max_value=5_000_000.0, step=1000.0,
                         format="%.0f", key="s_capex", value=_v("s_capex"), placeholder="catalog price",
@@ -179,12 +190,28 @@ def render(catalog: Catalog) -> None:
                         help="Price of power [$/kWh], 0 to 2.")
         st.number_input("PUE", min_value=1.0, max_value=3.0, step=0.01, key="s_pue", value=_v("s_pue"),
                         help="Power usage effectiveness: facility power / IT power [-], 1 to 3.")
-        st.number_input("Average GPU load [share of TDP]", min_value=0.0, max_value=1.0, step=0.05, key="s_load",
-                        value=_v("s_load"),
-                        help="Average power draw as a share of the GPU's rated power [0-1].")
+        st.number_input("Average load [share of server power]", min_value=0.0, max_value=1.0, step=0.05,
+                        key="s_load", value=_v("s_load"),
+                        help="Average power draw as a share of the server's maximum power per GPU [0-1].")
         st.number_input("Colocation [$ per kW-month]", min_value=0.0, max_value=5000.0, step=1.0, key="s_colo",
                         value=_v("s_colo"),
                         help="Data-centre space and cooling per kW of IT load [$/kW-month], 0 to 5,000.")
-        st.number_input("Operations overhead [share of capex per year]", min_value=0.0, max_value=1.0, step=0.01,
+        st.number_input("Support and spares [share of capex per year]", min_value=0.0, max_value=1.0, step=0.01,
                         key="s_ops", value=_v("s_ops"),
-                        help="Staff and maintenance per year as a share of the hardware price [0-1].")
+                        help="Support contracts, spares and monitoring per year as a share of the hardware price "
+                             "[0-1]; staff is below.")
+        st.number_input("Cost of capital (WACC) [per year]", min_value=0.0, max_value=0.5, step=0.01, key="s_wacc",
+                        value=_v("s_wacc"), help="Weighted average cost of capital [0-0.5 per year].")
+        st.number_input("Resale value at end of life [share of capex]", min_value=0.0, max_value=1.0, step=0.05,
+                        key="s_resid", value=_v("s_resid"), help="What the hardware fetches when retired [0-1].")
+        st.number_input("Network fabric and storage [share of capex]", min_value=0.0, max_value=2.0, step=0.01,
+                        key="s_net", value=_v("s_net"), help="Cluster network and storage per GPU [0-2].")
+        st.number_input("Staff per cluster [$ per year]", min_value=0.0, max_value=1e8, step=1000.0, format="%.0f",
+                        key="s_stfc", value=_v("s_stfc"), help="Fixed operations staff cost [$/year].")
+        st.number_input("Staff per server [$ per year]", min_value=0.0, max_value=1e7, step=100.0, format="%.0f",
+                        key="s_stfn", value=_v("s_stfn"), help="Hands-on staff cost per server [$/year].")
+        st.number_input("GPUs in the cluster", min_value=1, max_value=1_000_000, step=8, key="s_clus",
+                        value=_v("s_clus"), help="GPUs sharing the fixed staff cost, 1 to 1,000,000.")
+        st.number_input("Software [$ per GPU per year]", min_value=0.0, max_value=1e6, step=100.0, format="%.0f",
+                        key="s_sw", value=_v("s_sw"),
+                        help="Licences such as NVIDIA AI Enterprise ($4,500 per GPU per year); 0 for open source.")

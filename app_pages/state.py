@@ -63,6 +63,13 @@ OWNERSHIP_KEYS: dict[str, str] = {
     "s_load": "average_load_frac",
     "s_colo": "colocation_usd_per_kw_month",
     "s_ops": "operations_overhead_frac",
+    "s_wacc": "wacc_frac",
+    "s_resid": "residual_value_frac",
+    "s_net": "network_storage_frac",
+    "s_stfc": "staff_usd_per_year_per_cluster",
+    "s_stfn": "staff_usd_per_year_per_node",
+    "s_clus": "num_gpus_in_cluster",
+    "s_sw": "software_usd_per_gpu_year",
 }
 # widget key -> Scenario field
 SCENARIO_KEYS: dict[str, str] = {
@@ -76,9 +83,13 @@ SCENARIO_KEYS: dict[str, str] = {
     "s_cls": "provider_class",
     "s_util": "utilisation_frac",
     "s_on": "always_on",
+    "s_nplus": "redundancy_replicas",
+    "s_minr": "min_replicas",
+    "s_spotloss": "spot_capacity_loss_frac",
 }
 FLOAT_KEYS = {"s_rpd", "s_peak", "s_ttft", "s_tpot", "s_cache", "s_minq", "s_vpt", "s_util",
-              "s_capex", "s_srv", "s_dep", "s_kwh", "s_pue", "s_load", "s_colo", "s_ops"}
+              "s_capex", "s_srv", "s_dep", "s_kwh", "s_pue", "s_load", "s_colo", "s_ops", "s_wacc", "s_resid",
+              "s_net", "s_stfc", "s_stfn", "s_sw", "s_spotloss"}
 
 
 def _num(key: str, value: Any) -> Any:
