@@ -70,9 +70,10 @@ def capital_recovery_factor(wacc_frac: float, years: float) -> float:
         raise ValueError(f"depreciation_years must be above 0 (got {years!r})")
     if wacc_frac < 0.0:
         raise ValueError(f"wacc_frac must be 0 or more (got {wacc_frac!r})")
-    if wacc_frac < 1e-9:
+    if wacc_frac == 0.0:
         return 1.0 / years
-    return wacc_frac / (1.0 - (1.0 + wacc_frac) ** -years)
+    # 1 - (1 + r)^-Y as -expm1(-Y log1p(r)): no cancellation for a tiny r (r = 1e-9 stays accurate).
+    return wacc_frac / -math.expm1(-years * math.log1p(wacc_frac))
 
 
 def depreciation_usd_per_gpu_hour(capex: float, depreciation_years: float) -> float:
