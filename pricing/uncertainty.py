@@ -197,6 +197,7 @@ class OptionInputs:
     peak_to_average_ratio: float = 1.0
     utilisation_frac: float = 1.0
     always_on: bool = True
+    fleet_policy: fleet.FleetPolicy = fleet.NO_POLICY  # spare/minimum replicas, spot capacity loss
 
 
 @dataclass(frozen=True)
@@ -262,7 +263,7 @@ def simulate(options: Sequence[OptionInputs], errors: ClassErrors, settings: Set
             demand = traffic[j] * (peak[j] if o.always_on else 1.0)
             q = o.replica_requests_per_s / (ratio * token_load * demand)
             hours = fleet.replica_hours_per_month(o.requests_per_day, o.peak_to_average_ratio, q,
-                                                  o.utilisation_frac, o.always_on)
+                                                  o.utilisation_frac, o.always_on, o.fleet_policy)
             cost[j] = hours * o.num_gpus_per_replica * price
         else:
             labels.append("")
@@ -461,7 +462,7 @@ def inputs_from_frame(options: pd.DataFrame, scenario: Scenario, catalog: Catalo
                 replica_requests_per_s=float(row["replica_requests_per_s"]), num_gpus_per_replica=float(n),
                 usd_per_gpu_hour=float(row["usd_per_gpu_hour"]), requests_per_day=spec.requests_per_day,
                 peak_to_average_ratio=spec.peak_to_average_ratio, utilisation_frac=scenario.utilisation_frac,
-                always_on=always_on,
+                always_on=always_on, fleet_policy=scenario.fleet_policy,
             )
         out.append(base)
     return out
