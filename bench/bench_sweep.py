@@ -22,9 +22,9 @@ def main() -> None:
     eff = cat.efficiency
     assert eff is not None
     precisions = ["bf16", "fp8", "fp4", "int4"]
-    num_configs = len(cat.models) * len(cat.gpus) * len(precisions) * len(GPU_COUNTS) * (len(CONCURRENCY_GRID) + 1)
     prices = [2.0] * len(cat.gpus)
-    sweep_arrays(cat.models, cat.gpus, precisions, 2000, 400, eff, usd_per_gpu_hour=prices)  # warm-up
+    warm = sweep_arrays(cat.models, cat.gpus, precisions, 2000, 400, eff, usd_per_gpu_hour=prices)  # warm-up
+    num_configs = warm.concurrency.size
     runs = []
     for _ in range(5):
         t0 = time.perf_counter()
@@ -33,7 +33,8 @@ def main() -> None:
     best = min(runs)
     print(f"sweep (arrays): {num_configs:,} configurations "
           f"({len(cat.models)} models x {len(cat.gpus)} GPUs x {len(precisions)} precisions x "
-          f"{len(GPU_COUNTS)} GPU counts x {len(CONCURRENCY_GRID) + 1} concurrencies)")
+          f"{len(GPU_COUNTS)} GPU counts x {len(CONCURRENCY_GRID) + 1} concurrencies, tensor parallel for all and "
+          f"expert parallel for MoE models)")
     print(f"  best of 5: {best * 1e3:.0f} ms -> {num_configs / best:,.0f} configurations/s")
     t0 = time.perf_counter()
     df = sweep(cat.models, cat.gpus, precisions, 2000, 400, eff, usd_per_gpu_hour=prices)

@@ -8,8 +8,9 @@ the bottom floor of three (physics here; economics in ``pricing``; the app and t
 
 Modules, one topic each: ``units`` (constants), ``schemas`` and ``catalog`` (typed catalogs),
 ``hf_config`` (config.json import), ``params`` (parameter counts), ``memory`` (weights, KV cache, reserve),
-``moe`` (experts touched per step), ``throughput`` (roofline, attention FLOPs, all-reduce, overheads),
-``pipeline`` (chains them for arrays of configurations, no formula of its own), ``cost`` ($ per token),
+``moe`` (experts touched per step, expert-parallel load imbalance), ``throughput`` (roofline, attention FLOPs,
+all-reduce, all-to-all, overheads), ``queueing`` (waiting time of a prompt under load), ``pipeline`` (chains
+them for arrays of configurations and layouts, no formula of its own), ``cost`` ($ per token),
 ``sizing`` (one estimate: fewest GPUs, best concurrency), ``sweep`` (vectorised grid), ``validate``
 (predicted vs measured), ``quality`` (benchmark index) and ``cli`` (the core's commands). The user's scenario
 and its URL/YAML codecs live in ``pricing.scenario``; plotly figures in ``app_pages.charts``; importers of
@@ -22,11 +23,21 @@ active parameters     weights one token uses: total minus the routed experts it 
 routed expert         one of E expert MLPs of an MoE layer; a token is routed to k of them (top-k).
 shared expert         an expert MLP every token uses (DeepSeek, Qwen3.5, Llama 4).
 experts touched       distinct routed experts a step's tokens use, per MoE layer (1 <= touched <= E).
-replica               one copy of the model served by ``num_gpus`` GPUs with tensor parallelism.
+replica               one copy of the model served by ``num_gpus`` GPUs in one layout (a deployment).
+layout                how a deployment splits the model: ``tp`` tensor parallel (weights and heads split, two
+                      all-reduces per layer); ``ep`` expert parallel with data-parallel attention (each GPU
+                      keeps the attention weights and serves its own sequences; experts split; tokens go to
+                      their experts and back, all-to-all). MoE only.
+data-parallel attention  attention run per GPU on its own sequences (KV cache split by sequence, not by head).
+num_nodes             scale-up domains a deployment spans (8-GPU NVLink servers; one NVL72 rack is one).
+accepted tokens per step  tokens a speculative (MTP) decode step emits per sequence on average (1 without).
+cached input          share of a prompt found in the prefix cache: not prefilled again.
 concurrency           sequences a replica decodes together (continuous batching batch size).
 prefill               processing the prompt; sets the time to first token (TTFT).
-decode step           one forward pass producing one token per running sequence; time per output token (TPOT).
-mixed step            a decode step that also prefills the prompts of newly admitted requests.
+decode step           one forward pass producing one token per running sequence.
+TPOT, TTFT            time per output token and to first token; ``_p99`` = 99th percentile under load.
+chunk step            a decode step that also prefills a chunk of newly admitted prompts (chunked prefill).
+mean step             the average step of the cycle of decode-only and chunk steps; output = B / mean step.
 precision             storage format of the weights: bf16, fp8, fp4 (NVFP4/MXFP4), int4.
 kv_precision          storage format of the KV cache: bf16, fp8, fp4.
 dense TFLOPs          tensor-core peak without 2:4 structured sparsity (the catalog stores dense and sparse apart).

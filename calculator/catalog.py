@@ -27,6 +27,7 @@ from calculator.schemas import (
     RentalPrice,
     Score,
     ServerPower,
+    SpeculativeDecoding,
     TokenUsage,
     WorkloadPreset,
 )
@@ -105,6 +106,14 @@ class Catalog:
     server_power: tuple[ServerPower, ...] = ()
     efficiency: Efficiency | None = None
     token_usage: tuple[TokenUsage, ...] = ()
+    speculative: tuple[SpeculativeDecoding, ...] = ()
+
+    def speculative_for(self, model_id: str, num_draft_tokens: int | None = None) -> SpeculativeDecoding | None:
+        """The published speculative-decoding figure of a model (with that many draft tokens; by default the
+        fewest, i.e. the native MTP module), or None when there is none."""
+        entries = [s for s in self.speculative if s.model_id == model_id
+                   and (num_draft_tokens is None or s.num_draft_tokens == num_draft_tokens)]
+        return min(entries, key=lambda s: s.num_draft_tokens) if entries else None
 
     def gpu(self, gpu_id: str) -> Gpu:
         """The GPU with this id; a CatalogError naming the closest ids otherwise."""
@@ -163,8 +172,14 @@ def load_server_power(path: Path) -> tuple[ServerPower, ...]:
 def load_efficiency(path: Path) -> Efficiency:
     """The fitted efficiency constants of ``data/efficiency.yaml``."""
     raw = read_yaml(path)
+    block = raw.get("efficiency") if isinstance(raw, dict) else raw
+    # ``fit_result`` (what the fit achieved) is kept apart from the constants in the file; the object carries
+    # both so that callers read one thing.
+    result = raw.get("fit_result") if isinstance(raw, dict) else None
+    if isinstance(block, dict) and isinstance(result, dict):
+        block = {**block, **result}
     try:
-        return Efficiency.model_validate(raw.get("efficiency") if isinstance(raw, dict) else raw)
+        return Efficiency.model_validate(block)
     except ValidationError as exc:
         raise CatalogError(format_validation_error(exc, path.name)) from exc
 
@@ -189,6 +204,7 @@ def load_catalog(data_dir: Path = DATA_DIR) -> Catalog:
         server_power=load_server_power(data_dir / "ownership_defaults.yaml"),
         efficiency=load_efficiency(data_dir / "efficiency.yaml"),
         token_usage=_load(data_dir / "token_usage.yaml", "token_usage", TokenUsage, required=False),
+        speculative=_load(data_dir / "speculative.yaml", "speculative", SpeculativeDecoding, required=False),
     )
 
 

@@ -20,7 +20,7 @@ import yaml
 from calculator.catalog import DATA_DIR, Catalog, CatalogError, load_catalog, load_measurements
 from calculator.hf_config import HfConfigError, load_hf_config, model_from_hf_config
 from calculator.schemas import Model
-from calculator.sizing import RequestShape, SizingError, estimate
+from calculator.sizing import LAYOUT_CHOICES, SPEC_DECODE_CHOICES, RequestShape, SizingError, estimate
 from calculator.units import KV_PRECISIONS, MAX_USD_PER_GPU_HOUR, PARAMS_PER_BILLION, PRECISIONS
 
 Handler = Callable[[argparse.Namespace, "Catalog"], int]
@@ -134,7 +134,9 @@ def cmd_estimate(args: argparse.Namespace, cat: Catalog) -> int:
     try:
         est = estimate(model.architecture, gpu, wl, cat.efficiency, precision=args.precision,
                        kv_precision=args.kv_precision, num_gpus=args.num_gpus, concurrency=args.concurrency,
-                       usd_per_gpu_hour=args.usd_per_gpu_hour)
+                       usd_per_gpu_hour=args.usd_per_gpu_hour, layout=args.layout,
+                       cached_input_frac=args.cached_input_frac,
+                       speculation=cat.speculative_for(model.id) if args.spec_decode == "auto" else None)
     except SizingError as exc:
         raise InputError(str(exc)) from exc
     out = {"model_id": model.id, "gpu_id": gpu.id, **est.to_dict()}
@@ -149,7 +151,16 @@ def cmd_estimate(args: argparse.Namespace, cat: Catalog) -> int:
 
 def cmd_validate(args: argparse.Namespace, cat: Catalog) -> int:
     """``python -m calculator validate [--fit] [--json]``."""
-    from calculator.validate import FIT_GRID, compare, fit, mean_abs_error, median_abs_error, table
+    from calculator.validate import (
+        FIT_GRID,
+        NUM_FOLDS,
+        compare,
+        errors_by_class,
+        fit,
+        mean_abs_error,
+        median_abs_error,
+        table,
+    )
 
     assert cat.efficiency is not None
     try:
@@ -165,8 +176,10 @@ def cmd_validate(args: argparse.Namespace, cat: Catalog) -> int:
             print(f"  {name}: {getattr(eff, name)}")
     comparisons = compare(cat, eff, measurements)
     med = median_abs_error(comparisons)
+    in_sample, held_out = errors_by_class(cat, comparisons)
     if args.json:
         print_json({"median_abs_error_frac": med, "num_measurements": len(comparisons),
+                    "in_sample_by_class": in_sample, "out_of_sample_by_class": held_out,
                     "rows": table(comparisons)})
         return 0
     print(f"{'measurement':<58} {'metric':<28} {'measured':>10} {'predicted':>10} {'error':>7}")
@@ -178,6 +191,19 @@ def cmd_validate(args: argparse.Namespace, cat: Catalog) -> int:
     print(f"\n{len(comparisons)} measurements on {len(gpus)} GPU types ({', '.join(gpus)})")
     print(f"median absolute error: {med:.1%}")
     print(f"mean absolute error:   {mean_abs_error(comparisons):.1%}")
+    held = {str(row["class"]): row for row in held_out}
+    print(f"\nabsolute error by class (p99/mean ratio points left out; out of sample: {NUM_FOLDS}-fold, "
+          "tests/calibration/out_of_sample.yaml)")
+    print(f"{'class':<18} {'n':>4} {'in-sample median':>17} {'out-of-sample median':>21} {'p90':>7} {'<=25%':>6}")
+    for row in in_sample:
+        h = held.get(str(row["class"]))
+
+        def pct(key: str, h: dict[str, object] | None = h) -> str:
+            value = h.get(key) if h else None
+            return f"{value:.1%}" if isinstance(value, float) else "-"
+
+        print(f"{row['class']!s:<18} {row['num_measurements']!s:>4} {row['median_abs_error_frac']:>17.1%} "
+              f"{pct('median_abs_error_frac'):>21} {pct('p90_abs_error_frac'):>7} {pct('within_25_percent_frac'):>6}")
     return 0
 
 
@@ -289,6 +315,15 @@ def build_parser(extra: dict[str, tuple[Register, Handler]] | None = None) -> ar
     p_est.add_argument("--tpot-slo-ms", type=_bounded_float("--tpot-slo-ms", 0.001, 1e9),
                        help="time-per-output-token limit, 99th percentile [ms] (the predicted mean keeps headroom)")
     p_est.add_argument("--usd-per-gpu-hour", type=_bounded_float("--usd-per-gpu-hour", 0.0, MAX_USD_PER_GPU_HOUR))
+    p_est.add_argument("--layout", choices=LAYOUT_CHOICES, default="auto",
+                       help="deployment layout: tp (tensor parallel), ep (expert parallel with data-parallel "
+                            "attention, MoE only), auto (the better of the two; default). With --num-gpus N, "
+                            "N GPUs in one deployment of that layout")
+    p_est.add_argument("--spec-decode", choices=SPEC_DECODE_CHOICES, default="auto",
+                       help="speculative decoding with the model's MTP heads where a published acceptance rate "
+                            "exists (auto, default) or off")
+    p_est.add_argument("--cached-input-frac", type=_bounded_float("--cached-input-frac", 0.0, 0.99), default=0.0,
+                       help="share of each prompt served from the prefix cache, 0 to 0.99 (default 0)")
     p_est.add_argument("--json", action="store_true", help="print JSON")
 
     p_val = sub.add_parser("validate", help="predicted vs measured on the calibration set")

@@ -25,20 +25,18 @@ default ``gpu_memory_utilization=0.9`` leaves 10 %; the fraction is part of ``da
 
 Tensor parallelism over N GPUs shards weights and KV heads N ways. When N exceeds the number of KV heads,
 KV heads are replicated, so per-GPU KV memory stops shrinking: per-GPU KV = per-sequence KV x
-max(1, N / h_kv) / N (vLLM and TensorRT-LLM replicate KV heads this way). MLA models are served with
-data-parallel attention, which splits the latent cache by sequence (see ``kv_heads_effective``).
+max(1, N / h_kv) / N (vLLM and TensorRT-LLM replicate KV heads this way). Data-parallel attention splits
+the cache by sequence instead, and keeps the attention weights whole on every GPU (see
+``kv_heads_effective``, ``replicated_weights_bytes``).
 """
 
 from __future__ import annotations
 
 import numpy as np
-import numpy.typing as npt
 
 from calculator.params import ParamCounts
 from calculator.schemas import Architecture
-from calculator.units import BYTES_PER_GB, bytes_per_weight
-
-ArrayLike = float | npt.NDArray[np.float64]
+from calculator.units import BYTES_PER_GB, FloatOrArray, bytes_per_weight
 
 EMBEDDING_BYTES_PER_PARAM: float = 2.0  # embeddings and LM head stay in bf16
 
@@ -86,25 +84,35 @@ def linear_state_bytes_per_sequence(arch: Architecture) -> float:
     return float(arch.num_linear_attention_layers * (recurrent + conv) * arch.linear_state_bytes_per_element)
 
 
-def kv_heads_effective(arch: Architecture) -> float:
-    """Ways the KV cache can be split over GPUs without copies [-].
+def linear_state_heads(arch: Architecture) -> float:
+    """Ways the linear-attention state can be split over GPUs without copies [-]: its key heads (inf if none)."""
+    return float(arch.linear_num_key_heads) if arch.linear_num_key_heads else float("inf")
 
-    GQA/MHA: tensor parallelism splits KV heads, so at most ``h_kv`` ways; beyond that heads are replicated.
-    MLA: the latent is one shared "head", which tensor parallelism would replicate on every GPU; serving
-    engines therefore run MLA attention data-parallel ("DP attention" in SGLang, TensorRT-LLM's ADP, vLLM's
-    data-parallel attention for DeepSeek), splitting the cache by sequence, so it divides without limit
-    (returned as infinity).
+
+def replicated_weights_bytes(counts: ParamCounts, precision: str, data_parallel_attention: bool) -> float:
+    """Weight bytes every GPU of a deployment holds whole [B]: the attention weights under data-parallel
+    attention (``counts.attention * bytes_per_weight``), else 0 (tensor parallelism splits everything)."""
+    return counts.attention * bytes_per_weight(precision) if data_parallel_attention else 0.0
+
+
+def kv_heads_effective(arch: Architecture) -> float:
+    """Ways tensor parallelism can split the KV cache without copies [-].
+
+    GQA/MHA: its KV heads, ``h_kv``; beyond that heads are replicated. MLA: the latent is one shared "head",
+    so tensor parallelism keeps a copy on every GPU (1). Serving engines therefore run MLA models with
+    data-parallel attention ("DP attention" in SGLang, TensorRT-LLM's ADP, vLLM's DP + EP for DeepSeek), which
+    splits the cache by sequence: the expert-parallel layout of ``calculator.pipeline``.
     """
-    return float("inf") if arch.attention_kind == "mla" else float(arch.num_kv_heads)
+    return 1.0 if arch.attention_kind == "mla" else float(arch.num_kv_heads)
 
 
 def kv_cache_bytes_per_sequence(
-    context_tokens: ArrayLike,
-    full_bytes_per_token: ArrayLike,
-    local_bytes_per_token: ArrayLike,
-    window_tokens: ArrayLike,
-    state_bytes_per_sequence: ArrayLike,
-) -> ArrayLike:
+    context_tokens: FloatOrArray,
+    full_bytes_per_token: FloatOrArray,
+    local_bytes_per_token: FloatOrArray,
+    window_tokens: FloatOrArray,
+    state_bytes_per_sequence: FloatOrArray,
+) -> FloatOrArray:
     """KV-cache bytes one sequence holds at a context length [B].
 
     ``L * kv_full + min(L, window) * kv_local + state``, with L = ``context_tokens`` [tokens],
@@ -117,22 +125,56 @@ def kv_cache_bytes_per_sequence(
     )
 
 
-def kv_replication(num_gpus: ArrayLike, kv_heads: ArrayLike) -> ArrayLike:
+def bytes_per_gpu(total_bytes: FloatOrArray, replicated_bytes: FloatOrArray, num_gpus: FloatOrArray) -> FloatOrArray:
+    """Bytes each of N GPUs holds (or reads) when all but ``replicated_bytes`` are split N ways [B].
+
+    ``(total - replicated) / N + replicated``. Under data-parallel attention every GPU keeps the whole
+    attention weights (each serves attention for its own sequences) while experts, dense MLPs and the
+    vocabulary matrices are split (SGLang DP attention, TensorRT-LLM ADP, vLLM DP+EP for DeepSeek).
+    """
+    return (total_bytes - replicated_bytes) / num_gpus + replicated_bytes
+
+
+def kv_replication(num_gpus: FloatOrArray, kv_heads: FloatOrArray) -> FloatOrArray:
     """How many copies of each KV head tensor parallelism keeps [-]: ``max(1, N / h_kv)``."""
     return np.maximum(1.0, np.asarray(num_gpus, dtype=float) / kv_heads)
 
 
-def runtime_reserve_gb(memory_gb: ArrayLike, reserve_frac: float) -> ArrayLike:
+def kv_cache_bytes_per_sequence_per_gpu(
+    context_tokens: FloatOrArray,
+    full_bytes_per_token: FloatOrArray,
+    local_bytes_per_token: FloatOrArray,
+    window_tokens: FloatOrArray,
+    state_bytes_per_sequence: FloatOrArray,
+    num_gpus: FloatOrArray,
+    kv_heads: FloatOrArray,
+    state_heads: FloatOrArray,
+) -> FloatOrArray:
+    """KV cache and recurrent state of one sequence held by each of N tensor-parallel GPUs [B].
+
+    ``(kv_tokens(L) * max(1, N / h_kv) + state * max(1, N / h_k_linear)) / N``: softmax KV heads are
+    replicated once N exceeds them; the linear-attention state is split by the linear layers' own key heads
+    (vLLM shards Gated DeltaNet key and value heads over tensor-parallel ranks), so the softmax layers'
+    replication does not apply to it. Qwen3.5-397B-A17B, TP8: 2 KV heads (x4 replication) but 16 linear key
+    heads (no replication).
+    """
+    kv_tokens = kv_cache_bytes_per_sequence(context_tokens, full_bytes_per_token, local_bytes_per_token,
+                                            window_tokens, 0.0)
+    return (kv_tokens * kv_replication(num_gpus, kv_heads)
+            + state_bytes_per_sequence * kv_replication(num_gpus, state_heads)) / num_gpus
+
+
+def runtime_reserve_gb(memory_gb: FloatOrArray, reserve_frac: float) -> FloatOrArray:
     """Memory per GPU kept for the runtime, not for weights or KV cache [GB]: ``reserve_frac * memory``."""
     return np.asarray(memory_gb, dtype=float) * reserve_frac
 
 
 def max_concurrency(
-    memory_gb: ArrayLike,
+    memory_gb: FloatOrArray,
     reserve_frac: float,
-    weights_gb_per_gpu: ArrayLike,
-    kv_gb_per_sequence_per_gpu: ArrayLike,
-) -> ArrayLike:
+    weights_gb_per_gpu: FloatOrArray,
+    kv_gb_per_sequence_per_gpu: FloatOrArray,
+) -> FloatOrArray:
     """Most sequences whose KV cache fits beside the weights on each GPU [-] (0 when none fits).
 
     ``floor((memory - reserve - weights_per_gpu) / kv_per_sequence_per_gpu)``, all in [GB].
@@ -142,6 +184,6 @@ def max_concurrency(
     return np.maximum(np.floor(free / per_seq), 0.0)
 
 
-def gb(num_bytes: ArrayLike) -> ArrayLike:
+def gb(num_bytes: FloatOrArray) -> FloatOrArray:
     """Bytes to decimal gigabytes [GB]."""
     return num_bytes / BYTES_PER_GB

@@ -35,7 +35,7 @@ from __future__ import annotations
 import numpy as np
 import numpy.typing as npt
 
-ArrayLike = float | npt.NDArray[np.float64]
+from calculator.units import FloatOrArray
 
 
 def _zipf_choice_probabilities(
@@ -49,11 +49,11 @@ def _zipf_choice_probabilities(
 
 
 def experts_touched(
-    num_experts: ArrayLike,
-    experts_per_token: ArrayLike,
-    num_tokens: ArrayLike,
+    num_experts: FloatOrArray,
+    experts_per_token: FloatOrArray,
+    num_tokens: FloatOrArray,
     routing_skew: float = 0.0,
-) -> ArrayLike:
+) -> FloatOrArray:
     """Expected number of distinct routed experts per MoE layer a step of T tokens reads [-].
 
     Parameters
@@ -92,26 +92,46 @@ def experts_touched(
 
 
 def weight_bytes_read(
-    non_routed_bytes: ArrayLike,
-    num_moe_layers: ArrayLike,
-    expert_bytes: ArrayLike,
-    touched_per_layer: ArrayLike,
-) -> ArrayLike:
+    non_routed_bytes: FloatOrArray,
+    num_moe_layers: FloatOrArray,
+    expert_bytes: FloatOrArray,
+    touched_per_layer: FloatOrArray,
+) -> FloatOrArray:
     """Weight bytes one forward step reads [B] (eq. 3): ``W_non_routed + L_moe * E_touched * W_expert``."""
     return non_routed_bytes + num_moe_layers * touched_per_layer * expert_bytes
 
 
 def weight_bytes_read_at_batch(
-    non_routed_bytes: ArrayLike,
-    num_moe_layers: ArrayLike,
-    expert_bytes: ArrayLike,
-    num_experts: ArrayLike,
-    experts_per_token: ArrayLike,
-    num_tokens: ArrayLike,
+    non_routed_bytes: FloatOrArray,
+    num_moe_layers: FloatOrArray,
+    expert_bytes: FloatOrArray,
+    num_experts: FloatOrArray,
+    experts_per_token: FloatOrArray,
+    num_tokens: FloatOrArray,
     routing_skew: float = 0.0,
-) -> tuple[ArrayLike, ArrayLike]:
+) -> tuple[FloatOrArray, FloatOrArray]:
     """Experts touched per MoE layer [-] (eq. 2) and the weight bytes read [B] (eq. 3) by one forward step
     of ``num_tokens`` tokens: the chain of :func:`experts_touched` and :func:`weight_bytes_read`, in one place.
     """
     touched = experts_touched(num_experts, experts_per_token, num_tokens, routing_skew)
     return touched, weight_bytes_read(non_routed_bytes, num_moe_layers, expert_bytes, touched)
+
+
+def expert_load_imbalance(num_tokens: FloatOrArray, experts_per_token: FloatOrArray,
+                          num_gpus: FloatOrArray) -> FloatOrArray:
+    """Ratio of the busiest GPU's expert work to the mean under expert parallelism over N GPUs [-] (eq. 4).
+
+    A step routes T k token-expert pairs; with uniform routing each GPU (E/N experts) receives a binomial
+    share, mean ``mu = T k / N`` and standard deviation about ``sqrt(mu)``. The expected maximum of N such
+    loads is about ``mu + sqrt(2 mu ln N)`` (Gaussian extreme value), and the step waits for the busiest GPU::
+
+        imbalance = min(N, 1 + sqrt(2 ln N / mu))                                              (4)
+
+    1 on one GPU; it falls as the batch grows (large batches even out). Below about one pair per GPU
+    (mu < 1) the Gaussian form underestimates (one pair on one of 16 GPUs is 16x the mean, eq. 4 gives 10.4);
+    such steps are memory-bound, so their expert compute rarely sets the time. Real routers are skewed; serving
+    engines re-balance with redundant experts (DeepSeek EPLB), which this uniform-routing figure assumes.
+    """
+    n = np.asarray(num_gpus, dtype=float)
+    mu = np.maximum(np.asarray(num_tokens, dtype=float) * experts_per_token / n, 1e-12)
+    return np.where(n > 1, np.minimum(n, 1.0 + np.sqrt(2.0 * np.log(np.maximum(n, 1.0)) / mu)), 1.0)

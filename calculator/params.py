@@ -122,17 +122,25 @@ class ParamCounts:
 
     @property
     def active(self) -> float:
-        """Parameters used per token [-]: total minus the routed experts a token does not use."""
-        unused = self.routed_expert * (self.num_experts - self.num_experts_per_token) * self.num_moe_layers
-        return self.total - unused
+        """Parameters used per token [-]: the transformer blocks' non-routed weights, the k routed experts
+        a token is sent to in each MoE layer, and the output head.
+
+        ``active = block_non_routed + L_moe * k * routed_expert + lm_head_matmul``. The input embedding is a
+        table from which a token reads one row, so the table is not counted; the output head multiplies the
+        hidden state by the whole vocabulary matrix, so it is (once, tied or not). This is how OpenAI counts
+        gpt-oss (model card, Table 1: gpt-oss-20b 3.61B active of 20.91B, gpt-oss-120b 5.13B of 116.83B:
+        MLP + attention + unembedding).
+        """
+        routed = self.routed_expert * self.num_experts_per_token * self.num_moe_layers
+        return self.block_non_routed + routed + self.lm_head_matmul
 
     @property
     def matmul_per_token(self) -> float:
         """Parameters that take part in a matrix multiply per token [-] (FLOPs = 2 x this).
 
-        The embedding is a table lookup, not a matmul; the output head is a matmul even when tied.
+        Every active parameter is in a matmul (the embedding lookup is not counted as active).
         """
-        return self.active - self.embedding - self.lm_head + self.lm_head_matmul
+        return self.active
 
 
 def param_counts(arch: Architecture) -> ParamCounts:

@@ -5,63 +5,97 @@ input tokens I, output tokens O). ``evaluate`` takes columns of such configurati
 for one) and returns every quantity the product shows. The single estimate (``calculator.sizing``) and the
 vectorised sweep (``calculator.sweep``) both call it, so they cannot disagree.
 
-Steady-state continuous batching (Yu et al., Orca, OSDI 2022; vLLM chunked prefill): B sequences decode
-together; each step also prefills ``B * I / O`` prompt tokens of the requests that replace the ``B / O``
-requests finishing per step. Decode contexts average ``I + O/2`` tokens; memory is reserved for the peak
-``I + O`` per sequence (no pre-emption).
+Steady-state continuous batching with chunked prefill (Yu et al., Orca, OSDI 2022; Agrawal et al.,
+Sarathi-Serve, OSDI 2024; the default scheduler of vLLM, SGLang and TensorRT-LLM): B sequences decode
+together; the ``B / O`` requests finishing per step are replaced by new ones whose prompts, ``P = B I / O``
+tokens per step on average, are prefilled in chunks that ride along with the decode tokens. A step that
+carries a chunk holds ``C = min(C_max, max(I, P))`` prompt tokens (a whole prompt, or as many arriving
+prompts as the engine's token budget ``C_max`` admits), so a fraction ``f = P / C`` of steps carry one::
+
+    x_step = x_decode(B) + f * (x_chunk(B, C) - x_decode(B)),   x = memory, compute, comm., overhead      (1)
+    t_step = max(memory_step, compute_step) + communication_step + overhead_step
+
+is the mean step (``mean_step``: compute of the prompt chunks overlaps the decode memory traffic across the
+cycle, as stall-free chunked schedulers arrange); ``B / t_step`` is the output throughput. A request's own
+prompt is prefilled before its first token, so the time per output token it sees shares steps only with the
+other ``B - 1`` sequences' chunks::
+
+    TPOT = eq. 1 with f_others = (B - 1) I / (O C) in place of f                              (2)
+
+(at concurrency 1 TPOT is the decode step, as a single-stream benchmark measures it). Each step
+kind is one forward pass (``forward_step``) with its own experts touched: a decode-only step routes B
+tokens, a chunk step B + C (not ``B + P`` in every step, which would make every step read the experts a
+prompt touches). Decode contexts average ``I + O/2`` tokens; memory is reserved for the peak ``I + O`` per
+sequence (no pre-emption). With prefix caching, a share of each prompt is found in the cache and only the
+rest is prefilled (its attention still spans the whole prompt).
+
+Layouts (``LAYOUTS``). Tensor parallel: weights, KV heads and the linear-attention state are split N ways,
+replicated where N exceeds the heads (MLA's latent is one shared head, so TP copies it to every GPU); two
+all-reduces per layer. Expert parallel with data-parallel attention (MoE only; SGLang DP attention + EP,
+TensorRT-LLM ADP + EP, vLLM DP + EP): each GPU serves attention for its own sequences with the whole
+attention weights (``memory.replicated_weights_bytes``) and its share of the cache, holds E/N of the
+experts, and exchanges tokens with the other GPUs in every MoE layer (``throughput.all_to_all_time_s``).
+
+Latency at the 99th percentile: ``calculator.queueing`` (TTFT) and the measured p99/mean ratio (TPOT).
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from dataclasses import dataclass, fields
+from collections.abc import Sequence
+from dataclasses import dataclass, fields, replace
+from typing import TypeVar
 
 import numpy as np
 import numpy.typing as npt
 
-from calculator import cost, memory, moe, throughput
+from calculator import cost, memory, moe, queueing, throughput
 from calculator.params import param_counts
 from calculator.schemas import Architecture, Efficiency, Gpu
-from calculator.units import MS_PER_S, bytes_per_kv_element, bytes_per_weight
-
-ArrayLike = float | npt.NDArray[np.float64]
+from calculator.units import MS_PER_S, BoolOrArray, FloatArray, FloatOrArray, bytes_per_kv_element, bytes_per_weight
 
 
 @dataclass(frozen=True)
 class ModelFeatures:
-    """Quantities of a model at a weight and KV precision that the pipeline needs (per replica)."""
+    """Quantities of a model at a weight and KV precision that the pipeline needs (per replica).
 
-    weights_bytes: ArrayLike  # [B]
-    non_routed_read_bytes: ArrayLike  # [B] read by every step: blocks' shared weights + output head
-    expert_bytes: ArrayLike  # [B] one routed expert of one layer
-    num_moe_layers: ArrayLike  # [-]
-    num_experts: ArrayLike  # [-]
-    experts_per_token: ArrayLike  # [-]
-    matmul_params: ArrayLike  # [-] parameters in matmuls per token
-    kv_full_bytes_per_token: ArrayLike  # [B/token]
-    kv_local_bytes_per_token: ArrayLike  # [B/token]
-    window_tokens: ArrayLike  # [tokens], inf without local layers
-    state_bytes_per_sequence: ArrayLike  # [B]
-    kv_heads: ArrayLike  # [-] KV heads tensor parallelism can shard
-    attn_decode_full: ArrayLike  # [FLOP/token/context token]
-    attn_decode_local: ArrayLike
-    attn_prefill_full: ArrayLike
-    attn_prefill_local: ArrayLike
-    attn_linear: ArrayLike  # [FLOP/token]
-    hidden_size: ArrayLike  # [-]
-    num_layers: ArrayLike  # [-]
+    Each field is a float for one model, or an array over configurations after ``stack``.
+    """
+
+    weights_bytes: FloatOrArray  # [B]
+    attention_weights_bytes: FloatOrArray  # [B] held whole by every GPU under DP attention
+    non_routed_read_bytes: FloatOrArray  # [B] read by every step: blocks' shared weights + output head
+    expert_bytes: FloatOrArray  # [B] one routed expert of one layer
+    num_moe_layers: FloatOrArray  # [-]
+    num_experts: FloatOrArray  # [-]
+    experts_per_token: FloatOrArray  # [-]
+    matmul_params: FloatOrArray  # [-] parameters in matmuls per token
+    routed_matmul_params: FloatOrArray  # [-] of which in the k routed experts (expert-parallel work)
+    kv_full_bytes_per_token: FloatOrArray  # [B/token]
+    kv_local_bytes_per_token: FloatOrArray  # [B/token]
+    window_tokens: FloatOrArray  # [tokens], inf without local layers
+    state_bytes_per_sequence: FloatOrArray  # [B]
+    kv_heads: FloatOrArray  # [-] KV heads tensor parallelism can shard (1 for MLA's shared latent)
+    state_heads: FloatOrArray  # [-] linear-attention key heads tensor parallelism can shard (inf if none)
+    attn_decode_full: FloatOrArray  # [FLOP/token/context token]
+    attn_decode_local: FloatOrArray
+    attn_prefill_full: FloatOrArray
+    attn_prefill_local: FloatOrArray
+    attn_linear: FloatOrArray  # [FLOP/token]
+    hidden_size: FloatOrArray  # [-]
+    num_layers: FloatOrArray  # [-]
 
 
 @dataclass(frozen=True)
 class GpuFeatures:
     """Quantities of a GPU type at a weight precision that the pipeline needs (per GPU)."""
 
-    memory_gb: ArrayLike
-    memory_bandwidth_gb_per_s: ArrayLike
-    peak_tflops: ArrayLike  # dense, at the compute precision
-    fp4_compute: ArrayLike  # 1.0 when the tensor cores run at fp4, else 0.0
-    interconnect_gb_per_s: ArrayLike
-    scale_up_domain_gpus: ArrayLike
+    memory_gb: FloatOrArray
+    memory_bandwidth_gb_per_s: FloatOrArray
+    peak_tflops: FloatOrArray  # dense, at the compute precision
+    fp4_compute: FloatOrArray  # 1.0 when the tensor cores run at fp4, else 0.0
+    interconnect_gb_per_s: FloatOrArray
+    scale_up_domain_gpus: FloatOrArray
+    scale_out_gb_per_s: FloatOrArray  # per GPU; 0 when the catalog has no figure (Efficiency's default then)
 
 
 def model_features(arch: Architecture, precision: str, kv_precision: str) -> ModelFeatures:
@@ -74,17 +108,20 @@ def model_features(arch: Architecture, precision: str, kv_precision: str) -> Mod
     head_bytes = counts.lm_head_matmul * memory.EMBEDDING_BYTES_PER_PARAM
     return ModelFeatures(
         weights_bytes=memory.weights_bytes(counts, precision),
+        attention_weights_bytes=memory.replicated_weights_bytes(counts, precision, True),
         non_routed_read_bytes=counts.block_non_routed * per_weight + head_bytes,
         expert_bytes=counts.routed_expert * per_weight,
         num_moe_layers=float(counts.num_moe_layers),
         num_experts=float(counts.num_experts),
         experts_per_token=float(counts.num_experts_per_token),
         matmul_params=counts.matmul_per_token,
+        routed_matmul_params=counts.routed_expert * counts.num_experts_per_token * counts.num_moe_layers,
         kv_full_bytes_per_token=full_elems * per_kv,
         kv_local_bytes_per_token=local_elems * per_kv,
         window_tokens=float(arch.local_attention_window_tokens or np.inf),
         state_bytes_per_sequence=memory.linear_state_bytes_per_sequence(arch),
         kv_heads=float(memory.kv_heads_effective(arch)),
+        state_heads=memory.linear_state_heads(arch),
         attn_decode_full=coefs["decode_full"],
         attn_decode_local=coefs["decode_local"],
         attn_prefill_full=coefs["prefill_full"],
@@ -121,16 +158,23 @@ def gpu_features(gpu: Gpu, precision: str) -> GpuFeatures:
         fp4_compute=1.0 if compute == "fp4" else 0.0,
         interconnect_gb_per_s=gpu.interconnect_gb_per_s,
         scale_up_domain_gpus=float(gpu.scale_up_domain_gpus),
+        scale_out_gb_per_s=gpu.scale_out_gb_per_s or 0.0,
     )
 
 
-def stack(items: list[ModelFeatures] | list[GpuFeatures], index: npt.NDArray[np.int64]) -> dict[str, ArrayLike]:
-    """Columns of features for configurations: ``column[j] = items[index[j]].field``."""
-    out: dict[str, ArrayLike] = {}
-    for f in fields(items[0]):
-        values = np.array([getattr(item, f.name) for item in items], dtype=float)
-        out[f.name] = values[index]
-    return out
+Features = TypeVar("Features", ModelFeatures, GpuFeatures)
+
+
+def stack(items: Sequence[Features], index: npt.NDArray[np.int64]) -> Features:
+    """Columns of features for configurations: ``result.field[j] = items[index[j]].field``."""
+    columns = {f.name: np.array([getattr(item, f.name) for item in items], dtype=float)[index]
+               for f in fields(items[0])}
+    return type(items[0])(**columns)
+
+
+def take(features: Features, index: npt.NDArray[np.int64]) -> Features:
+    """Rows ``index`` of stacked features (repeat or select configurations)."""
+    return replace(features, **{f.name: np.asarray(getattr(features, f.name))[index] for f in fields(features)})
 
 
 @dataclass(frozen=True)
@@ -149,111 +193,233 @@ class Evaluation:
     weight_bytes_read_per_step: npt.NDArray[np.float64]  # decode-only step, per replica
     kv_bytes_read_per_step: npt.NDArray[np.float64]  # per replica
     decode_step_s: npt.NDArray[np.float64]
-    mixed_step_s: npt.NDArray[np.float64]  # = time per output token under load
+    mixed_step_s: npt.NDArray[np.float64]  # mean step under load (eq. 1); throughput = B / this
+    tpot_s: npt.NDArray[np.float64]  # time per output token a request sees (eq. 2), mean
+    tpot_p99_s: npt.NDArray[np.float64]  # 99th percentile: mean x the measured p99/mean ratio
     prefill_s: npt.NDArray[np.float64]
-    ttft_s: npt.NDArray[np.float64]
-    memory_s: npt.NDArray[np.float64]  # components of the mixed step
+    ttft_s: npt.NDArray[np.float64]  # mean: prefill + the running step + mean queueing wait
+    ttft_p99_s: npt.NDArray[np.float64]  # 99th percentile of the queueing wait (calculator.queueing)
+    memory_s: npt.NDArray[np.float64]  # components of the mean step
     compute_s: npt.NDArray[np.float64]
     communication_s: npt.NDArray[np.float64]
     overhead_s: npt.NDArray[np.float64]
     output_tokens_per_s: npt.NDArray[np.float64]  # per replica
     output_tokens_per_s_per_gpu: npt.NDArray[np.float64]
     requests_per_s: npt.NDArray[np.float64]  # per replica
+    num_nodes: npt.NDArray[np.float64]  # scale-up domains the deployment spans (8-GPU servers, NVL72 racks)
     usd_per_million_input_tokens: npt.NDArray[np.float64]
     usd_per_million_output_tokens: npt.NDArray[np.float64]
     usd_per_million_tokens: npt.NDArray[np.float64]  # blended over the I/O mix
 
 
-def _link_gb_per_s(num_gpus: ArrayLike, gpu: Mapping[str, ArrayLike], eff: Efficiency) -> ArrayLike:
-    inside = np.asarray(num_gpus) <= gpu["scale_up_domain_gpus"]
-    return np.where(inside, gpu["interconnect_gb_per_s"], eff.scale_out_gb_per_s)
+def _scale_out_gb_per_s(gpu: GpuFeatures, eff: Efficiency) -> FloatOrArray:
+    return np.where(np.asarray(gpu.scale_out_gb_per_s) > 0, gpu.scale_out_gb_per_s, eff.scale_out_gb_per_s)
 
 
-def _step(
-    m: Mapping[str, ArrayLike],
-    gpu: Mapping[str, ArrayLike],
+def _link_gb_per_s(num_gpus: FloatOrArray, gpu: GpuFeatures, eff: Efficiency) -> FloatOrArray:
+    inside = np.asarray(num_gpus) <= gpu.scale_up_domain_gpus
+    return np.where(inside, gpu.interconnect_gb_per_s, _scale_out_gb_per_s(gpu, eff))
+
+
+@dataclass(frozen=True)
+class StepTime:
+    """One forward step of a deployment: what it reads and how long it takes (per GPU, in parallel)."""
+
+    experts_touched_per_layer: FloatOrArray  # [-]
+    weight_bytes_read: FloatOrArray  # [B] per replica
+    memory_s: FloatOrArray
+    compute_s: FloatOrArray
+    communication_s: FloatOrArray
+    overhead_s: FloatOrArray
+
+    @property
+    def total_s(self) -> FloatOrArray:
+        """``max(memory, compute) + communication + overhead`` [s] (roofline, eq. 1 of ``throughput``)."""
+        return np.maximum(self.memory_s, self.compute_s) + self.communication_s + self.overhead_s
+
+
+def forward_step(
+    m: ModelFeatures,
+    gpu: GpuFeatures,
     eff: Efficiency,
-    num_gpus: ArrayLike,
-    weight_bytes: ArrayLike,
-    kv_bytes: ArrayLike,
-    flops: ArrayLike,
-    num_tokens: ArrayLike,
-    num_sequences: ArrayLike,
-) -> tuple[ArrayLike, ArrayLike, ArrayLike, ArrayLike, ArrayLike]:
-    """Per-GPU (memory, compute, communication, overhead, total) time of one forward step [s]."""
-    mem = throughput.memory_time_s((weight_bytes + kv_bytes) / num_gpus, gpu["memory_bandwidth_gb_per_s"],
-                                   eff.bandwidth_efficiency_frac)
-    flops_eff = np.where(np.asarray(gpu["fp4_compute"]) > 0, eff.fp4_flops_efficiency_frac,
-                         eff.flops_efficiency_frac)
-    cmp = throughput.compute_time_s(flops / num_gpus, gpu["peak_tflops"], flops_eff)
-    comm = throughput.allreduce_time_s(num_tokens, m["hidden_size"], m["num_layers"], num_gpus,
-                                       _link_gb_per_s(num_gpus, gpu, eff), eff.allreduce_latency_s)
-    over = throughput.step_overhead_s(m["num_layers"], num_sequences, eff.step_overhead_s,
-                                      eff.layer_overhead_s, eff.sequence_overhead_s)
-    return mem, cmp, comm, over, np.maximum(mem, cmp) + comm + over
+    num_gpus: FloatOrArray,
+    expert_parallel: BoolOrArray,
+    num_tokens: FloatOrArray,
+    num_sequences: FloatOrArray,
+    kv_bytes: FloatOrArray,
+    attention_flops: FloatOrArray,
+) -> StepTime:
+    """One forward step of ``num_tokens`` tokens over ``num_sequences`` sequences on N GPUs.
+
+    Experts touched by the step's tokens (``moe.experts_touched``) -> weight bytes read
+    (``moe.weight_bytes_read``) -> matmul + attention FLOPs -> roofline time, communication and overhead
+    (``throughput``). ``kv_bytes`` [B] is the KV cache the step reads (per deployment), ``attention_flops``
+    [FLOP] its attention. Layout: tensor parallel (``expert_parallel`` false): everything split N ways, two
+    all-reduces per layer. Expert parallel with data-parallel attention: every GPU holds and reads the whole
+    attention weights (``memory.bytes_per_gpu``), the experts are split, tokens go to their experts and back
+    (``throughput.all_to_all_time_s``), and the busiest GPU's expert work sets the pace
+    (``moe.expert_load_imbalance``).
+    """
+    ep = np.asarray(expert_parallel, dtype=bool)
+    touched, w_read = moe.weight_bytes_read_at_batch(m.non_routed_read_bytes, m.num_moe_layers, m.expert_bytes,
+                                                     m.num_experts, m.experts_per_token, num_tokens, eff.routing_skew)
+    replicated = np.where(ep, m.attention_weights_bytes, 0.0)
+    read_per_gpu = memory.bytes_per_gpu(w_read, replicated, num_gpus) + kv_bytes / num_gpus
+    imbalance = np.where(ep, moe.expert_load_imbalance(num_tokens, m.experts_per_token, num_gpus), 1.0)
+    flops = (throughput.matmul_flops(num_tokens, m.matmul_params) + attention_flops
+             + (imbalance - 1.0) * throughput.matmul_flops(num_tokens, m.routed_matmul_params))
+    flops_eff = np.where(np.asarray(gpu.fp4_compute) > 0, eff.fp4_flops_efficiency_frac, eff.flops_efficiency_frac)
+    all_reduce = throughput.allreduce_time_s(num_tokens, m.hidden_size, m.num_layers, num_gpus,
+                                             _link_gb_per_s(num_gpus, gpu, eff), eff.allreduce_latency_s)
+    all_to_all = throughput.all_to_all_time_s(num_tokens, m.hidden_size, m.num_moe_layers, m.experts_per_token,
+                                              num_gpus, gpu.scale_up_domain_gpus, gpu.interconnect_gb_per_s,
+                                              _scale_out_gb_per_s(gpu, eff), eff.allreduce_latency_s)
+    return StepTime(
+        experts_touched_per_layer=touched,
+        weight_bytes_read=w_read,
+        memory_s=throughput.memory_time_s(read_per_gpu, gpu.memory_bandwidth_gb_per_s,
+                                          eff.bandwidth_efficiency_frac),
+        compute_s=throughput.compute_time_s(flops / num_gpus, gpu.peak_tflops, flops_eff),
+        communication_s=np.where(ep, all_to_all, all_reduce),
+        overhead_s=throughput.step_overhead_s(m.num_layers, num_sequences, eff.step_overhead_s,
+                                              eff.layer_overhead_s, eff.sequence_overhead_s),
+    )
+
+
+def mean_step(decode: StepTime, chunk: StepTime, chunk_frac: FloatOrArray) -> StepTime:
+    """The mean of a cycle of steps of which a fraction ``chunk_frac`` carry a prompt chunk (eq. 1).
+
+    Each component is averaged, ``x = x_decode + f (x_chunk - x_decode)``, and the roofline is applied to the
+    averages, so prompt compute overlaps decode memory traffic across the cycle, as a stall-free chunked
+    scheduler sizes its chunks to do (Sarathi-Serve, Agrawal et al., OSDI 2024); the bytes a chunk step
+    reads are those of the experts its own tokens touch.
+    """
+    def mix(a: FloatOrArray, c: FloatOrArray) -> FloatOrArray:
+        return a + chunk_frac * (c - a)
+
+    return StepTime(
+        experts_touched_per_layer=mix(decode.experts_touched_per_layer, chunk.experts_touched_per_layer),
+        weight_bytes_read=mix(decode.weight_bytes_read, chunk.weight_bytes_read),
+        memory_s=mix(decode.memory_s, chunk.memory_s),
+        compute_s=mix(decode.compute_s, chunk.compute_s),
+        communication_s=mix(decode.communication_s, chunk.communication_s),
+        overhead_s=mix(decode.overhead_s, chunk.overhead_s),
+    )
+
+
+def speculative_step(verify: StepTime, num_draft_tokens: FloatOrArray, num_layers: FloatOrArray) -> StepTime:
+    """A decode step with speculative decoding: drafting, then one verification pass.
+
+    The verification pass (``verify``) runs B (1 + k) tokens through the model: the same weight and KV bytes
+    as a plain step (more experts touched), (1 + k) times the FLOPs. Drafting with an MTP module runs it k times
+    in sequence; the module is one transformer layer, so each draft pass costs about 1 / L_layers of the
+    verification pass (DeepSeek-V3 report, arXiv:2412.19437, sec. 2.2)::
+
+        x_spec = x_verify * (1 + k / L_layers),   x = memory, compute, communication, overhead
+
+    Each step emits a tokens per sequence on average (published acceptance, ``data/speculative.yaml``), so
+    per emitted token the step reads its weights once per a tokens: the bandwidth roofline per accepted
+    token is never beaten, and the gain shrinks as the step becomes compute-bound (the k drafts cost compute).
+    """
+    scale = 1.0 + np.asarray(num_draft_tokens, dtype=float) / num_layers
+    return replace(verify, memory_s=verify.memory_s * scale, compute_s=verify.compute_s * scale,
+                   communication_s=verify.communication_s * scale, overhead_s=verify.overhead_s * scale)
+
+
+LAYOUTS: tuple[str, ...] = ("tp", "ep")  # layout codes are positions in this tuple
+LAYOUT_TP, LAYOUT_EP = 0.0, 1.0
 
 
 def evaluate(
-    m: Mapping[str, ArrayLike],
-    gpu: Mapping[str, ArrayLike],
-    num_gpus: ArrayLike,
-    concurrency: ArrayLike,
-    input_tokens: ArrayLike,
-    output_tokens: ArrayLike,
-    usd_per_gpu_hour: ArrayLike,
+    m: ModelFeatures,
+    gpu: GpuFeatures,
+    num_gpus: FloatOrArray,
+    concurrency: FloatOrArray,
+    input_tokens: FloatOrArray,
+    output_tokens: FloatOrArray,
+    usd_per_gpu_hour: FloatOrArray,
     eff: Efficiency,
+    layout: FloatOrArray = LAYOUT_TP,
+    cached_input_frac: FloatOrArray = 0.0,
+    accepted_tokens_per_step: FloatOrArray = 1.0,
+    num_draft_tokens: FloatOrArray = 0.0,
 ) -> Evaluation:
-    """Evaluate configurations (columns broadcast against each other). See the module docstring."""
+    """Evaluate configurations (columns broadcast against each other). See the module docstring.
+
+    ``layout``: ``LAYOUT_TP`` (tensor parallel) or ``LAYOUT_EP`` (expert parallel with data-parallel attention;
+    MoE models on 2 or more GPUs only, else the configuration does not fit). ``cached_input_frac``: share of
+    each prompt found in the prefix cache [-], whose prefill is skipped. Speculative decoding: each step
+    verifies ``num_draft_tokens`` k drafts per sequence and emits ``accepted_tokens_per_step`` a of them on
+    average (1 and 0 without speculation; ``speculative_step``).
+    """
     n = np.asarray(num_gpus, dtype=float)
     b = np.asarray(concurrency, dtype=float)
     i = np.asarray(input_tokens, dtype=float)
     o = np.asarray(output_tokens, dtype=float)
+    ep = np.asarray(layout, dtype=float) == LAYOUT_EP
+    layout_ok = ~ep | ((np.asarray(m.num_experts) > 0) & (n >= 2))
 
-    def kv_seq(context: ArrayLike) -> ArrayLike:
-        return memory.kv_cache_bytes_per_sequence(context, m["kv_full_bytes_per_token"],
-                                                  m["kv_local_bytes_per_token"], m["window_tokens"],
-                                                  m["state_bytes_per_sequence"])
+    # Under data-parallel attention the cache is split by sequence: nothing is replicated.
+    kv_heads = np.where(ep, np.inf, m.kv_heads)
+    state_heads = np.where(ep, np.inf, m.state_heads)
 
-    repl = memory.kv_replication(n, m["kv_heads"])
-    decode_context = i + o / 2.0
-    kv_seq_gb_per_gpu = memory.gb(kv_seq(i + o) * repl / n)
-    weights_gb_per_gpu = memory.gb(m["weights_bytes"] / n)
-    reserve = memory.runtime_reserve_gb(gpu["memory_gb"], eff.runtime_reserve_frac)
-    max_conc = np.minimum(
-        memory.max_concurrency(gpu["memory_gb"], eff.runtime_reserve_frac, weights_gb_per_gpu, kv_seq_gb_per_gpu),
+    def kv_seq_per_gpu(context: FloatOrArray) -> FloatOrArray:
+        return memory.kv_cache_bytes_per_sequence_per_gpu(
+            context, m.kv_full_bytes_per_token, m.kv_local_bytes_per_token, m.window_tokens,
+            m.state_bytes_per_sequence, n, kv_heads, state_heads)
+
+    kv_seq_gb_per_gpu = memory.gb(kv_seq_per_gpu(i + o))
+    replicated = np.where(ep, m.attention_weights_bytes, 0.0)
+    weights_gb_per_gpu = memory.gb(memory.bytes_per_gpu(m.weights_bytes, replicated, n))
+    reserve = memory.runtime_reserve_gb(gpu.memory_gb, eff.runtime_reserve_frac)
+    max_conc = np.where(layout_ok, np.minimum(
+        memory.max_concurrency(gpu.memory_gb, eff.runtime_reserve_frac, weights_gb_per_gpu, kv_seq_gb_per_gpu),
         eff.max_batch_size,
-    )
+    ), 0.0)
 
-    # Decode-only step: B tokens.
-    touched_d = moe.experts_touched(m["num_experts"], m["experts_per_token"], b, eff.routing_skew)
-    w_read_d = moe.weight_bytes_read(m["non_routed_read_bytes"], m["num_moe_layers"], m["expert_bytes"], touched_d)
-    kv_read = b * kv_seq(decode_context) * repl
-    attn_decode = throughput.decode_attention_flops(decode_context, m["attn_decode_full"], m["attn_decode_local"],
-                                                    m["window_tokens"], m["attn_linear"])
-    flops_d = throughput.matmul_flops(b, m["matmul_params"]) + b * attn_decode
-    *_, t_decode = _step(m, gpu, eff, n, w_read_d, kv_read, flops_d, b, b)
+    # Decode-only step: B tokens, reading the batch's KV cache (bytes per deployment = per GPU x N).
+    kv_read = b * kv_seq_per_gpu(i + o / 2.0) * n
+    attn_decode = b * throughput.decode_attention_flops(i + o / 2.0, m.attn_decode_full, m.attn_decode_local,
+                                                        m.window_tokens, m.attn_linear)
+    k = np.asarray(num_draft_tokens, dtype=float)
+    a = np.asarray(accepted_tokens_per_step, dtype=float)
+    verify = forward_step(m, gpu, eff, n, ep, b * (1.0 + k), b, kv_read, (1.0 + k) * attn_decode)
+    decode = speculative_step(verify, k, m.num_layers)
 
-    # Mixed step: B decode tokens + B*I/O prefill tokens.
-    prefill_tokens = b * i / o
-    step_tokens = b + prefill_tokens
-    attn_prefill = throughput.prefill_attention_flops(i, m["attn_prefill_full"], m["attn_prefill_local"],
-                                                      m["window_tokens"], m["attn_linear"])
-    touched_m = moe.experts_touched(m["num_experts"], m["experts_per_token"], step_tokens, eff.routing_skew)
-    w_read_m = moe.weight_bytes_read(m["non_routed_read_bytes"], m["num_moe_layers"], m["expert_bytes"], touched_m)
-    flops_m = flops_d + throughput.matmul_flops(prefill_tokens, m["matmul_params"]) + (b / o) * attn_prefill
-    mem_m, cmp_m, comm_m, over_m, t_mixed = _step(m, gpu, eff, n, w_read_m, kv_read, flops_m, step_tokens, b)
+    # Prompt tokens to prefill: the uncached suffix of each prompt, attending to the whole prompt.
+    cached = np.asarray(cached_input_frac, dtype=float) * i
+    uncached = np.maximum(i - cached, 1.0)
+    attn_prompt = throughput.prefill_attention_flops(i, m.attn_prefill_full, m.attn_prefill_local,
+                                                     m.window_tokens, m.attn_linear) - \
+        throughput.prefill_attention_flops(np.minimum(cached, i - 1.0), m.attn_prefill_full, m.attn_prefill_local,
+                                           m.window_tokens, m.attn_linear)
 
-    # A lone prefill of one request (time to first token adds the running step it waits for).
-    touched_p = moe.experts_touched(m["num_experts"], m["experts_per_token"], i, eff.routing_skew)
-    w_read_p = moe.weight_bytes_read(m["non_routed_read_bytes"], m["num_moe_layers"], m["expert_bytes"], touched_p)
-    flops_p = throughput.matmul_flops(i, m["matmul_params"]) + attn_prefill
-    *_, t_prefill = _step(m, gpu, eff, n, w_read_p, 0.0, flops_p, i, 1.0)
+    # Chunk step: the decode batch plus C prompt tokens; a fraction f = P / C of steps carry one (eq. 1).
+    prefill_tokens = b * a * uncached / o
+    chunk = np.minimum(float(eff.prefill_chunk_tokens), np.maximum(uncached, prefill_tokens))
+    chunk_verify = forward_step(m, gpu, eff, n, ep, b * (1.0 + k) + chunk, b, kv_read,
+                                (1.0 + k) * attn_decode + chunk / uncached * attn_prompt)
+    chunk_step = speculative_step(chunk_verify, k, m.num_layers)
+    f = prefill_tokens / chunk
+    step = mean_step(decode, chunk_step, f)  # eq. 1
+    t_step = step.total_s
+    t_per_output_token = mean_step(decode, chunk_step, f * (b - 1.0) / b).total_s / a  # eq. 2
 
-    out_tps = b / t_mixed
+    # A lone prefill of one request's uncached prompt.
+    prefill = forward_step(m, gpu, eff, n, ep, uncached, 1.0, 0.0, attn_prompt)
+    # Time to first token: the prefill, the running step it waits for, and the queue of prompts ahead of it.
+    prefill_share = np.clip((t_step - decode.total_s) / t_step, 0.0, 0.999)
+    wait_mean, wait_p99 = queueing.prompt_wait_s(prefill_share, prefill.total_s, b)
+    ttft = prefill.total_s + t_step + wait_mean
+    ttft_p99 = prefill.total_s + t_step + wait_p99
+
+    out_tps = b * a / t_step
     rate = cost.usd_per_s(n, usd_per_gpu_hour)
-    shape = np.broadcast(n, b, i, o, m["weights_bytes"], gpu["memory_gb"]).shape
+    request_s = t_step * o / (b * a)  # deployment time per request [s]
+    input_share = cost.input_share_frac(prefill.total_s, decode.total_s, b * a, o)
+    shape = np.broadcast(n, b, i, o, m.weights_bytes, gpu.memory_gb, ep).shape
 
-    def full(x: ArrayLike) -> npt.NDArray[np.float64]:
+    def full(x: FloatOrArray) -> FloatArray:
         return np.broadcast_to(np.asarray(x, dtype=float), shape).copy()
 
     kv_gb_per_gpu = b * kv_seq_gb_per_gpu
@@ -266,29 +432,32 @@ def evaluate(
         max_concurrency=full(max_conc),
         fits=full(max_conc) >= 1,
         concurrency_fits=full(b) <= full(max_conc),
-        experts_touched_per_layer=full(touched_d),
-        weight_bytes_read_per_step=full(w_read_d),
+        experts_touched_per_layer=full(decode.experts_touched_per_layer),
+        weight_bytes_read_per_step=full(decode.weight_bytes_read),
         kv_bytes_read_per_step=full(kv_read),
-        decode_step_s=full(t_decode),
-        mixed_step_s=full(t_mixed),
-        prefill_s=full(t_prefill),
-        ttft_s=full(t_prefill + t_mixed),
-        memory_s=full(mem_m),
-        compute_s=full(cmp_m),
-        communication_s=full(comm_m),
-        overhead_s=full(over_m),
+        decode_step_s=full(decode.total_s),
+        mixed_step_s=full(t_step),
+        tpot_s=full(t_per_output_token),
+        tpot_p99_s=full(t_per_output_token * eff.p99_to_mean_latency_ratio),
+        prefill_s=full(prefill.total_s),
+        ttft_s=full(ttft),
+        ttft_p99_s=full(ttft_p99),
+        memory_s=full(step.memory_s),
+        compute_s=full(step.compute_s),
+        communication_s=full(step.communication_s),
+        overhead_s=full(step.overhead_s),
         output_tokens_per_s=full(out_tps),
         output_tokens_per_s_per_gpu=full(out_tps / n),
         requests_per_s=full(out_tps / o),
-        usd_per_million_input_tokens=full(
-            cost.usd_per_million_tokens(rate, t_mixed - t_decode, prefill_tokens)),
-        usd_per_million_output_tokens=full(cost.usd_per_million_tokens(rate, t_decode, b)),
-        usd_per_million_tokens=full(cost.usd_per_million_tokens(rate, t_mixed, step_tokens)),
+        num_nodes=full(np.ceil(n / gpu.scale_up_domain_gpus)),
+        usd_per_million_input_tokens=full(cost.usd_per_million_tokens(rate, request_s * input_share, i)),
+        usd_per_million_output_tokens=full(cost.usd_per_million_tokens(rate, request_s * (1.0 - input_share), o)),
+        usd_per_million_tokens=full(cost.usd_per_million_tokens(rate, request_s, i + o)),
     )
 
 
 def bound(ev: Evaluation) -> npt.NDArray[np.str_]:
-    """What limits the mixed step: 'memory', 'compute', 'communication' or 'overhead' (largest share)."""
+    """What limits the mean step: 'memory', 'compute', 'communication' or 'overhead' (largest share)."""
     parts = np.stack([ev.memory_s, ev.compute_s, ev.communication_s, ev.overhead_s])
     names = np.array(["memory", "compute", "communication", "overhead"])
     return names[np.argmax(parts, axis=0)]
@@ -298,15 +467,14 @@ def meets_latency_limits(ev: Evaluation, ttft_slo_ms: float | None, tpot_slo_ms:
                          eff: Efficiency) -> npt.NDArray[np.bool_]:
     """Whether each configuration meets the latency limits [ms] (None = no limit).
 
-    Limits are read as 99th-percentile limits, as serving SLOs and MLPerf state them; the model predicts mean
-    times, so a configuration passes when ``mean x r <= limit`` with r = ``eff.p99_to_mean_latency_ratio``
-    (the ratio of the p99 limit to the measured mean time per output token in MLPerf v5.1 interactive runs,
-    ``calculator.validate.p99_to_mean_ratio``). TPOT is the mixed step (decode with the prefill it carries).
+    Limits are read as 99th-percentile limits, as serving SLOs and MLPerf state them: TTFT against
+    ``ttft_p99_s`` (the queueing wait's 99th percentile, ``calculator.queueing``), TPOT against
+    ``tpot_p99_s`` (mean x ``eff.p99_to_mean_latency_ratio``, the ratio of the p99 limit to the measured mean
+    TPOT in MLPerf v5.1 interactive runs, ``calculator.validate.p99_to_mean_ratio``).
     """
     ok = np.ones(ev.ttft_s.shape, dtype=bool)
-    ratio = eff.p99_to_mean_latency_ratio
     if ttft_slo_ms is not None:
-        ok &= ev.ttft_s * MS_PER_S * ratio <= ttft_slo_ms
+        ok &= ev.ttft_p99_s * MS_PER_S <= ttft_slo_ms
     if tpot_slo_ms is not None:
-        ok &= ev.mixed_step_s * MS_PER_S * ratio <= tpot_slo_ms
+        ok &= ev.tpot_p99_s * MS_PER_S <= tpot_slo_ms
     return ok

@@ -93,6 +93,10 @@ class Gpu(Sourced, Lifecycle):
     interconnect_gb_per_s: float = Field(gt=1, le=5000)
     interconnect_kind: str | None = None
     scale_up_domain_gpus: int = Field(default=8, ge=1, le=100000)
+    # Scale-out (InfiniBand/RoCE) bandwidth per GPU, one direction [GB/s], with its own source; optional (the
+    # performance model falls back to Efficiency.scale_out_gb_per_s).
+    scale_out_gb_per_s: float | None = Field(default=None, gt=0, le=1000)
+    scale_out_source: str | None = None
     tdp_w: float | None = Field(default=None, gt=10, le=3000)  # Google publishes no TPU chip power
 
     @model_validator(mode="after")
@@ -105,6 +109,12 @@ class Gpu(Sourced, Lifecycle):
         for name, dense, sparse in pairs:
             if dense is not None and sparse is not None and dense > sparse:
                 raise ValueError(f"{name}_dense_tflops ({dense}) exceeds {name}_sparse_tflops ({sparse})")
+        return self
+
+    @model_validator(mode="after")
+    def _scale_out_needs_source(self) -> Gpu:
+        if self.scale_out_gb_per_s is not None and not self.scale_out_source:
+            raise ValueError("scale_out_gb_per_s needs scale_out_source (a page a reader can check)")
         return self
 
     def dense_tflops(self, precision: str) -> float | None:
@@ -461,6 +471,14 @@ class ServerPower(Sourced):
 
 
 # --------------------------------------------------------------------------------------------- calibration
+class KeySource(Closed):
+    """Where one efficiency constant comes from (a page a reader can check, and when it was observed)."""
+
+    source: str = Field(min_length=3)
+    as_of: dt.date
+    notes: str | None = None
+
+
 class Efficiency(Sourced):
     """Achieved fractions of peak and fixed overheads, fitted to the calibration set."""
 
@@ -478,8 +496,37 @@ class Efficiency(Sourced):
     # Latency limits are set on a percentile (MLPerf: p99); the model predicts means. A configuration meets a
     # limit when mean x ratio <= limit. The ratio is measured: see calculator.validate.p99_to_mean_ratio.
     p99_to_mean_latency_ratio: float = Field(default=1.0, ge=1.0, le=5.0)
+    # Token budget of one forward step for prompt chunks (chunked prefill; TensorRT-LLM max_num_tokens).
+    prefill_chunk_tokens: int = Field(default=8192, ge=64, le=1_000_000)
+    # Provenance of the constants that are not fitted, one entry per key (``source`` above is the fit's).
+    key_sources: dict[str, KeySource] = Field(default_factory=dict)
+    # Outputs of the fit (``fit_result`` in data/efficiency.yaml): the out-of-sample median error.
     median_abs_error_frac: float | None = None
     num_measurements: int | None = None
+
+    @model_validator(mode="after")
+    def _key_sources_name_fields(self) -> Efficiency:
+        unknown = sorted(set(self.key_sources) - set(type(self).model_fields))
+        if unknown:
+            raise ValueError(f"key_sources names unknown efficiency keys: {', '.join(unknown)}")
+        return self
+
+
+class SpeculativeDecoding(Sourced):
+    """A published acceptance figure of one model's speculative decoding (e.g. with its MTP heads)."""
+
+    id: str = Field(pattern=r"^[a-z0-9][a-z0-9.\-]*$")
+    model_id: str
+    method: Literal["mtp"]
+    num_draft_tokens: int = Field(ge=1, le=16)  # tokens drafted per step
+    accepted_tokens_per_step: float = Field(ge=1.0, le=17.0)  # mean tokens emitted per verification step
+
+    @model_validator(mode="after")
+    def _accepted_within_drafts(self) -> SpeculativeDecoding:
+        if self.accepted_tokens_per_step > self.num_draft_tokens + 1:
+            raise ValueError(f"accepted_tokens_per_step ({self.accepted_tokens_per_step}) exceeds "
+                             f"num_draft_tokens + 1 ({self.num_draft_tokens + 1})")
+        return self
 
 
 class Measurement(Closed):
@@ -496,6 +543,7 @@ class Measurement(Closed):
     input_tokens: float = Field(gt=0)
     output_tokens: float = Field(gt=0)
     scenario: Literal["max_throughput", "server", "interactive", "fixed_concurrency", "batch1"]
+    num_draft_tokens: int | None = Field(default=None, ge=1, le=16)  # speculative decoding in the run (None: off)
     concurrency: int | None = Field(default=None, ge=1)
     ttft_slo_ms: float | None = None
     tpot_slo_ms: float | None = None

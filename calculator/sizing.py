@@ -1,8 +1,11 @@
 """Sizing: the fewest GPUs that hold a model, and the concurrency that gives the most throughput.
 
-``estimate`` is the single-configuration entry point used by the CLI, the app and the validation: it
-evaluates every concurrency 1..max_concurrency through ``calculator.pipeline.evaluate`` and picks the one
-with the highest output throughput that meets the TTFT and TPOT limits (or takes the concurrency given).
+``estimate`` is the single-configuration entry point used by the CLI, the app and the validation: for each
+deployment layout it may use (tensor parallel; expert parallel with data-parallel attention for MoE models;
+``calculator.pipeline``) it evaluates every concurrency 1..max_concurrency through
+``calculator.pipeline.evaluate`` and picks the one with the highest output throughput that meets the TTFT and
+TPOT limits (or takes the concurrency given); then the layout with the most output per GPU, i.e. the
+cheapest per token at a given GPU price, among those that fit and meet the limits.
 """
 
 from __future__ import annotations
@@ -12,6 +15,8 @@ from dataclasses import asdict, dataclass
 import numpy as np
 
 from calculator.pipeline import (
+    LAYOUT_EP,
+    LAYOUT_TP,
     Evaluation,
     bound,
     evaluate,
@@ -20,10 +25,12 @@ from calculator.pipeline import (
     model_features,
     stack,
 )
-from calculator.schemas import Architecture, Efficiency, Gpu
+from calculator.schemas import Architecture, Efficiency, Gpu, SpeculativeDecoding
 from calculator.units import MAX_USD_PER_GPU_HOUR, MS_PER_S, default_kv_precision
 
 GPU_COUNTS: tuple[int, ...] = (1, 2, 4, 8, 16, 32, 64, 128)
+LAYOUT_CHOICES: tuple[str, ...] = ("auto", "tp", "ep", "disagg")
+SPEC_DECODE_CHOICES: tuple[str, ...] = ("auto", "off")
 
 
 class SizingError(ValueError):
@@ -72,6 +79,15 @@ class Estimate:
     usd_per_million_tokens: float | None
     bound: str
     message: str
+    layout: str = "tp"
+    tensor_parallel: int = 1
+    expert_parallel: int = 1
+    data_parallel_attention: bool = False
+    num_nodes: int = 1
+    accepted_tokens_per_step: float = 1.0
+    ttft_p99_ms: float = 0.0
+    tpot_p99_ms: float = 0.0
+    cached_input_frac: float = 0.0
 
     def to_dict(self) -> dict[str, object]:
         return asdict(self)
@@ -94,28 +110,48 @@ def kv_bytes_per_token(arch: Architecture, kv_precision: str) -> float:
 def _evaluate_one(
     arch: Architecture, gpu: Gpu, precision: str, kv_precision: str, num_gpus: int,
     concurrency: np.ndarray, wl: RequestShape, usd_per_gpu_hour: float, eff: Efficiency,
+    layout: str = "tp", cached_input_frac: float = 0.0, speculation: SpeculativeDecoding | None = None,
 ) -> Evaluation:
     idx = np.zeros(concurrency.shape, dtype=np.int64)
     m = stack([model_features(arch, precision, kv_precision)], idx)
     g = stack([gpu_features(gpu, precision)], idx)
     return evaluate(m, g, float(num_gpus), concurrency, float(wl.input_tokens), float(wl.output_tokens),
-                    usd_per_gpu_hour, eff)
+                    usd_per_gpu_hour, eff, layout=LAYOUT_EP if layout == "ep" else LAYOUT_TP,
+                    cached_input_frac=cached_input_frac,
+                    accepted_tokens_per_step=speculation.accepted_tokens_per_step if speculation else 1.0,
+                    num_draft_tokens=float(speculation.num_draft_tokens) if speculation else 0.0)
 
 
 def max_concurrency(arch: Architecture, gpu: Gpu, precision: str, kv_precision: str, num_gpus: int,
-                    wl: RequestShape, eff: Efficiency) -> int:
+                    wl: RequestShape, eff: Efficiency, layout: str = "tp") -> int:
     """Most sequences that fit in memory on one replica of ``num_gpus`` GPUs [-]."""
-    ev = _evaluate_one(arch, gpu, precision, kv_precision, num_gpus, np.array([1.0]), wl, 0.0, eff)
+    ev = _evaluate_one(arch, gpu, precision, kv_precision, num_gpus, np.array([1.0]), wl, 0.0, eff, layout)
     return int(ev.max_concurrency[0])
 
 
 def fewest_gpus(arch: Architecture, gpu: Gpu, precision: str, kv_precision: str, wl: RequestShape,
-                eff: Efficiency) -> int | None:
+                eff: Efficiency, layout: str = "tp") -> int | None:
     """Fewest GPUs per replica (from GPU_COUNTS) on which at least one sequence fits; None if none does."""
     for n in GPU_COUNTS:
-        if max_concurrency(arch, gpu, precision, kv_precision, n, wl, eff) >= 1:
+        if max_concurrency(arch, gpu, precision, kv_precision, n, wl, eff, layout) >= 1:
             return n
     return None
+
+
+def layouts_for(arch: Architecture, layout: str, num_gpus: int | None) -> list[str]:
+    """The layouts an estimate compares: ``auto`` = tensor parallel, plus expert parallel for MoE models."""
+    if layout not in LAYOUT_CHOICES:
+        raise SizingError(f"layout must be one of {', '.join(LAYOUT_CHOICES)} (got {layout!r})")
+    if layout == "disagg":
+        raise SizingError("layout disagg (separate prefill and decode pools) is not modelled yet; "
+                          "use auto, tp or ep")
+    if layout == "ep" and not arch.is_moe:
+        raise SizingError("layout ep (expert parallel) needs a mixture-of-experts model; use tp for dense models")
+    if layout == "ep" and num_gpus == 1:
+        raise SizingError("layout ep (expert parallel) needs num_gpus of at least 2")
+    if layout == "auto":
+        return ["tp", "ep"] if arch.is_moe and num_gpus != 1 else ["tp"]
+    return [layout]
 
 
 def estimate(
@@ -128,18 +164,25 @@ def estimate(
     num_gpus: int | None = None,
     concurrency: int | None = None,
     usd_per_gpu_hour: float | None = None,
+    layout: str = "auto",
+    cached_input_frac: float = 0.0,
+    speculation: SpeculativeDecoding | None = None,
 ) -> Estimate:
     """Estimate memory, latency, throughput and cost of one deployment.
 
     Parameters
     ----------
     arch, gpu : the model architecture and GPU type.
-    wl : request shape [tokens] and optional TTFT/TPOT limits [ms].
+    wl : request shape [tokens] and optional TTFT/TPOT limits [ms], read as 99th percentiles.
     eff : efficiency constants.
     precision, kv_precision : weight and KV-cache precision; KV defaults to fp8 for fp8/fp4 weights.
-    num_gpus : GPUs per replica (tensor parallel); default the fewest that fit.
+    num_gpus : GPUs in the deployment; default the fewest that fit (per layout).
     concurrency : sequences decoded together; default the highest-throughput one within memory and limits.
     usd_per_gpu_hour : price of GPU time [$/GPU-hour]; costs are None without it.
+    layout : ``auto`` (the best of the layouts the model can use), ``tp`` or ``ep``.
+    cached_input_frac : share of each prompt served from the prefix cache [-], in [0, 1).
+    speculation : published speculative-decoding acceptance to decode with (``Catalog.speculative_for``);
+        None decodes one token per step.
     """
     check_range("input_tokens", wl.input_tokens, 1, 10_000_000)
     check_range("output_tokens", wl.output_tokens, 1, 1_000_000)
@@ -148,15 +191,28 @@ def estimate(
     check_range("num_gpus", num_gpus, 1, 4096)
     check_range("concurrency", concurrency, 1, 1_000_000)
     check_range("usd_per_gpu_hour", usd_per_gpu_hour, 0.0, MAX_USD_PER_GPU_HOUR)
+    check_range("cached_input_frac", cached_input_frac, 0.0, 0.99)
     kv_precision = kv_precision or default_kv_precision(precision)
-    chosen_n = num_gpus or fewest_gpus(arch, gpu, precision, kv_precision, wl, eff) or GPU_COUNTS[-1]
-    max_conc = max_concurrency(arch, gpu, precision, kv_precision, chosen_n, wl, eff)
+    candidates = [_estimate_layout(arch, gpu, wl, eff, precision, kv_precision, num_gpus, concurrency,
+                                   usd_per_gpu_hour, name, cached_input_frac, speculation)
+                  for name in layouts_for(arch, layout, num_gpus)]
+    return max(candidates, key=lambda e: (e.fits and e.meets_limits, e.fits, e.output_tokens_per_s_per_gpu))
+
+
+def _estimate_layout(
+    arch: Architecture, gpu: Gpu, wl: RequestShape, eff: Efficiency, precision: str, kv_precision: str,
+    num_gpus: int | None, concurrency: int | None, usd_per_gpu_hour: float | None, layout: str,
+    cached_input_frac: float, speculation: SpeculativeDecoding | None,
+) -> Estimate:
+    chosen_n = num_gpus or fewest_gpus(arch, gpu, precision, kv_precision, wl, eff, layout) or GPU_COUNTS[-1]
+    max_conc = max_concurrency(arch, gpu, precision, kv_precision, chosen_n, wl, eff, layout)
     if concurrency is not None:
         grid = np.array([float(concurrency)])
     else:
         grid = np.arange(1.0, max(max_conc, 1) + 1.0)
     price = usd_per_gpu_hour if usd_per_gpu_hour is not None else 0.0
-    ev = _evaluate_one(arch, gpu, precision, kv_precision, chosen_n, grid, wl, price, eff)
+    ev = _evaluate_one(arch, gpu, precision, kv_precision, chosen_n, grid, wl, price, eff, layout,
+                       cached_input_frac, speculation)
     ok = ev.concurrency_fits & meets_latency_limits(ev, wl.ttft_slo_ms, wl.tpot_slo_ms, eff)
     if concurrency is not None or not ok.any():
         j = 0
@@ -166,6 +222,7 @@ def estimate(
     meets = bool(ok[j])
     message = _message(fits, meets, ev, j, chosen_n, gpu, wl)
     has_price = usd_per_gpu_hour is not None
+    ep = layout == "ep"
     return Estimate(
         fits=fits,
         num_gpus=chosen_n,
@@ -183,7 +240,7 @@ def estimate(
         experts_touched_per_layer=float(ev.experts_touched_per_layer[j]),
         weight_bytes_read_per_step=float(ev.weight_bytes_read_per_step[j]),
         ttft_ms=float(ev.ttft_s[j] * MS_PER_S),
-        tpot_ms=float(ev.mixed_step_s[j] * MS_PER_S),
+        tpot_ms=float(ev.tpot_s[j] * MS_PER_S),
         prefill_ms=float(ev.prefill_s[j] * MS_PER_S),
         decode_step_ms=float(ev.decode_step_s[j] * MS_PER_S),
         output_tokens_per_s=float(ev.output_tokens_per_s[j]),
@@ -195,6 +252,15 @@ def estimate(
         usd_per_million_tokens=float(ev.usd_per_million_tokens[j]) if has_price else None,
         bound=str(bound(ev)[j]),
         message=message,
+        layout=layout,
+        tensor_parallel=1 if ep else chosen_n,
+        expert_parallel=chosen_n if ep else 1,
+        data_parallel_attention=ep,
+        num_nodes=int(ev.num_nodes[j]),
+        accepted_tokens_per_step=speculation.accepted_tokens_per_step if speculation else 1.0,
+        ttft_p99_ms=float(ev.ttft_p99_s[j] * MS_PER_S),
+        tpot_p99_ms=float(ev.tpot_p99_s[j] * MS_PER_S),
+        cached_input_frac=cached_input_frac,
     )
 
 

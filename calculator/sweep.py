@@ -1,11 +1,13 @@
-"""Vectorised sweep over models x GPUs x precisions x GPU counts x concurrencies.
+"""Vectorised sweep over models x GPUs x precisions x GPU counts x layouts x concurrencies.
 
 The sweep builds index arrays for the cartesian product, gathers each model's and GPU's features into
 columns, and calls :func:`calculator.pipeline.evaluate` once for all configurations: no Python loop runs
 per configuration. ``bench/bench_sweep.py`` prints its configurations per second.
 
 Concurrencies are a geometric grid (x1.5 steps) plus, for every deployment, the largest concurrency that
-fits in memory, so the memory-limited optimum is always among the rows.
+fits in memory, so the memory-limited optimum is always among the rows. Layouts (``calculator.pipeline``):
+tensor parallel for every model, expert parallel with data-parallel attention for MoE models on 2 or more
+GPUs; ``best_per_deployment`` then picks the cheapest layout, GPU count and concurrency.
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ import numpy.typing as npt
 import pandas as pd
 
 from calculator.pipeline import (
+    LAYOUTS,
     Evaluation,
     bound,
     evaluate,
@@ -25,6 +28,7 @@ from calculator.pipeline import (
     meets_latency_limits,
     model_features,
     stack,
+    take,
 )
 from calculator.schemas import Efficiency, Gpu, Model
 from calculator.units import MS_PER_S, default_kv_precision
@@ -42,6 +46,7 @@ class SweepArrays:
     gpu_index: npt.NDArray[np.int64]
     precision_index: npt.NDArray[np.int64]
     num_gpus: npt.NDArray[np.float64]
+    layout_index: npt.NDArray[np.int64]  # position in calculator.pipeline.LAYOUTS
     concurrency: npt.NDArray[np.float64]
     evaluation: Evaluation
     meets_limits: npt.NDArray[np.bool_]
@@ -60,6 +65,8 @@ def sweep_arrays(
     ttft_slo_ms: float | None = None,
     tpot_slo_ms: float | None = None,
     kv_precision: str | None = None,
+    layouts: Sequence[str] = LAYOUTS,
+    cached_input_frac: float = 0.0,
 ) -> SweepArrays:
     """Evaluate every combination; return arrays (see :func:`sweep` for the DataFrame)."""
     num_m, num_g, num_p, num_n = len(models), len(gpus), len(precisions), len(gpu_counts)
@@ -70,12 +77,18 @@ def sweep_arrays(
     prices = np.asarray(usd_per_gpu_hour if usd_per_gpu_hour is not None else np.zeros(num_g), dtype=float)
 
     # Pass 1: one configuration per deployment (concurrency 1) gives the memory-limited concurrency.
-    mi, gi, pi, ni = (a.ravel() for a in np.meshgrid(np.arange(num_m), np.arange(num_g), np.arange(num_p),
-                                                     np.arange(num_n), indexing="ij"))
+    codes = np.array([LAYOUTS.index(name) for name in layouts], dtype=np.int64)
+    mi, gi, pi, ni, li = (a.ravel() for a in np.meshgrid(np.arange(num_m), np.arange(num_g), np.arange(num_p),
+                                                         np.arange(num_n), codes, indexing="ij"))
+    # Expert parallelism only for MoE models on 2 or more GPUs.
+    is_moe = np.array([m.architecture.is_moe for m in models], dtype=bool)
+    keep = (li == LAYOUTS.index("tp")) | (is_moe[mi] & (np.asarray(gpu_counts)[ni] >= 2))
+    mi, gi, pi, ni, li = mi[keep], gi[keep], pi[keep], ni[keep], li[keep]
     n_arr = np.asarray(gpu_counts, dtype=float)[ni]
+    l_arr = li.astype(float)
     m_cols = stack(m_feats, mi * num_p + pi)
     g_cols = stack(g_feats, gi * num_p + pi)
-    first = evaluate(m_cols, g_cols, n_arr, 1.0, input_tokens, output_tokens, 0.0, eff)
+    first = evaluate(m_cols, g_cols, n_arr, 1.0, input_tokens, output_tokens, 0.0, eff, l_arr, cached_input_frac)
     cap = np.maximum(first.max_concurrency, 1.0)
 
     # Pass 2: the grid plus the memory-limited concurrency of each deployment.
@@ -84,22 +97,29 @@ def sweep_arrays(
     width = conc.shape[1]
     rep = np.repeat(np.arange(mi.size), width)
     conc_flat = conc.ravel()
-    m_cols2 = {k: np.asarray(v)[rep] for k, v in m_cols.items()}
-    g_cols2 = {k: np.asarray(v)[rep] for k, v in g_cols.items()}
-    ev = evaluate(m_cols2, g_cols2, n_arr[rep], conc_flat, input_tokens, output_tokens, prices[gi[rep]], eff)
+    m_cols2 = take(m_cols, rep)
+    g_cols2 = take(g_cols, rep)
+    ev = evaluate(m_cols2, g_cols2, n_arr[rep], conc_flat, input_tokens, output_tokens, prices[gi[rep]], eff,
+                  l_arr[rep], cached_input_frac)
     ok = ev.fits & ev.concurrency_fits & meets_latency_limits(ev, ttft_slo_ms, tpot_slo_ms, eff)
-    return SweepArrays(mi[rep], gi[rep], pi[rep], n_arr[rep], conc_flat, ev, ok)
+    return SweepArrays(mi[rep], gi[rep], pi[rep], n_arr[rep], li[rep], conc_flat, ev, ok)
 
 
 def to_frame(arrays: SweepArrays, models: Sequence[Model], gpus: Sequence[Gpu],
              precisions: Sequence[str]) -> pd.DataFrame:
     """Tidy table of a sweep: one row per configuration, unit-suffixed columns."""
     ev = arrays.evaluation
+    ep = arrays.layout_index == LAYOUTS.index("ep")
     return pd.DataFrame({
         "model_id": pd.Categorical.from_codes(arrays.model_index, [m.id for m in models]),
         "gpu_id": pd.Categorical.from_codes(arrays.gpu_index, [g.id for g in gpus]),
         "precision": pd.Categorical.from_codes(arrays.precision_index, list(precisions)),
         "num_gpus": arrays.num_gpus.astype(int),
+        "layout": pd.Categorical.from_codes(arrays.layout_index, list(LAYOUTS)),
+        "tensor_parallel": np.where(ep, 1, arrays.num_gpus).astype(int),
+        "expert_parallel": np.where(ep, arrays.num_gpus, 1).astype(int),
+        "data_parallel_attention": ep,
+        "num_nodes": ev.num_nodes.astype(int),
         "concurrency": arrays.concurrency.astype(int),
         "fits": ev.fits & ev.concurrency_fits,
         "meets_limits": arrays.meets_limits,
@@ -109,7 +129,9 @@ def to_frame(arrays: SweepArrays, models: Sequence[Model], gpus: Sequence[Gpu],
         "memory_needed_gb_per_gpu": ev.memory_needed_gb_per_gpu,
         "experts_touched_per_layer": ev.experts_touched_per_layer,
         "ttft_ms": ev.ttft_s * MS_PER_S,
-        "tpot_ms": ev.mixed_step_s * MS_PER_S,
+        "tpot_ms": ev.tpot_s * MS_PER_S,
+        "ttft_p99_ms": ev.ttft_p99_s * MS_PER_S,
+        "tpot_p99_ms": ev.tpot_p99_s * MS_PER_S,
         "output_tokens_per_s": ev.output_tokens_per_s,
         "output_tokens_per_s_per_gpu": ev.output_tokens_per_s_per_gpu,
         "requests_per_s": ev.requests_per_s,
@@ -130,7 +152,7 @@ def sweep(models: Sequence[Model], gpus: Sequence[Gpu], precisions: Sequence[str
 def best_per_deployment(df: pd.DataFrame, by: str = "usd_per_million_tokens") -> pd.DataFrame:
     """For each (model, GPU, precision): the feasible row (fits, meets limits) with the lowest ``by``.
 
-    With ``by="usd_per_million_tokens"`` that is the cheapest GPU count and concurrency; rows of
+    With ``by="usd_per_million_tokens"`` that is the cheapest layout, GPU count and concurrency; rows of
     deployments where nothing is feasible are dropped.
     """
     feasible = df[df["fits"] & df["meets_limits"]]

@@ -34,12 +34,9 @@ the scale-out network's ``scale_out_gb_per_s``.
 from __future__ import annotations
 
 import numpy as np
-import numpy.typing as npt
 
 from calculator.schemas import Architecture
-from calculator.units import ACTIVATION_BYTES, BYTES_PER_GB, FLOPS_PER_TFLOPS
-
-ArrayLike = float | npt.NDArray[np.float64]
+from calculator.units import ACTIVATION_BYTES, BYTES_PER_GB, FLOPS_PER_TFLOPS, FloatOrArray
 
 
 def attention_flops_coefficients(arch: Architecture) -> dict[str, float]:
@@ -73,17 +70,17 @@ def attention_flops_coefficients(arch: Architecture) -> dict[str, float]:
 
 
 def decode_attention_flops(
-    context_tokens: ArrayLike,
-    full_coef: ArrayLike,
-    local_coef: ArrayLike,
-    window_tokens: ArrayLike,
-    linear_flops: ArrayLike,
-) -> ArrayLike:
+    context_tokens: FloatOrArray,
+    full_coef: FloatOrArray,
+    local_coef: FloatOrArray,
+    window_tokens: FloatOrArray,
+    linear_flops: FloatOrArray,
+) -> FloatOrArray:
     """Attention FLOPs of one decode token at context L [FLOP]: ``c_full L + c_local min(L, W) + c_lin``."""
     return context_tokens * full_coef + np.minimum(context_tokens, window_tokens) * local_coef + linear_flops
 
 
-def causal_pairs(num_tokens: ArrayLike, window_tokens: ArrayLike) -> ArrayLike:
+def causal_pairs(num_tokens: FloatOrArray, window_tokens: FloatOrArray) -> FloatOrArray:
     """Query-key pairs of a causal prefill of I tokens with a window W [-]: I^2/2 if I <= W, else W^2/2 + (I-W) W."""
     i = np.asarray(num_tokens, dtype=float)
     w = np.minimum(i, window_tokens)
@@ -91,12 +88,12 @@ def causal_pairs(num_tokens: ArrayLike, window_tokens: ArrayLike) -> ArrayLike:
 
 
 def prefill_attention_flops(
-    num_tokens: ArrayLike,
-    full_coef: ArrayLike,
-    local_coef: ArrayLike,
-    window_tokens: ArrayLike,
-    linear_flops: ArrayLike,
-) -> ArrayLike:
+    num_tokens: FloatOrArray,
+    full_coef: FloatOrArray,
+    local_coef: FloatOrArray,
+    window_tokens: FloatOrArray,
+    linear_flops: FloatOrArray,
+) -> FloatOrArray:
     """Attention FLOPs of a causal prefill of I tokens [FLOP]."""
     return (
         causal_pairs(num_tokens, np.inf) * full_coef
@@ -105,29 +102,29 @@ def prefill_attention_flops(
     )
 
 
-def matmul_flops(num_tokens: ArrayLike, matmul_params: ArrayLike) -> ArrayLike:
+def matmul_flops(num_tokens: FloatOrArray, matmul_params: FloatOrArray) -> FloatOrArray:
     """Matmul FLOPs of T tokens through the weights [FLOP]: ``2 * N_matmul * T``."""
     return 2.0 * matmul_params * num_tokens
 
 
-def memory_time_s(num_bytes: ArrayLike, bandwidth_gb_per_s: ArrayLike, efficiency_frac: float) -> ArrayLike:
+def memory_time_s(num_bytes: FloatOrArray, bandwidth_gb_per_s: FloatOrArray, efficiency_frac: float) -> FloatOrArray:
     """Time to stream bytes from HBM [s]: ``bytes / (BW * 1e9 * eta_bw)``."""
     return num_bytes / (bandwidth_gb_per_s * BYTES_PER_GB * efficiency_frac)
 
 
-def compute_time_s(flops: ArrayLike, peak_tflops: ArrayLike, efficiency_frac: ArrayLike) -> ArrayLike:
+def compute_time_s(flops: FloatOrArray, peak_tflops: FloatOrArray, efficiency_frac: FloatOrArray) -> FloatOrArray:
     """Time to execute FLOPs [s]: ``flops / (P * 1e12 * eta_flops)``."""
     return flops / (peak_tflops * FLOPS_PER_TFLOPS * efficiency_frac)
 
 
 def allreduce_time_s(
-    num_tokens: ArrayLike,
-    hidden_size: ArrayLike,
-    num_layers: ArrayLike,
-    num_gpus: ArrayLike,
-    link_gb_per_s: ArrayLike,
+    num_tokens: FloatOrArray,
+    hidden_size: FloatOrArray,
+    num_layers: FloatOrArray,
+    num_gpus: FloatOrArray,
+    link_gb_per_s: FloatOrArray,
     latency_s: float,
-) -> ArrayLike:
+) -> FloatOrArray:
     """Tensor-parallel all-reduce time of one forward step [s] (eq. 2); 0 on one GPU."""
     n = np.asarray(num_gpus, dtype=float)
     message_bytes = num_tokens * hidden_size * ACTIVATION_BYTES
@@ -136,12 +133,12 @@ def allreduce_time_s(
 
 
 def step_overhead_s(
-    num_layers: ArrayLike,
-    num_sequences: ArrayLike,
+    num_layers: FloatOrArray,
+    num_sequences: FloatOrArray,
     fixed_s: float,
     per_layer_s: float,
     per_sequence_s: float,
-) -> ArrayLike:
+) -> FloatOrArray:
     """Time of a forward step not explained by the roofline [s].
 
     ``t_over = t_fixed + L_layers * t_layer + B * t_seq``: a fixed cost per step (scheduling, CUDA-graph
@@ -150,3 +147,35 @@ def step_overhead_s(
     constants are fitted to the calibration set (``data/efficiency.yaml``).
     """
     return fixed_s + num_layers * per_layer_s + num_sequences * per_sequence_s
+
+
+def all_to_all_time_s(
+    num_tokens: FloatOrArray,
+    hidden_size: FloatOrArray,
+    num_moe_layers: FloatOrArray,
+    experts_per_token: FloatOrArray,
+    num_gpus: FloatOrArray,
+    scale_up_domain_gpus: FloatOrArray,
+    scale_up_gb_per_s: FloatOrArray,
+    scale_out_gb_per_s: FloatOrArray,
+    latency_s: float,
+) -> FloatOrArray:
+    """Expert-parallel dispatch and combine time of one forward step [s] (eq. 3); 0 on one GPU.
+
+    With data-parallel attention each of N GPUs holds T/N of the step's tokens and E/N of the experts. Every
+    MoE layer sends each token's hidden state to the GPUs of its k experts (dispatch) and brings the k outputs
+    back (combine), ``T/N * k * d * 2 B`` per GPU each way, of which a share ``(D - 1)/N`` stays inside the
+    GPU's scale-up domain of D = min(N, domain) GPUs (NVLink/NVL72) and ``(N - D)/N`` crosses the scale-out
+    network (one NIC per GPU); both links run at once, so the slower one sets the time::
+
+        t_a2a = 2 L_moe * (t_lat + max(V (D-1)/N / B_up, V (N-D)/N / B_out)),   V = T/N * k * d * 2 B     (3)
+
+    (DeepSeek-V3 report, arXiv:2412.19437, sec. 3.4: dispatch/combine over IB and NVLink; activations in bf16
+    both ways here, DeepEP's fp8 dispatch is not modelled).
+    """
+    n = np.asarray(num_gpus, dtype=float)
+    domain = np.minimum(n, scale_up_domain_gpus)
+    volume = num_tokens / n * experts_per_token * hidden_size * ACTIVATION_BYTES
+    inside = volume * (domain - 1.0) / n / (scale_up_gb_per_s * BYTES_PER_GB)
+    outside = volume * (n - domain) / n / (scale_out_gb_per_s * BYTES_PER_GB)
+    return np.where(n > 1, 2.0 * num_moe_layers * (latency_s + np.maximum(inside, outside)), 0.0)

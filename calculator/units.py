@@ -9,6 +9,15 @@ from __future__ import annotations
 
 from typing import Literal, get_args
 
+import numpy as np
+import numpy.typing as npt
+
+# Type of the physics functions' numeric inputs and outputs: a scalar, or a numpy array of configurations
+# (functions broadcast). Named apart from ``numpy.typing.ArrayLike``, which also admits lists and strings.
+FloatArray = npt.NDArray[np.float64]
+FloatOrArray = float | FloatArray
+BoolOrArray = bool | npt.NDArray[np.bool_]
+
 BYTES_PER_GB: float = 1e9
 FLOPS_PER_TFLOPS: float = 1e12
 PARAMS_PER_BILLION: float = 1e9

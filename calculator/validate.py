@@ -16,7 +16,14 @@ GPUs per replica: the stated tensor- or expert-parallel size; when the source do
   stored in ``data/efficiency.yaml``);
 - ``batch1`` / ``fixed_concurrency``: the stated concurrency.
 
-Error = predicted / measured - 1. The headline figure is the median absolute error over the set.
+Error = predicted / measured - 1. The headline figure is the median absolute error over the set,
+out of sample: the set is split into ``NUM_FOLDS`` interleaved folds (measurement j in fold j mod 5), the
+constants are fitted on four folds and predict the fifth (``out_of_sample``). Refitting five times takes
+minutes, so ``scripts/fit_out_of_sample.py`` stores each fold's constants and the held-out predictions in
+``tests/calibration/out_of_sample.yaml``; ``out_of_sample_residuals`` reads that file (fast), and a test
+re-predicts every held-out point from the stored constants to check the file still matches the code. The
+points the p99/mean latency ratio is taken from are predicted near-exactly by construction and are left out
+of the out-of-sample set (``is_ratio_point``).
 
 The fit (``--fit``) chooses the achieved bandwidth and FLOP fractions, the per-step overhead, the
 all-reduce latency and the engine's batch cap by coordinate descent on the mean absolute log error,
@@ -28,10 +35,13 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from pathlib import Path
+from typing import TYPE_CHECKING, Literal
 
 import numpy as np
+import yaml
 
+from calculator.catalog import CALIBRATION_FILE, CatalogError, load_measurements
 from calculator.schemas import Efficiency, Measurement
 from calculator.sizing import GPU_COUNTS, RequestShape, estimate
 
@@ -59,6 +69,66 @@ def p99_to_mean_ratio(measurements: Sequence[Measurement]) -> float:
     return float(np.median(ratios)) if ratios else 1.0
 
 
+def is_ratio_point(m: Measurement) -> bool:
+    """Whether a measurement is one the p99/mean ratio is taken from (kept out of the error figures)."""
+    return m.metric == "tpot_ms" and m.scenario in ("server", "interactive") and bool(m.tpot_slo_ms)
+
+
+ArchitectureClass = Literal["dense", "moe_single_node", "moe_multi_node", "hybrid"]
+Regime = Literal["throughput_bound", "latency_bound"]
+GPUS_PER_NODE = 8  # an HGX / MI300X-class platform; a deployment of more GPUs spans nodes
+LATENCY_BOUND_MAX_CONCURRENCY = 16
+
+
+@dataclass(frozen=True)
+class MeasurementClass:
+    """The classes a measurement's error is reported by (issue 10): architecture, GPU vendor, regime."""
+
+    architecture: ArchitectureClass
+    vendor: str
+    regime: Regime
+    multi_node: bool  # the deployment spans more than GPUS_PER_NODE GPUs (any architecture)
+
+    @property
+    def model_kind(self) -> str:
+        """``dense``, ``moe`` or ``hybrid`` (the architecture without the node split)."""
+        return "moe" if self.architecture.startswith("moe") else self.architecture
+
+
+def measurement_class(m: Measurement, cat: Catalog) -> MeasurementClass:
+    """Classify a measurement.
+
+    architecture: ``hybrid`` when the model has linear-attention layers; else ``dense``; else MoE on one node
+    or several (more than ``GPUS_PER_NODE`` GPUs in the deployment). regime: ``latency_bound`` for
+    interactive and batch-1 runs, per-user speed, TPOT or TTFT metrics, and fixed concurrencies up to
+    ``LATENCY_BOUND_MAX_CONCURRENCY``; else ``throughput_bound``.
+    """
+    arch = cat.model(m.model_id).architecture
+    deployment_gpus = max(m.tensor_parallel or 0, m.expert_parallel or 0, m.num_gpus)
+    kind: ArchitectureClass
+    if arch.num_linear_attention_layers > 0:
+        kind = "hybrid"
+    elif not arch.is_moe:
+        kind = "dense"
+    else:
+        kind = "moe_multi_node" if deployment_gpus > GPUS_PER_NODE else "moe_single_node"
+    latency = (m.scenario in ("interactive", "batch1")
+               or m.metric in ("output_tokens_per_s_per_user", "tpot_ms", "ttft_ms")
+               or (m.concurrency is not None and m.concurrency <= LATENCY_BOUND_MAX_CONCURRENCY))
+    return MeasurementClass(kind, cat.gpu(m.gpu_id).vendor, "latency_bound" if latency else "throughput_bound",
+                            deployment_gpus > GPUS_PER_NODE)
+
+
+def measured_layout(meas: Measurement, is_moe: bool) -> str:
+    """The layout a measurement ran: expert parallel when it states an expert-parallel size above 1 (MoE),
+    tensor parallel when it states only a tensor-parallel size, else ``auto`` (submitters tune it)."""
+    if is_moe and meas.expert_parallel and meas.expert_parallel > 1:
+        return "ep"
+    if meas.tensor_parallel:
+        return "tp"
+    return "auto"
+
+
 def predict(meas: Measurement, cat: Catalog, eff: Efficiency) -> float:
     """Predict the measurement's metric under its stated conditions (see module docstring)."""
     model = cat.model(meas.model_id)
@@ -73,9 +143,15 @@ def predict(meas: Measurement, cat: Catalog, eff: Efficiency) -> float:
     )
     concurrency = meas.concurrency if meas.scenario in ("batch1", "fixed_concurrency") else None
     counts = [replica] if replica else [n for n in GPU_COUNTS if n <= meas.num_gpus]
+    layout = measured_layout(meas, model.architecture.is_moe)
+    speculation = cat.speculative_for(meas.model_id, meas.num_draft_tokens) if meas.num_draft_tokens else None
+    if meas.num_draft_tokens and speculation is None:
+        raise CatalogError(f"measurement {meas.id}: no speculative-decoding entry for {meas.model_id} with "
+                           f"{meas.num_draft_tokens} draft tokens in data/speculative.yaml")
     # Unknown parallelism: submitters tune it, so take the GPUs per replica with the most throughput per GPU.
     est = max((estimate(model.architecture, gpu, wl, eff, precision=meas.precision,
-                        kv_precision=meas.kv_precision, num_gpus=n, concurrency=concurrency) for n in counts),
+                        kv_precision=meas.kv_precision, num_gpus=n, concurrency=concurrency,
+                        layout=layout if n > 1 else "tp", speculation=speculation) for n in counts),
               key=lambda e: (e.fits, e.output_tokens_per_s_per_gpu))
     metric = meas.metric
     if metric == "output_tokens_per_s_per_gpu":
@@ -163,6 +239,119 @@ def _descend(cat: Catalog, start: Efficiency, measurements: Sequence[Measurement
     return best, best_score
 
 
+# ------------------------------------------------------------------------------------------ out of sample
+NUM_FOLDS = 5
+OUT_OF_SAMPLE_FILE = CALIBRATION_FILE.parent / "out_of_sample.yaml"
+
+
+def fold_of(index: int, num_folds: int = NUM_FOLDS) -> int:
+    """Fold of the measurement at position ``index`` of the calibration file: interleaved, ``index mod k``."""
+    return index % num_folds
+
+
+@dataclass(frozen=True)
+class Residual:
+    """One measurement predicted by constants fitted without it."""
+
+    id: str
+    fold: int
+    predicted: float
+    measured: float
+    klass: MeasurementClass
+
+    @property
+    def ratio(self) -> float:
+        """Predicted / measured [-] (1 = exact)."""
+        return self.predicted / self.measured
+
+
+def fold_constants(base: Efficiency, fitted: dict[str, float]) -> Efficiency:
+    """The shipped constants with a fold's fitted ones (the ``FIT_GRID`` keys) substituted."""
+    update: dict[str, float | int] = {name: fitted[name] for name in FIT_GRID}
+    update["max_batch_size"] = int(fitted["max_batch_size"])
+    return base.model_copy(update=update)
+
+
+def predict_out_of_sample(cat: Catalog, base: Efficiency, measurements: Sequence[Measurement],
+                          constants_by_fold: Sequence[dict[str, float]]) -> list[Residual]:
+    """Predict every measurement (but the ratio points) with the constants of the fold that held it out."""
+    out = []
+    for j, m in enumerate(measurements):
+        if is_ratio_point(m):
+            continue
+        k = fold_of(j, len(constants_by_fold))
+        predicted = predict(m, cat, fold_constants(base, constants_by_fold[k]))
+        out.append(Residual(m.id, k, predicted, m.measured_value, measurement_class(m, cat)))
+    return out
+
+
+def neutral_start() -> dict[str, float]:
+    """The middle value of every ``FIT_GRID`` axis: a starting point that knows nothing of the data."""
+    return {name: float(values[len(values) // 2]) for name, values in FIT_GRID.items()}
+
+
+def fit_folds(cat: Catalog, base: Efficiency, measurements: Sequence[Measurement], num_folds: int = NUM_FOLDS,
+              num_starts: int = 2) -> list[dict[str, float]]:
+    """Fit the constants once per fold on the other folds (slow: minutes; ``scripts/fit_out_of_sample.py``).
+
+    Each fold's descent starts from ``neutral_start`` (plus seeded random starts), never from the shipped
+    constants, which were fitted on every point including the held-out ones.
+    """
+    out = []
+    start = fold_constants(base, neutral_start())
+    for k in range(num_folds):
+        train = [m for j, m in enumerate(measurements) if fold_of(j, num_folds) != k]
+        eff = fit(cat, start, train, num_starts=num_starts)
+        out.append({name: float(getattr(eff, name)) for name in FIT_GRID})
+    return out
+
+
+def write_out_of_sample(path: Path, constants_by_fold: Sequence[dict[str, float]],
+                        residuals: Sequence[Residual], header: str) -> None:
+    """Write the fold constants and held-out predictions (the edge: ``scripts/fit_out_of_sample.py``)."""
+    payload = {
+        "folds": [{"fold": k, "constants": dict(c)} for k, c in enumerate(constants_by_fold)],
+        "residuals": [{"id": r.id, "fold": r.fold, "predicted": round(r.predicted, 6), "measured": r.measured}
+                      for r in residuals],
+    }
+    path.write_text(header + yaml.safe_dump(payload, sort_keys=False, width=120), encoding="utf-8")
+
+
+def stored_fold_constants(path: Path = OUT_OF_SAMPLE_FILE) -> list[dict[str, float]]:
+    """Each fold's fitted constants as stored by ``scripts/fit_out_of_sample.py``."""
+    raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+    return [{k: float(v) for k, v in f["constants"].items()} for f in raw["folds"]]
+
+
+def out_of_sample_residuals(cat: Catalog, path: Path = OUT_OF_SAMPLE_FILE) -> list[Residual]:
+    """Per-measurement out-of-sample predicted/measured ratios with class labels, from the stored file.
+
+    Fast (reads a file). ``tests/test_validate.py`` re-predicts every point from the stored fold constants
+    and fails when the file no longer matches the code or the calibration set.
+    """
+    raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+    by_id = {m.id: m for m in load_measurements()}
+    return [Residual(r["id"], int(r["fold"]), float(r["predicted"]), float(r["measured"]),
+                     measurement_class(by_id[r["id"]], cat)) for r in raw["residuals"]]
+
+
+def abs_error_quantile(ratios: Sequence[float], q: float) -> float:
+    """Quantile q of |ratio - 1| [-] (0.5 = median, 0.9 = p90)."""
+    return float(np.quantile([abs(r - 1.0) for r in ratios], q)) if ratios else math.nan
+
+
+def error_by_class(rows: Sequence[tuple[MeasurementClass, float]]) -> list[dict[str, object]]:
+    """Median and p90 of |ratio - 1| per class value (architecture, vendor, regime) and overall."""
+    groups: dict[str, list[float]] = {"all": [r for _, r in rows]}
+    for klass, ratio in rows:
+        for label in (klass.architecture, klass.vendor, klass.regime):
+            groups.setdefault(label, []).append(ratio)
+    return [{"class": name, "num_measurements": len(v), "median_abs_error_frac": abs_error_quantile(v, 0.5),
+             "p90_abs_error_frac": abs_error_quantile(v, 0.9),
+             "within_25_percent_frac": float(np.mean([abs(r - 1) <= 0.25 for r in v]))}
+            for name, v in groups.items()]
+
+
 def table(comparisons: Sequence[Comparison]) -> list[dict[str, object]]:
     """Rows of predicted vs measured, for printing, the app's Method page and CSV."""
     rows = []
@@ -175,3 +364,13 @@ def table(comparisons: Sequence[Comparison]) -> list[dict[str, object]]:
             "predicted": c.predicted, "error_frac": c.error_frac, "source": m.source,
         })
     return rows
+
+
+def errors_by_class(cat: Catalog, comparisons: Sequence[Comparison]) -> tuple[list[dict[str, object]],
+                                                                             list[dict[str, object]]]:
+    """Per-class error rows in sample (these comparisons) and out of sample (the stored residuals; empty
+    without the file); the p99/mean ratio points are left out of both."""
+    in_sample = error_by_class([(measurement_class(c.measurement, cat), c.predicted / c.measurement.measured_value)
+                                for c in comparisons if not is_ratio_point(c.measurement)])
+    residuals = out_of_sample_residuals(cat) if OUT_OF_SAMPLE_FILE.exists() else []
+    return in_sample, error_by_class([(r.klass, r.ratio) for r in residuals])

@@ -102,6 +102,8 @@ class OptionRow:
     num_million_tokens_per_month: float
     monthly_idle_cost_usd: float | None = None  # paid GPU-hours not serving traffic x $/GPU-hour
     replica_requests_per_s: float | None = None  # one replica's throughput at the chosen concurrency
+    layout: str = ""  # deployment layout of a self-hosted option (calculator.pipeline.LAYOUTS)
+    num_nodes: int = 0  # scale-up domains one replica spans [-]
     notes: str = ""
     provider_class: str | None = None  # of the rental quote taken: hyperscaler, specialist, marketplace (rental)
     commitment_term: str | None = None  # of the rental quote taken: none, capacity_block, 1y, 3y, unstated, ...
@@ -231,6 +233,8 @@ class Deployment:
     gpu_hours_per_million_output_tokens: float
     gpu_hours_per_million_tokens: float  # blended over the workload's mix
     redundancy_replicas: int = 0  # spare replicas included in ``replicas`` [-]
+    layout: str = "tp"  # calculator.pipeline.LAYOUTS
+    num_nodes: int = 1
 
     @property
     def gpus_total(self) -> int:
@@ -262,6 +266,7 @@ def choose_deployment(feasible: pd.DataFrame, spec: WorkloadSpec, utilisation_fr
         gpu_hours_per_million_output_tokens=float(best["usd_per_million_output_tokens"]),
         gpu_hours_per_million_tokens=float(best["usd_per_million_tokens"]),
         redundancy_replicas=policy.redundancy_replicas if spec.requests_per_day > 0.0 else 0,
+        layout=str(best.get("layout", "tp")), num_nodes=int(best.get("num_nodes", 1)),
     )
 
 
@@ -394,6 +399,7 @@ def _self_row(ctx: _WorkloadContext, cand: Candidate, gpu: Gpu, precision: str, 
         model_id=cand.id, model_name=cand.name, provider=SELF_HOSTED_PROVIDER,
         gpu_id=gpu.id, gpu_name=gpu.name, precision=precision,
         num_gpus_per_replica=dep.num_gpus_per_replica if dep else 0,
+        layout=dep.layout if dep else "", num_nodes=dep.num_nodes if dep else 0,
         concurrency_per_replica=dep.concurrency_per_replica if dep else 0,
         replicas=dep.replicas if dep else 0, gpus_total=dep.gpus_total if dep else 0,
         usd_per_gpu_hour=price.usd_per_gpu_hour,

@@ -126,3 +126,57 @@ def test_tco_without_purchase_price_exits_2_with_one_line(capsys, catalog):
     err = capsys.readouterr().err.strip()
     assert "\n" not in err and "--usd-per-gpu" in err
     assert main(["tco", "--gpu", gid, "--usd-per-gpu", "20000", "--json"], extra=COMMANDS) == 0  # type: ignore[arg-type]
+
+
+NEW_KEYS = {"layout", "tensor_parallel", "expert_parallel", "data_parallel_attention", "num_nodes",
+            "accepted_tokens_per_step", "ttft_p99_ms", "tpot_p99_ms"}
+
+
+def test_estimate_layout_keys_and_wide_expert_parallelism(capsys):
+    # Issue 10: DeepSeek-V3 on 16 H100 was flat tensor parallelism over the scale-out network (~373 output
+    # tok/s/GPU, communication-bound). auto now compares it with expert parallelism + DP attention.
+    base = ["estimate", "--model", "deepseek-v3", "--gpu", "h100-sxm", "--num-gpus", "16", "--precision", "fp8",
+            "--input-tokens", "2000", "--output-tokens", "2000", "--json"]
+    _, out, _ = run(capsys, *base)
+    auto = json.loads(out)
+    assert NEW_KEYS <= auto.keys() and REQUIRED_KEYS <= auto.keys()
+    assert auto["layout"] == "ep" and auto["expert_parallel"] == 16 and auto["tensor_parallel"] == 1
+    assert auto["data_parallel_attention"] is True
+    assert auto["num_nodes"] == 2  # two 8-GPU NVLink domains
+    _, out, _ = run(capsys, *base, "--layout", "tp")
+    tp = json.loads(out)
+    assert tp["layout"] == "tp" and tp["data_parallel_attention"] is False
+    assert auto["output_tokens_per_s_per_gpu"] > 2 * tp["output_tokens_per_s_per_gpu"]
+    assert auto["ttft_p99_ms"] >= auto["ttft_ms"] and auto["tpot_p99_ms"] >= auto["tpot_ms"]
+
+
+def test_estimate_layout_errors_are_one_line(capsys):
+    with pytest.raises(SystemExit) as exc:
+        main(["estimate", "--model", "llama-3.1-70b", "--gpu", "h100-sxm", "--input-tokens", "100",
+              "--output-tokens", "10", "--layout", "ep"])
+    assert exc.value.code == 2
+    err = capsys.readouterr().err.strip()
+    assert "\n" not in err and "mixture-of-experts" in err
+    with pytest.raises(SystemExit):
+        main(["estimate", "--model", "deepseek-v3", "--gpu", "h100-sxm", "--input-tokens", "100",
+              "--output-tokens", "10", "--layout", "disagg"])
+    assert "not modelled" in capsys.readouterr().err
+    with pytest.raises(SystemExit):
+        main(["estimate", "--model", "llama-3.1-70b", "--gpu", "h100-sxm", "--input-tokens", "100",
+              "--output-tokens", "10", "--cached-input-frac", "1.5"])
+    assert "--cached-input-frac must be between 0 and 0.99" in capsys.readouterr().err
+
+
+def test_estimate_spec_decode_and_prefix_cache(capsys):
+    base = ["estimate", "--model", "deepseek-r1", "--gpu", "b200", "--num-gpus", "8", "--precision", "fp4",
+            "--input-tokens", "1024", "--output-tokens", "2048", "--concurrency", "1", "--layout", "tp", "--json"]
+    _, out, _ = run(capsys, *base)
+    on = json.loads(out)
+    _, out, _ = run(capsys, *base, "--spec-decode", "off")
+    off = json.loads(out)
+    # data/speculative.yaml: DeepSeek-R1 with its MTP module accepts 1.92 tokens per step (TensorRT-LLM blog).
+    assert on["accepted_tokens_per_step"] == 1.92 and off["accepted_tokens_per_step"] == 1.0
+    assert 1.5 < off["tpot_ms"] / on["tpot_ms"] < 1.92  # the draft pass and 2 verified tokens cost something
+    _, out, _ = run(capsys, *base, "--spec-decode", "off", "--cached-input-frac", "0.5")
+    cached = json.loads(out)
+    assert cached["prefill_ms"] < off["prefill_ms"]

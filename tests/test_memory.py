@@ -40,7 +40,7 @@ def test_kv_per_token_mla_deepseek_v3():
     # MLA caches the latent (kv_lora_rank 512) + the RoPE key (64) per layer: 61 x 576 x 2 B = 70,272 B.
     full, _ = memory.kv_elements_per_token(fixture_arch("deepseek-v3"))
     assert full * 2 == 70_272
-    assert memory.kv_heads_effective(fixture_arch("deepseek-v3")) == float("inf")  # DP attention
+    assert memory.kv_heads_effective(fixture_arch("deepseek-v3")) == 1.0  # one shared latent: TP copies it
 
 
 def test_kv_hybrid_qwen3_5_397b():

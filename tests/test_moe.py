@@ -66,8 +66,8 @@ def test_batch_one_reads_active_weights_large_batch_reads_all():
     counts = param_counts(arch)
     feats = model_features(arch, "bf16", "bf16")
     read_1 = feats.non_routed_read_bytes + feats.num_moe_layers * experts_touched(512, 10, 1) * feats.expert_bytes
-    # At batch 1 the step reads the active weights except the embedding table (a lookup): active - embedding.
-    assert_allclose(read_1 / 2, counts.active - counts.embedding, rtol=1e-9)
+    # At batch 1 the step reads the active weights (which leave out the embedding table, a lookup).
+    assert_allclose(read_1 / 2, counts.active, rtol=1e-9)
     read_4096 = (feats.non_routed_read_bytes
                  + feats.num_moe_layers * experts_touched(512, 10, 4096) * feats.expert_bytes)
     assert_allclose(read_4096 / 2, counts.total - counts.embedding, rtol=1e-6)
@@ -80,3 +80,17 @@ def test_weight_bytes_read_at_batch_hand_computed():
     touched, read = weight_bytes_read_at_batch(1e9, 10, 1e8, 8, 2, np.array([1.0, 2.0]))
     assert_allclose(touched, [2.0, 3.5], rtol=1e-12)
     assert_allclose(read, [3.0e9, 4.5e9], rtol=1e-12)
+
+
+def test_expert_load_imbalance_by_hand():
+    from calculator.moe import expert_load_imbalance
+
+    # T = 64 tokens x k = 8 over N = 16 GPUs: mu = 32 pairs per GPU; 1 + sqrt(2 ln 16 / 32) = 1 + sqrt(0.1732868)
+    # = 1.416277. One GPU: 1. A huge batch evens out (-> 1).
+    assert_allclose(expert_load_imbalance(64.0, 8.0, 16.0), 1.416277, rtol=1e-6)
+    assert expert_load_imbalance(64.0, 8.0, 1.0) == 1.0
+    assert expert_load_imbalance(1e7, 8.0, 16.0) < 1.01
+    # Below one pair per GPU the Gaussian form is rough: T = k = 1 on 16 GPUs gives 1 + sqrt(2 ln 16 x 16) = 10.42
+    # (the true busiest GPU holds the one pair: 16); the cap at N still holds.
+    assert_allclose(expert_load_imbalance(1.0, 1.0, 16.0), 1 + (2 * np.log(16.0) * 16) ** 0.5, rtol=1e-12)
+    assert expert_load_imbalance(1.0, 1.0, 2.0) == 2.0  # 1 + sqrt(2 ln 2 x 2) = 2.67, capped at N = 2

@@ -7,17 +7,19 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from numpy.testing import assert_allclose
 
+from calculator import throughput
 from calculator.params import param_counts
-from calculator.pipeline import evaluate, gpu_features, model_features, stack
+from calculator.pipeline import LAYOUT_EP, LAYOUT_TP, evaluate, forward_step, gpu_features, model_features, stack
 from calculator.sizing import RequestShape, estimate
 from tests.conftest import fixed_efficiency, fixture_arch
 
 
-def _eval(arch, gpu, precision, n, b, i, o, eff, price=0.0):
+def _eval(arch, gpu, precision, n, b, i, o, eff, price=0.0, layout=LAYOUT_TP, cached=0.0):
     idx = np.zeros(np.shape(b) or (1,), dtype=np.int64)
     m = stack([model_features(arch, precision, "bf16")], idx)
     g = stack([gpu_features(gpu, precision)], idx)
-    return evaluate(m, g, float(n), np.atleast_1d(np.asarray(b, dtype=float)), float(i), float(o), price, eff)
+    return evaluate(m, g, float(n), np.atleast_1d(np.asarray(b, dtype=float)), float(i), float(o), price, eff,
+                    layout, cached)
 
 
 def test_batch1_decode_step_llama_70b_bf16_on_two_h100(catalog):
@@ -137,3 +139,152 @@ def test_input_and_output_costs_add_up_to_the_request_cost(catalog):
     # I x c_in + O x c_out must equal (I + O) x c_blended (the step's cost split between the two).
     request = 2000 * est.usd_per_million_input_tokens + 500 * est.usd_per_million_output_tokens
     assert_allclose(request, 2500 * est.usd_per_million_tokens, rtol=1e-9)
+
+
+def test_linear_attention_state_is_not_replicated_with_the_kv_heads(catalog):
+    # Qwen3.5-397B-A17B at TP8, fp8 KV, context I + O = 1500 tokens.
+    #   Softmax layers: 15 full-attention layers x 2 (K, V) x 2 KV heads x 256 x 1 B = 15,360 B/token; 2 KV heads
+    #   over 8 GPUs are replicated 8/2 = 4 times.
+    #   Gated DeltaNet state: 45 layers x (64 x 128 x 128 + (2 x 16 x 128 + 64 x 128) x 3) x 4 B (float32)
+    #   = 195,379,200 B; split by the 16 linear key heads, so not replicated at TP8.
+    #   Per GPU: (1500 x 15,360 x 4 + 195,379,200) / 8 = 35,942,400 B (was 108,364,800 with the state x 4).
+    arch = fixture_arch("qwen3.5-397b-a17b")
+    idx = np.zeros(1, dtype=np.int64)
+    m = stack([model_features(arch, "fp8", "fp8")], idx)
+    g = stack([gpu_features(catalog.gpu("h200-sxm"), "fp8")], idx)
+    ev = evaluate(m, g, 8.0, np.array([1.0]), 1000.0, 500.0, 0.0, fixed_efficiency())
+    assert_allclose(ev.kv_cache_gb_per_sequence_per_gpu[0], 35_942_400 / 1e9, rtol=1e-9)
+
+
+def test_dp_attention_keeps_the_attention_weights_whole_on_every_gpu(catalog):
+    # DeepSeek-V3 (MLA, served with data-parallel attention) on 8 GPUs at fp8.
+    #   Attention per layer: q 7168x1536 + 1536x128x192 + 1536 = 48,760,320; kv 7168x576 + 512x128x256 + 512
+    #   = 20,906,496; o 128x128x7168 = 117,440,512; x 61 layers = 11,413,547,008 parameters = bytes at fp8.
+    #   All weights: 672,879,762,432 B (embedding and head at 2 B). Per GPU: everything but attention split
+    #   8 ways, attention whole: (672,879,762,432 - 11,413,547,008) / 8 + 11,413,547,008 = 94,096,823,936 B
+    #   (84.11 GB when attention was divided too).
+    arch = fixture_arch("deepseek-v3")
+    ev = _eval(arch, catalog.gpu("h200-sxm"), "fp8", 8, 1, 1000, 1000, fixed_efficiency(), layout=LAYOUT_EP)
+    assert_allclose(ev.weights_gb_per_gpu[0], 94.096823936, rtol=1e-9)
+    # Its latent cache is split by sequence: 61 x 576 x 2 B (bf16 KV) x 2000 tokens / 8 GPUs = 17,568,000 B.
+    assert_allclose(ev.kv_cache_gb_per_sequence_per_gpu[0], 61 * 576 * 2 * 2000 / 8 / 1e9, rtol=1e-9)
+    # Under tensor parallelism the weights split 8 ways (672,879,762,432 / 8 B) and the one shared latent is
+    # copied to every GPU (61 x 576 x 2 B x 2000 tokens = 140,544,000 B per GPU).
+    tp = _eval(arch, catalog.gpu("h200-sxm"), "fp8", 8, 1, 1000, 1000, fixed_efficiency(), layout=LAYOUT_TP)
+    assert_allclose(tp.weights_gb_per_gpu[0], 672_879_762_432 / 8 / 1e9, rtol=1e-9)
+    assert_allclose(tp.kv_cache_gb_per_sequence_per_gpu[0], 140_544_000 / 1e9, rtol=1e-9)
+    # Every GPU also reads its whole attention weights each step: at batch 1 at least 11.41 GB per GPU.
+    min_read_s = 11_413_547_008 / (catalog.gpu("h200-sxm").memory_bandwidth_gb_per_s * 1e9 * 0.8)
+    assert ev.decode_step_s[0] > min_read_s
+
+
+def test_chunked_prefill_does_not_inflate_the_experts_each_step_reads(catalog):
+    # gpt-oss-120b, 1 x H100, fp8, I = 2000, O = 200, concurrency 1. Prompts arrive at P = B I / O = 10 tokens
+    # per step; a chunk step carries a whole prompt, C = min(8192, max(2000, 10)) = 2000 tokens, so a fraction
+    # f = 10 / 2000 = 0.005 of steps carry one (eq. 1 of calculator.pipeline): each of memory, compute,
+    # communication and overhead is x_decode + 0.005 (x_chunk - x_decode), then the roofline.
+    # Spreading 10 prompt tokens over every step made each step route 11 tokens (about 11 x 4 of 128 experts
+    # per layer instead of 4): TPOT was 3.0 x the decode step.
+    arch = fixture_arch("gpt-oss-120b")
+    eff = fixed_efficiency()
+    h100 = catalog.gpu("h100-sxm")
+    ev = _eval(arch, h100, "fp8", 1, 1, 2000, 200, eff)
+    idx = np.zeros(1, dtype=np.int64)
+    m = stack([model_features(arch, "fp8", "bf16")], idx)
+    g = stack([gpu_features(h100, "fp8")], idx)
+    kv_read = float(ev.kv_bytes_read_per_step[0])
+    attn_decode = float(throughput.decode_attention_flops(2100.0, m.attn_decode_full, m.attn_decode_local,
+                                                          m.window_tokens, m.attn_linear)[0])
+    attn_prompt = float(throughput.prefill_attention_flops(2000.0, m.attn_prefill_full, m.attn_prefill_local,
+                                                           m.window_tokens, m.attn_linear)[0])
+    decode = forward_step(m, g, eff, 1.0, False, 1.0, 1.0, kv_read, attn_decode)
+    chunk = forward_step(m, g, eff, 1.0, False, 1.0 + 2000.0, 1.0, kv_read, attn_decode + attn_prompt)
+
+    def mix(part):
+        d, c = float(getattr(decode, part)[0]), float(getattr(chunk, part)[0])
+        return d + 0.005 * (c - d)
+
+    expected = max(mix("memory_s"), mix("compute_s")) + mix("communication_s") + mix("overhead_s")
+    assert_allclose(ev.mixed_step_s[0], expected, rtol=1e-9)
+    assert_allclose(ev.decode_step_s[0], float(decode.total_s[0]), rtol=1e-12)
+    assert ev.mixed_step_s[0] < 1.25 * ev.decode_step_s[0]
+    # Experts touched by the decode step at batch 1 are exactly k = 4 (of 128), not 11 tokens' worth.
+    assert_allclose(ev.experts_touched_per_layer[0], 4.0, rtol=1e-12)
+    # The request's own prompt is prefilled before its first token: at concurrency 1 its TPOT is the decode step
+    # (eq. 2, f_others = (B - 1) I / (O C) = 0).
+    assert_allclose(ev.tpot_s[0], ev.decode_step_s[0], rtol=1e-12)
+
+
+def test_self_hosted_input_is_priced_when_the_step_is_memory_bound(catalog):
+    # DeepSeek-V3 on 8 x H200 at concurrency 1: memory/overhead-bound decode. The request's cost is split by the
+    # time each phase takes alone (calculator.cost, eq. 2-3):
+    #   s_in = t_prefill / (t_prefill + O t_decode / B);  c_in = C_req s_in / I;  c_out = C_req (1 - s_in) / O
+    # with C_req = 8 GPUs x $3/h / 3600 x O / X (X output tokens/s). Input was $0.00 per 1M with the marginal split.
+    est = estimate(fixture_arch("deepseek-v3"), catalog.gpu("h200-sxm"), RequestShape(1000, 1000), fixed_efficiency(),
+                   precision="fp8", num_gpus=8, concurrency=1, usd_per_gpu_hour=3.0)
+    assert est.bound in ("memory", "overhead")
+    s_in = est.prefill_ms / (est.prefill_ms + 1000 * est.decode_step_ms / 1)
+    c_req = 8 * 3.0 / 3600 * 1000 / est.output_tokens_per_s
+    assert_allclose(est.usd_per_million_input_tokens, c_req * s_in / 1000 * 1e6, rtol=1e-9)
+    assert_allclose(est.usd_per_million_output_tokens, c_req * (1 - s_in) / 1000 * 1e6, rtol=1e-9)
+    assert est.usd_per_million_input_tokens > 0.01
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    model=st.sampled_from(["llama-3.1-70b", "deepseek-v3", "gpt-oss-120b"]),
+    b=st.integers(1, 1024),
+    k=st.integers(1, 4),
+    acceptance=st.floats(0.0, 1.0),
+)
+def test_speculation_never_beats_the_bandwidth_roofline_per_accepted_token(catalog, model, b, k, acceptance):
+    # A step emits a = 1 + acceptance x k tokens per sequence; it must still stream the weights its tokens touch
+    # and the batch's KV cache at full bandwidth, so output <= B a / t_min.
+    arch = fixture_arch(model)
+    g = catalog.gpu("h200-sxm")
+    eff = fixed_efficiency(bandwidth_efficiency_frac=1.0, flops_efficiency_frac=1.0)
+    a = 1.0 + acceptance * k
+    idx = np.zeros(1, dtype=np.int64)
+    m = stack([model_features(arch, "fp8", "fp8")], idx)
+    gf = stack([gpu_features(g, "fp8")], idx)
+    ev = evaluate(m, gf, 8.0, np.array([float(b)]), 2000.0, 500.0, 0.0, eff, accepted_tokens_per_step=a,
+                  num_draft_tokens=float(k))
+    min_step_s = (ev.weight_bytes_read_per_step[0] + ev.kv_bytes_read_per_step[0]) / 8 / (
+        g.memory_bandwidth_gb_per_s * 1e9)
+    assert ev.output_tokens_per_s[0] <= b * a / min_step_s * (1 + 1e-12)
+
+
+def test_speculation_gains_most_at_small_batch(catalog):
+    # DeepSeek-V3 with its MTP module (a = 1.85 tokens per step, k = 1) on 8 x H200, expert parallel: at batch 1
+    # the step is memory-bound and the extra verified token is nearly free; at batch 2048 the step is
+    # compute-bound and verifying 2 tokens per sequence costs almost twice the compute.
+    arch = fixture_arch("deepseek-v3")
+    g = catalog.gpu("h200-sxm")
+    idx = np.zeros(2, dtype=np.int64)
+    m = stack([model_features(arch, "fp8", "fp8")], idx)
+    gf = stack([gpu_features(g, "fp8")], idx)
+    batch = np.array([1.0, 2048.0])
+    args = (m, gf, 8.0, batch, 1000.0, 1000.0, 0.0, fixed_efficiency())
+    off = evaluate(*args, layout=LAYOUT_EP)
+    on = evaluate(*args, layout=LAYOUT_EP, accepted_tokens_per_step=1.85, num_draft_tokens=1.0)
+    gain = on.output_tokens_per_s / off.output_tokens_per_s
+    assert 1.6 < gain[0] < 1.85
+    assert gain[1] < gain[0] - 0.3
+
+
+def test_prefix_cache_skips_the_cached_prefill(catalog):
+    # Half of a 4000-token prompt cached: 2000 tokens are prefilled, attending to the whole 4000-token prompt,
+    # so the prefill lies between that of a 2000-token and of a 4000-token prompt without cache.
+    arch = fixture_arch("llama-3.1-70b")
+    g = catalog.gpu("h100-sxm")
+    eff = fixed_efficiency()
+    cached = _eval(arch, g, "fp8", 2, 16, 4000, 200, eff, cached=0.5)
+    full = _eval(arch, g, "fp8", 2, 16, 4000, 200, eff)
+    short = _eval(arch, g, "fp8", 2, 16, 2000, 200, eff)
+    assert short.prefill_s[0] < cached.prefill_s[0] < full.prefill_s[0]
+    assert cached.output_tokens_per_s[0] > full.output_tokens_per_s[0]
+    # Attention of the cached case: pairs 4000^2/2 - 2000^2/2 = 6,000,000 vs 2,000,000 for the short prompt.
+    coef = 4 * 64 * 128 * 80  # GQA: 4 h d_h per pair and layer
+    extra_flops = (6_000_000 - 2_000_000) * coef
+    assert_allclose(cached.prefill_s[0] - short.prefill_s[0],
+                    extra_flops / 2 / (g.fp8_dense_tflops * 1e12 * 0.5), rtol=1e-6)

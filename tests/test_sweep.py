@@ -18,7 +18,11 @@ def frame(catalog):
 
 
 def test_shape_and_no_nan(frame):
-    assert len(frame) == 3 * 3 * 2 * 7 * 25  # models x gpus x precisions x counts x (24 grid + memory max)
+    # models x gpus x precisions x counts x (24 grid + memory max) with tensor parallelism, plus expert
+    # parallelism for the two MoE models on the 6 GPU counts of 2 or more.
+    assert len(frame) == 3 * 3 * 2 * 7 * 25 + 2 * 3 * 2 * 6 * 25
+    assert set(frame.loc[frame.layout == "ep", "model_id"]) == {"qwen3.5-397b-a17b", "gpt-oss-120b"}
+    assert (frame.loc[frame.layout == "ep", "num_gpus"] >= 2).all()
     numeric = frame.select_dtypes("number")
     assert np.isfinite(numeric.to_numpy()).all()
 

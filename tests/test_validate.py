@@ -1,9 +1,27 @@
-"""Predicted vs published measurements: the calibration gate."""
+"""Predicted vs published measurements: the calibration gate, on out-of-sample error."""
 
 from __future__ import annotations
 
+import numpy as np
+from numpy.testing import assert_allclose
+
 from calculator.catalog import load_measurements
-from calculator.validate import compare, median_abs_error
+from calculator.validate import (
+    abs_error_quantile,
+    fold_of,
+    is_ratio_point,
+    measurement_class,
+    out_of_sample_residuals,
+    p99_to_mean_ratio,
+    predict_out_of_sample,
+    stored_fold_constants,
+)
+
+# The gate: every measurement predicted by constants fitted on the other four of five folds. Set just above what
+# the model reaches today (median 18.8 %, p90 61.9 % on 2026-11-29) so that a regression fails; issue 10's
+# target (median <= 10 %) is not reached.
+MAX_MEDIAN_ABS_ERROR = 0.20
+MAX_P90_ABS_ERROR = 0.65
 
 
 def test_calibration_set_is_broad_enough(catalog):
@@ -15,21 +33,63 @@ def test_calibration_set_is_broad_enough(catalog):
     assert all(m.source.startswith("http") for m in ms)
 
 
-def test_median_error_within_25_percent(catalog):
-    comparisons = compare(catalog, catalog.efficiency, load_measurements())
-    med = median_abs_error(comparisons)
-    print(f"\nmedian absolute error over {len(comparisons)} measurements: {med:.1%}")
-    assert med <= 0.25
+def test_stored_out_of_sample_predictions_match_the_code(catalog):
+    # Re-predict every held-out point from the fold constants stored by scripts/fit_out_of_sample.py: a change to
+    # the physics, the calibration set or the fold rule without re-running the script fails here.
+    ms = load_measurements()
+    stored = out_of_sample_residuals(catalog)
+    fresh = predict_out_of_sample(catalog, catalog.efficiency, ms, stored_fold_constants())
+    assert [r.id for r in stored] == [r.id for r in fresh]
+    assert [r.fold for r in stored] == [r.fold for r in fresh]
+    assert_allclose([r.predicted for r in stored], [r.predicted for r in fresh], rtol=1e-5)
+    assert_allclose([r.measured for r in stored], [r.measured for r in fresh], rtol=0)
 
 
-def test_stored_error_figure_matches_the_data(catalog):
-    # data/efficiency.yaml records the error of its fit; it must be what validation gives now.
-    med = median_abs_error(compare(catalog, catalog.efficiency, load_measurements()))
-    assert abs(med - catalog.efficiency.median_abs_error_frac) < 0.005
+def test_folds_interleave_and_leave_the_ratio_points_out(catalog):
+    ms = load_measurements()
+    position = {m.id: j for j, m in enumerate(ms)}
+    residuals = out_of_sample_residuals(catalog)
+    assert all(r.fold == fold_of(position[r.id]) for r in residuals)
+    ratio_ids = {m.id for m in ms if is_ratio_point(m)}
+    assert len(ratio_ids) == 4  # the four MLPerf v5.1 interactive runs that report their mean TPOT
+    assert ratio_ids.isdisjoint(r.id for r in residuals)
+    assert len(residuals) == len(ms) - len(ratio_ids)
+
+
+def test_out_of_sample_error_gate(catalog):
+    ratios = [r.ratio for r in out_of_sample_residuals(catalog)]
+    median, p90 = abs_error_quantile(ratios, 0.5), abs_error_quantile(ratios, 0.9)
+    print(f"\nout-of-sample abs error over {len(ratios)} measurements: median {median:.1%}, p90 {p90:.1%}")
+    assert median <= MAX_MEDIAN_ABS_ERROR
+    assert p90 <= MAX_P90_ABS_ERROR
+
+
+def test_stored_error_figure_is_the_out_of_sample_median(catalog):
+    # data/efficiency.yaml fit_result is the error band the app and reports use: the out-of-sample median.
+    ratios = [r.ratio for r in out_of_sample_residuals(catalog)]
+    assert abs(abs_error_quantile(ratios, 0.5) - catalog.efficiency.median_abs_error_frac) < 0.0005
+
+
+def test_abs_error_quantile_by_hand():
+    # |ratio - 1| = 0.1, 0.2, 0.3, 0.5, 1.0: median 0.3; p90 by linear interpolation 0.5 + 0.6 x 0.5 = 0.8.
+    ratios = [1.1, 0.8, 1.3, 0.5, 2.0]
+    assert_allclose(abs_error_quantile(ratios, 0.5), 0.3, rtol=1e-12)
+    assert_allclose(abs_error_quantile(ratios, 0.9), 0.8, rtol=1e-12)
+
+
+def test_measurement_classes(catalog):
+    by_id = {m.id: m for m in load_measurements()}
+    classes = {i: measurement_class(m, catalog) for i, m in by_id.items()}
+    llama = classes["trtllm-v1.0-llama-3.1-8b-fp8-h100-sxm-tp1-128-2048"]
+    assert (llama.architecture, llama.vendor, llama.regime) == ("dense", "nvidia", "throughput_bound")
+    amd = [c for i, c in classes.items() if by_id[i].gpu_id.startswith("mi3")]
+    assert amd and all(c.vendor == "amd" for c in amd)
+    # Batch-1 runs are latency-bound whatever their metric.
+    assert all(classes[i].regime == "latency_bound" for i, m in by_id.items() if m.scenario == "batch1")
+    assert {c.architecture for c in classes.values()} >= {"dense", "moe_single_node"}
 
 
 def test_stored_latency_ratio_is_the_measured_one(catalog):
-    from calculator.validate import p99_to_mean_ratio
-
     # 40/34.21, 40/37.19, 40/32.10 and 80/62.32 (mean TPOT of MLPerf v5.1 interactive runs): median 1.208
     assert abs(catalog.efficiency.p99_to_mean_latency_ratio - p99_to_mean_ratio(load_measurements())) < 0.001
+    assert np.isclose(np.median([40 / 34.21, 40 / 37.19, 40 / 32.10, 80 / 62.32]), 1.208, atol=0.001)
