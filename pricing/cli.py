@@ -27,6 +27,26 @@ def _top(text: str) -> int:
     return value
 
 
+def _draws(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError("--draws must be a whole number between 100 and 1000000") from None
+    if not 100 <= value <= 1_000_000:
+        raise argparse.ArgumentTypeError(f"--draws must be between 100 and 1000000 (got {value})")
+    return value
+
+
+def _seed(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError("--seed must be a whole number between 0 and 4294967295") from None
+    if not 0 <= value <= 2**32 - 1:
+        raise argparse.ArgumentTypeError(f"--seed must be between 0 and 4294967295 (got {value})")
+    return value
+
+
 def register_scenario(sub: Any) -> None:
     p = sub.add_parser("scenario", help="print a scenario as YAML (start a scenario file from it)")
     p.add_argument("--default", action="store_true", required=True, help="the default scenario")
@@ -39,6 +59,10 @@ def register_report(sub: Any) -> None:
     p.add_argument("--xlsx", help="write a workbook (options, scenario and assumptions, sources and dates, "
                                   "sensitivity) to this .xlsx file")
     p.add_argument("--top", type=_top, help="at most N options per workload (CSV and summary)")
+    p.add_argument("--draws", type=_draws, default=10_000,
+                   help="Monte Carlo draws for the p10/p50/p90 and P(cheapest) columns (100 to 1,000,000; "
+                        "default 10,000)")
+    p.add_argument("--seed", type=_seed, default=0, help="random seed of the draws (same seed, same figures)")
 
 
 def cmd_scenario(args: argparse.Namespace, catalog: Catalog) -> int:
@@ -62,12 +86,14 @@ def load_scenario_file(path: str) -> Scenario:
 def cmd_report(args: argparse.Namespace, catalog: Catalog) -> int:
     from pricing.options import compare_options
     from pricing.report import sensitivity_by_workload, summary_text, workbook_bytes, write_csv, write_xlsx
+    from pricing.uncertainty import Settings, calibration_errors, with_uncertainty
 
     scenario = load_scenario_file(args.scenario)
     scenario, warnings = check_against_catalog(scenario, catalog)
     for w in warnings:
         print(f"warning: {w}", file=sys.stderr)
-    options = compare_options(scenario, catalog)
+    options = with_uncertainty(compare_options(scenario, catalog), scenario, catalog, calibration_errors(catalog),
+                               Settings(num_draws=args.draws, seed=args.seed))
     if args.csv:
         try:
             write_csv(options, args.csv, scenario.name, args.top)

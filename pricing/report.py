@@ -28,6 +28,7 @@ import pandas as pd
 from calculator.catalog import Catalog, CatalogError
 from pricing.economics import break_even_for_scenario
 from pricing.scenario import Scenario
+from pricing.uncertainty import ROBUST_P
 
 FORMULA_PREFIXES: tuple[str, ...] = ("=", "+", "-", "@", "\t", "\r")
 
@@ -224,6 +225,28 @@ def headline(scenario: Scenario, options: pd.DataFrame, workload_index: int = 0)
     return lines
 
 
+def confidence_lines(rows: pd.DataFrame) -> list[str]:
+    """Whether one workload's winner is robust or a close call, from the Monte Carlo's ``p_cheapest``.
+
+    Robust: one option is the cheapest per successful task in at least ``ROBUST_P`` of the draws
+    (``pricing.uncertainty``). Otherwise every option with at least ``CONTENDER_P`` of the draws is named.
+    """
+    if "p_cheapest" not in rows.columns:
+        return []
+    probs = sorted(((str(oid), float(p)) for oid, p in zip(rows["option_id"], rows["p_cheapest"], strict=True)
+                    if p is not None), key=lambda x: -x[1])
+    if not probs:
+        return []
+    best, p = probs[0]
+    if p >= ROBUST_P:
+        return [f"Robust: {best} is the cheapest per successful task in {p:.0%} of the draws."]
+    contenders = ", ".join(f"{oid} {q:.0%}" for oid, q in probs if q >= CONTENDER_P)
+    return [f"Close call (no option is cheapest in {ROBUST_P:.0%} of the draws): {contenders}."]
+
+
+CONTENDER_P = 0.05  # an option cheapest in at least 5 % of the draws is named in a close call
+
+
 def summary_text(scenario: Scenario, catalog: Catalog, options: pd.DataFrame, top: int = 5) -> str:
     """A short plain-text summary: per workload the top options and the self-hosted vs API verdicts."""
     out = [f"Scenario: {scenario.name}"]
@@ -244,6 +267,6 @@ def summary_text(scenario: Scenario, catalog: Catalog, options: pd.DataFrame, to
         unranked = int((~rows["ranked"]).sum())
         if unranked:
             out.append(f"  ({unranked} options not ranked: see their status)")
-        for line in headline(scenario, options, k):
+        for line in [*confidence_lines(rows), *headline(scenario, options, k)]:
             out.append("  " + line)
     return "\n".join(out)

@@ -16,9 +16,10 @@ monthly requests, ``w`` the share of a request's cost spent on output tokens (``
 the random factors:
 
 - ``r_d``  throughput error, predicted / measured, drawn from the *out-of-sample* residuals of the option's
-  error class (model kind x single/multi-node x vendor x throughput/latency-bound; a class with fewer than
-  ``MIN_CLASS_POINTS`` residuals falls back to the next wider class, finally to all residuals). A model
-  over-predicted by ``r`` really serves ``q / r``.
+  error class (``calculator.validate.MeasurementClass``: dense / MoE single node / MoE multi-node / hybrid x
+  vendor x throughput- or latency-bound; a class with fewer than ``MIN_CLASS_POINTS`` residuals falls back
+  to architecture x vendor, then architecture, finally all residuals). A model over-predicted by ``r``
+  really serves ``q / r``.
 - ``p_d = p exp(sigma_p z)``  GPU price: ``sigma_p`` is the log-spread of the catalog quotes the pricing basis
   chooses among (``price_sigma_log``); a user's own price is exact.
 - ``f_d = exp(sigma_t z)``  output tokens per request (reasoning length varies by model and task).
@@ -50,6 +51,7 @@ import pandas as pd
 
 from calculator.catalog import Catalog
 from calculator.schemas import Architecture, Gpu
+from calculator.validate import GPUS_PER_NODE, ArchitectureClass, MeasurementClass, out_of_sample_residuals
 from pricing import fleet, rental
 from pricing.options import candidates
 from pricing.scenario import Scenario, WorkloadSpec
@@ -96,54 +98,32 @@ def output_cost_share(usd_per_million_output_tokens: float | None, usd_per_milli
 
 
 # --------------------------------------------------------------------------------------------- error classes
-@dataclass(frozen=True)
-class ErrorClass:
-    """An option's error class: model kind, node span, vendor and what bounds it."""
-
-    model_kind: str  # "dense" | "moe" | "hybrid"
-    multi_node: bool
-    vendor: str  # "nvidia" | "amd" | ...
-    latency_bound: bool
-
-    def label(self) -> str:
-        node = "multi-node" if self.multi_node else "single node"
-        bound = "latency-bound" if self.latency_bound else "throughput-bound"
-        return f"{self.model_kind}, {node}, {self.vendor}, {bound}"
-
-    def widenings(self) -> list[tuple[str, ...]]:
-        """Keys from the most specific class to the widest (all residuals)."""
-        k = (self.model_kind, "multi" if self.multi_node else "single", self.vendor,
-             "latency" if self.latency_bound else "throughput")
-        return [k, k[:3], k[:2], k[:1], ()]
-
-
-@dataclass(frozen=True)
-class Residual:
-    """One out-of-sample residual: the class of the measurement and ln(predicted / measured)."""
-
-    error_class: ErrorClass
-    log_ratio: float
+def widenings(c: MeasurementClass) -> list[tuple[str, ...]]:
+    """Class keys from the most specific (architecture x vendor x regime) to the widest (all residuals)."""
+    k = (c.architecture, c.vendor, c.regime)
+    return [k, k[:2], k[:1], ()]
 
 
 @dataclass(frozen=True)
 class ClassErrors:
-    """Out-of-sample log residuals grouped by every widening of their class."""
+    """Out-of-sample log residuals grouped by every widening of their class (``calibration_errors``)."""
 
     groups: Mapping[tuple[str, ...], FloatArray]
 
     @classmethod
-    def from_residuals(cls, residuals: Sequence[Residual]) -> ClassErrors:
+    def from_residuals(cls, residuals: Sequence[tuple[MeasurementClass, float]]) -> ClassErrors:
+        """Group (class, ln(predicted / measured)) pairs under every widening of their class."""
         groups: dict[tuple[str, ...], list[float]] = {}
-        for r in residuals:
-            if not math.isfinite(r.log_ratio):
+        for klass, log_ratio in residuals:
+            if not math.isfinite(log_ratio):
                 continue
-            for key in r.error_class.widenings():
-                groups.setdefault(key, []).append(r.log_ratio)
+            for key in widenings(klass):
+                groups.setdefault(key, []).append(log_ratio)
         return cls({k: np.sort(np.asarray(v, dtype=float)) for k, v in groups.items()})
 
-    def for_class(self, c: ErrorClass) -> tuple[FloatArray, str, int]:
+    def for_class(self, c: MeasurementClass) -> tuple[FloatArray, str, int]:
         """Residuals to use for ``c``: the most specific widening with enough points, its name and count."""
-        for key in c.widenings():
+        for key in widenings(c):
             values = self.groups.get(key)
             if values is not None and values.size >= MIN_CLASS_POINTS:
                 return values, " x ".join(key) if key else "all measurements", int(values.size)
@@ -187,7 +167,7 @@ class OptionInputs:
     price_sigma_log: float
     model_key: str  # options with the same key share throughput error, tokens and quality draws
     token_sigma_log: float
-    error_class: ErrorClass | None = None  # self-hosted only
+    error_class: MeasurementClass | None = None  # self-hosted only
     ranked: bool = True  # takes part in P(cheapest)
     # Fleet of a self-hosted option (pricing.fleet): replica requests/s, GPUs per replica, price, planning.
     replica_requests_per_s: float = 0.0
@@ -382,19 +362,32 @@ def _column(row: Mapping[str, object], name: str, default: float | None) -> floa
 
 
 def error_class_for(architecture: Architecture, gpu: Gpu, num_gpus_per_replica: int, ttft_ms: float | None,
-                    tpot_ms: float | None, spec: WorkloadSpec, p99_ratio: float) -> ErrorClass:
+                    tpot_ms: float | None, spec: WorkloadSpec, p99_ratio: float) -> MeasurementClass:
     """The error class of a self-hosted option (module Notes).
 
-    Hybrid = any linear-attention layer; multi-node = more GPUs per replica than the GPU's scale-up domain;
+    The classes of ``calculator.validate.measurement_class``, read off the option: hybrid = any
+    linear-attention layer; MoE on several nodes = more GPUs per replica than ``GPUS_PER_NODE``;
     latency-bound = a latency limit binds (p99 estimate within ``LATENCY_BINDING_FRAC`` of the limit).
     """
-    kind = "hybrid" if architecture.num_linear_attention_layers > 0 else (
-        "moe" if architecture.is_moe else "dense")
+    kind: ArchitectureClass
+    if architecture.num_linear_attention_layers > 0:
+        kind = "hybrid"
+    elif not architecture.is_moe:
+        kind = "dense"
+    else:
+        kind = "moe_multi_node" if num_gpus_per_replica > GPUS_PER_NODE else "moe_single_node"
     binds = False
     for value, limit in ((ttft_ms, spec.ttft_slo_ms), (tpot_ms, spec.tpot_slo_ms)):
         if value is not None and limit is not None and value * p99_ratio >= LATENCY_BINDING_FRAC * limit:
             binds = True
-    return ErrorClass(kind, num_gpus_per_replica > gpu.scale_up_domain_gpus, gpu.vendor, binds)
+    return MeasurementClass(kind, gpu.vendor, "latency_bound" if binds else "throughput_bound")
+
+
+def calibration_errors(catalog: Catalog) -> ClassErrors:
+    """The out-of-sample residuals of the calibration set (``calculator.validate.out_of_sample_residuals``:
+    each measurement predicted by constants fitted without it), grouped by class."""
+    return ClassErrors.from_residuals([(r.klass, math.log(r.ratio)) for r in out_of_sample_residuals(catalog)
+                                       if r.ratio > 0.0])
 
 
 def gpu_price_sigma_log(scenario: Scenario, catalog: Catalog, gpu_id: str, settings: Settings) -> float:

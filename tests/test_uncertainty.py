@@ -10,17 +10,18 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from calculator.catalog import load_catalog
+from calculator.validate import MeasurementClass
 from pricing import uncertainty as u
 from pricing.options import compare_options
 from pricing.scenario import Scenario
 
-NVIDIA_MOE = u.ErrorClass("moe", False, "nvidia", False)
+NVIDIA_MOE = MeasurementClass("moe_single_node", "nvidia", "throughput_bound")
 QUIET = u.Settings(num_draws=20_000, seed=1, traffic_range_frac=0.0, peak_ratio_range_frac=0.0,
                    token_sigma_log=0.0, price_sigma_fallback=0.0)
 
 
-def _no_error(cls: u.ErrorClass = NVIDIA_MOE) -> u.ClassErrors:
-    return u.ClassErrors.from_residuals([u.Residual(cls, 0.0)] * u.MIN_CLASS_POINTS)
+def _no_error(cls: MeasurementClass = NVIDIA_MOE) -> u.ClassErrors:
+    return u.ClassErrors.from_residuals([(cls, 0.0)] * u.MIN_CLASS_POINTS)
 
 
 def _api(option_id: str, monthly: float = 1000.0, *, model_key: str | None = None, success: float | None = 0.5,
@@ -69,7 +70,7 @@ def test_self_hosted_fleet_by_hand_with_a_known_model_error() -> None:
     # a replica really serves 0.5 request/s -> 8 replicas -> $93,440/month, in every draw.
     exact = u.simulate([_self("a")], _no_error(), QUIET)
     assert exact.monthly_cost_usd[0] == pytest.approx(np.full(QUIET.num_draws, 46_720.0))
-    double = u.ClassErrors.from_residuals([u.Residual(NVIDIA_MOE, math.log(2.0))] * 8)
+    double = u.ClassErrors.from_residuals([(NVIDIA_MOE, math.log(2.0))] * 8)
     slow = u.simulate([_self("a")], double, QUIET)
     assert slow.monthly_cost_usd[0] == pytest.approx(np.full(QUIET.num_draws, 93_440.0))
     # Cost per successful task: 93,440 / (2,628,000 requests x 0.5) = $0.071111
@@ -139,12 +140,12 @@ def test_unranked_options_take_no_part_in_p_cheapest() -> None:
 
 
 def test_a_thin_class_falls_back_to_a_wider_one() -> None:
-    amd = u.ErrorClass("moe", False, "amd", False)
-    residuals = [u.Residual(amd, 0.5)] * 3 + [u.Residual(NVIDIA_MOE, 0.1)] * 8
+    amd = MeasurementClass("moe_single_node", "amd", "throughput_bound")
+    residuals = [(amd, 0.5)] * 3 + [(NVIDIA_MOE, 0.1)] * 8
     values, label, count = u.ClassErrors.from_residuals(residuals).for_class(amd)
-    assert count == 11 and label == "moe x single"  # 3 AMD points are too few: all single-node MoE
+    assert count == 11 and label == "moe_single_node"  # 3 AMD points are too few: all single-node MoE
     _, label_nv, count_nv = u.ClassErrors.from_residuals(residuals).for_class(NVIDIA_MOE)
-    assert (label_nv, count_nv) == ("moe x single x nvidia x throughput", 8)
+    assert (label_nv, count_nv) == ("moe_single_node x nvidia x throughput_bound", 8)
     assert values.min() == 0.1 and values.max() == 0.5
 
 
@@ -187,8 +188,8 @@ def test_default_scenario_reproduces_the_comparison_at_zero_spread() -> None:
     inputs = u.inputs_from_frame(options, scenario, catalog, QUIET)
     assert inputs, "the default scenario prices some options"
     quiet = [u.OptionInputs(**{**o.__dict__, "price_sigma_log": 0.0}) for o in inputs]
-    residuals = [u.Residual(u.ErrorClass(k, m, v, b), 0.0) for k in ("dense", "moe", "hybrid")
-                 for m in (False, True) for v in ("nvidia", "amd") for b in (False, True)] * 8
+    residuals = [(MeasurementClass(k, v, b), 0.0) for k in ("dense", "moe_single_node", "moe_multi_node", "hybrid")
+                 for v in ("nvidia", "amd") for b in ("throughput_bound", "latency_bound")] * 8
     d = u.simulate(quiet, u.ClassErrors.from_residuals(residuals), QUIET)
     for i, o in enumerate(quiet):
         assert d.monthly_cost_usd[i, 0] == pytest.approx(o.monthly_cost_usd, rel=1e-9), o.option_id
@@ -202,8 +203,9 @@ def test_with_uncertainty_keeps_one_row_per_option_and_workload() -> None:
                                                                                  "requests_per_day":
                                                                                  spec.requests_per_day * 2}))})
     options = compare_options(scenario, catalog)
-    errors = u.ClassErrors.from_residuals([u.Residual(u.ErrorClass(k, False, "nvidia", False), x)
-                                           for k in ("dense", "moe", "hybrid") for x in np.linspace(-0.3, 0.3, 9)])
+    errors = u.ClassErrors.from_residuals([(MeasurementClass(k, "nvidia", "throughput_bound"), x)
+                                           for k in ("dense", "moe_single_node", "hybrid")
+                                           for x in np.linspace(-0.3, 0.3, 9)])
     out = u.with_uncertainty(options, scenario, catalog, errors, u.Settings(num_draws=500))
     assert len(out) == len(options)
     for name, group in out.groupby("workload"):
