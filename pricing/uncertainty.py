@@ -394,7 +394,8 @@ def gpu_price_sigma_log(scenario: Scenario, catalog: Catalog, gpu_id: str, setti
     """Log-spread of the GPU price under the scenario's basis [-] (module Notes).
 
     A user's own price: 0. Owned: the purchase quotes' low-high range read as a 10-90 % range. Rented: the
-    spread of the catalog quotes of the basis (``pricing.rental.quotes_for``).
+    spread of the catalog quotes of the basis in the scenario's provider class (``pricing.rental.quotes_for``:
+    the quotes a buyer of that class chooses among).
     """
     if gpu_id in scenario.usd_per_gpu_hour_overrides:
         return 0.0
@@ -407,7 +408,7 @@ def gpu_price_sigma_log(scenario: Scenario, catalog: Catalog, gpu_id: str, setti
         if lows and highs and max(highs) > min(lows):
             return math.log(max(highs) / min(lows)) / (2.0 * Z_90)
         return price_sigma_log([q.usd_per_gpu_typical for q in quotes], settings.price_sigma_fallback)
-    quotes_ = rental.quotes_for(catalog.rental_prices, gpu_id, scenario.pricing_basis)
+    quotes_ = rental.quotes_for(catalog.rental_prices, gpu_id, scenario.pricing_basis, scenario.provider_class)
     return price_sigma_log([q.usd_per_gpu_hour for q in quotes_], settings.price_sigma_fallback)
 
 
