@@ -380,7 +380,8 @@ def error_class_for(architecture: Architecture, gpu: Gpu, num_gpus_per_replica: 
     for value, limit in ((ttft_ms, spec.ttft_slo_ms), (tpot_ms, spec.tpot_slo_ms)):
         if value is not None and limit is not None and value * p99_ratio >= LATENCY_BINDING_FRAC * limit:
             binds = True
-    return MeasurementClass(kind, gpu.vendor, "latency_bound" if binds else "throughput_bound")
+    return MeasurementClass(kind, gpu.vendor, "latency_bound" if binds else "throughput_bound",
+                            num_gpus_per_replica > GPUS_PER_NODE)
 
 
 def calibration_errors(catalog: Catalog) -> ClassErrors:

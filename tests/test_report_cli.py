@@ -133,3 +133,31 @@ def test_mix_command_writes_a_csv_and_json(tmp_path, capsys):
     with pytest.raises(SystemExit) as exc:
         main(["mix", "--hours-at-peak", "23"], extra=COMMANDS)  # type: ignore[arg-type]
     assert exc.value.code == 2
+
+
+def test_report_draws_and_seed_fix_the_uncertainty_columns(capsys, tmp_path):
+    scenario = str(SCENARIOS / "coding_headline.yaml")
+    paths = [tmp_path / f"{k}.csv" for k in ("a", "b", "c")]
+    for path, seed in zip(paths, ("7", "7", "8"), strict=True):
+        code, _, err = run(capsys, "report", "--scenario", scenario, "--csv", str(path), "--draws", "500",
+                           "--seed", seed)
+        assert code == 0, err
+    assert paths[0].read_text() == paths[1].read_text()  # same seed, same figures
+    assert paths[0].read_text() != paths[2].read_text()
+    rows = list(csv.DictReader(paths[0].open()))
+    cols = ("usd_per_successful_task_p10", "usd_per_successful_task_p50", "usd_per_successful_task_p90",
+            "monthly_cost_usd_p10", "monthly_cost_usd_p90", "p_cheapest")
+    assert set(cols) <= set(rows[0])
+    ranked = [r for r in rows if r["p_cheapest"] not in ("", None)]
+    assert ranked and sum(float(r["p_cheapest"]) for r in ranked) == pytest.approx(1.0)
+    for r in ranked:
+        assert float(r["monthly_cost_usd_p10"]) <= float(r["monthly_cost_usd_p90"])
+
+
+@pytest.mark.parametrize(("flag", "value", "message"), [
+    ("--draws", "5", "--draws must be between 100 and 1000000"),
+    ("--seed", "-1", "--seed must be between 0 and 4294967295"),
+])
+def test_report_rejects_bad_draws_and_seed(capsys, flag, value, message):
+    code, _, err = run(capsys, "report", "--scenario", str(SCENARIOS / "coding_headline.yaml"), flag, value)
+    assert code == 2 and message in err

@@ -10,12 +10,12 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from calculator.catalog import load_catalog
-from calculator.validate import MeasurementClass
+from calculator.validate import MeasurementClass, out_of_sample_residuals
 from pricing import uncertainty as u
 from pricing.options import compare_options
 from pricing.scenario import Scenario
 
-NVIDIA_MOE = MeasurementClass("moe_single_node", "nvidia", "throughput_bound")
+NVIDIA_MOE = MeasurementClass("moe_single_node", "nvidia", "throughput_bound", False)
 QUIET = u.Settings(num_draws=20_000, seed=1, traffic_range_frac=0.0, peak_ratio_range_frac=0.0,
                    token_sigma_log=0.0, price_sigma_fallback=0.0)
 
@@ -140,7 +140,7 @@ def test_unranked_options_take_no_part_in_p_cheapest() -> None:
 
 
 def test_a_thin_class_falls_back_to_a_wider_one() -> None:
-    amd = MeasurementClass("moe_single_node", "amd", "throughput_bound")
+    amd = MeasurementClass("moe_single_node", "amd", "throughput_bound", False)
     residuals = [(amd, 0.5)] * 3 + [(NVIDIA_MOE, 0.1)] * 8
     values, label, count = u.ClassErrors.from_residuals(residuals).for_class(amd)
     assert count == 11 and label == "moe_single_node"  # 3 AMD points are too few: all single-node MoE
@@ -188,7 +188,8 @@ def test_default_scenario_reproduces_the_comparison_at_zero_spread() -> None:
     inputs = u.inputs_from_frame(options, scenario, catalog, QUIET)
     assert inputs, "the default scenario prices some options"
     quiet = [u.OptionInputs(**{**o.__dict__, "price_sigma_log": 0.0}) for o in inputs]
-    residuals = [(MeasurementClass(k, v, b), 0.0) for k in ("dense", "moe_single_node", "moe_multi_node", "hybrid")
+    kinds = ("dense", "moe_single_node", "moe_multi_node", "hybrid")
+    residuals = [(MeasurementClass(k, v, b, k == "moe_multi_node"), 0.0) for k in kinds
                  for v in ("nvidia", "amd") for b in ("throughput_bound", "latency_bound")] * 8
     d = u.simulate(quiet, u.ClassErrors.from_residuals(residuals), QUIET)
     for i, o in enumerate(quiet):
@@ -203,7 +204,7 @@ def test_with_uncertainty_keeps_one_row_per_option_and_workload() -> None:
                                                                                  "requests_per_day":
                                                                                  spec.requests_per_day * 2}))})
     options = compare_options(scenario, catalog)
-    errors = u.ClassErrors.from_residuals([(MeasurementClass(k, "nvidia", "throughput_bound"), x)
+    errors = u.ClassErrors.from_residuals([(MeasurementClass(k, "nvidia", "throughput_bound", False), x)
                                            for k in ("dense", "moe_single_node", "hybrid")
                                            for x in np.linspace(-0.3, 0.3, 9)])
     out = u.with_uncertainty(options, scenario, catalog, errors, u.Settings(num_draws=500))
@@ -214,3 +215,18 @@ def test_with_uncertainty_keeps_one_row_per_option_and_workload() -> None:
         assert sum(probs) == pytest.approx(1.0)
     priced = out[out["monthly_cost_usd_p50"].notna()]
     assert (priced["monthly_cost_usd_p10"] <= priced["monthly_cost_usd_p90"]).all()
+
+
+def test_calibration_errors_are_the_out_of_sample_residuals_by_class() -> None:
+    catalog = load_catalog()
+    residuals = out_of_sample_residuals(catalog)
+    errors = u.calibration_errors(catalog)
+    assert errors.groups[()].size == len(residuals)  # every held-out point, once, in the widest class
+    # No hybrid model is in the calibration set: a hybrid option falls back to every measurement.
+    _, label, count = errors.for_class(MeasurementClass("hybrid", "nvidia", "throughput_bound", False))
+    assert (label, count) == ("all measurements", len(residuals))
+    dense_nv = [math.log(r.ratio) for r in residuals if r.klass.architecture == "dense"
+                and r.klass.vendor == "nvidia" and r.klass.regime == "throughput_bound"]
+    values, _, n = errors.for_class(MeasurementClass("dense", "nvidia", "throughput_bound", False))
+    if len(dense_nv) >= u.MIN_CLASS_POINTS:
+        assert n == len(dense_nv) and sorted(dense_nv) == pytest.approx(list(values))
