@@ -17,6 +17,8 @@ from app_pages import common, sidebar
 from app_pages.state import (
     StateError,
     is_history_step,
+    lost_gpus_warning,
+    readable_warning,
     scenario_from_state,
     scenario_to_state,
     split_query,
@@ -45,7 +47,8 @@ def seed_from_link(params: dict[str, list[str]], catalog: Catalog) -> None:
     view, more_view = view_to_state(view_params)
     st.session_state.update(state)
     st.session_state.update(view)
-    st.session_state["link_warnings"] = [*warnings, *more, *more_ui, *more_view]
+    lost = lost_gpus_warning(scenario_params, linked)
+    st.session_state["link_warnings"] = [readable_warning(x) for x in [*warnings, *more, *more_ui, *more_view, *lost]]
 
 
 link = {key: st.query_params.get_all(key) for key in st.query_params}

@@ -256,31 +256,43 @@ def time_split(prefill_ms: float, decode_step_ms: float, step_ms: float, ttft_ms
     return _layout(fig, "Prefill and decode time", height=300)
 
 
-def validation_scatter(rows: pd.DataFrame) -> go.Figure:
-    """Predicted against measured, log-log, one trace per metric, with the y = x line and +-25 % band.
+# Calibration metric -> (label, unit), for legends and hover text.
+METRIC_LABELS: dict[str, tuple[str, str]] = {
+    "output_tokens_per_s_per_gpu": ("Output tokens/s per GPU", "tokens/s"),
+    "total_tokens_per_s_per_gpu": ("Total tokens/s per GPU", "tokens/s"),
+    "output_tokens_per_s_per_user": ("Output tokens/s per user", "tokens/s"),
+    "tpot_ms": ("Time per output token", "ms"),
+    "ttft_ms": ("Time to first token", "ms"),
+}
+
+
+def validation_errors(rows: pd.DataFrame) -> go.Figure:
+    """Error of each prediction [%] (predicted / measured - 1), one column of points per metric, with the
+    median and mean absolute error in the title and a +-25 % band. One unit on the axis, whatever the metric.
 
     ``rows`` are the rows of ``calculator.validate.table`` (id, metric, measured, predicted, error_frac, ...).
     """
-    d = rows[_finite(rows["measured"]) & _finite(rows["predicted"])]
+    d = rows[_finite(rows["measured"]) & _finite(rows["predicted"]) & _finite(rows["error_frac"])]
     fig = go.Figure()
     for metric, part in d.groupby("metric", sort=True):
-        fig.add_trace(go.Scatter(
-            x=part["measured"], y=part["predicted"], mode="markers", name=str(metric),
-            text=[f"{i}<br>{g}, {p}<br>error {e:+.0%}" for i, g, p, e in
-                  zip(part["id"], part["gpu_id"], part["precision"], part["error_frac"], strict=True)],
-            hovertemplate="%{text}<br>measured %{x:,.4g}<br>predicted %{y:,.4g}<extra></extra>",
-            marker={"size": 10}))
-    if not d.empty:
-        lo = float(min(d["measured"].min(), d["predicted"].min())) * 0.8
-        hi = float(max(d["measured"].max(), d["predicted"].max())) * 1.25
-        for factor, name, dash in ((1.0, "predicted = measured", "solid"), (1.25, "+25 %", "dot"),
-                                   (0.75, "-25 %", "dot")):
-            fig.add_trace(go.Scatter(x=[lo, hi], y=[lo * factor, hi * factor], mode="lines", name=name,
-                                     line={"color": "#777", "dash": dash}, hoverinfo="skip"))
-    fig.update_xaxes(title_text="Measured [metric's unit: tokens/s per GPU, tokens/s per user or ms]", type="log",
-                     dtick=1)
-    fig.update_yaxes(title_text="Predicted [same unit]", type="log", dtick=1)
-    return _layout(fig, "Predicted vs measured on published results", height=520)
+        label, unit = METRIC_LABELS.get(str(metric), (str(metric), ""))
+        fig.add_trace(go.Box(
+            x=[label] * len(part), y=(part["error_frac"].astype(float) * 100.0).tolist(), name=label,
+            boxpoints="all", jitter=0.5, pointpos=-1.8,
+            text=[f"{i}<br>{g}, {p}<br>measured {m:,.4g} {unit}, predicted {q:,.4g} {unit}" for i, g, p, m, q in
+                  zip(part["id"], part["gpu_id"], part["precision"], part["measured"], part["predicted"],
+                      strict=True)],
+            hovertemplate="%{text}<br>error %{y:+.0f} %<extra></extra>", marker={"size": 9}))
+    for y, dash in ((0.0, "solid"), (25.0, "dot"), (-25.0, "dot")):
+        fig.add_hline(y=y, line={"color": "#777", "dash": dash})
+    errors = np.abs(d["error_frac"].astype(float).to_numpy())
+    title = "Error of each prediction against published measurements"
+    if errors.size:
+        title += f" (median {np.median(errors):.1%}, mean {np.mean(errors):.1%} absolute error)"
+    fig.update_yaxes(title_text="Predicted / measured - 1 [%]", ticksuffix=" %")
+    fig.update_xaxes(title_text="Metric")
+    fig.update_layout(showlegend=False)
+    return _layout(fig, title, height=480)
 
 
 def monthly_cost_bars(df: pd.DataFrame, cost_col: str = "monthly_cost_usd") -> go.Figure:

@@ -6,7 +6,7 @@ import re
 
 import streamlit as st
 
-from app_pages import charts, common, tables
+from app_pages import charts, common, story, tables
 from calculator import fit
 from pricing import report
 from pricing.kinds import OPTION_KINDS
@@ -75,6 +75,19 @@ if ranked:
 else:
     st.warning("No option meets the latency limits and the minimum quality with a known price; the table "
                "says why for each one.")
+
+# --- what drives the answer: idle GPUs (the peak ratio) and, for MoE, total vs active parameters ---------------
+always_on = s.always_on or s.pricing_basis == "owned"
+for text in (story.idle_story(r, w.peak_to_average_ratio, s.utilisation_frac, always_on) for r in ranked[:1]
+             if r["provider"] == "self-hosted"):
+    if text:
+        st.markdown(text)
+moe_row = next((r for r in ranked if r["kind"] == "self-hosted MoE"), None) or next(
+    (r for r in records if r["kind"] == "self-hosted MoE" and r["num_gpus_per_replica"]), None)
+if moe_row is not None:
+    text = story.moe_story(moe_row, cat.model(str(moe_row["model_id"])).architecture, w.output_tokens)
+    if text:
+        st.markdown(text)
 
 # --- chart ------------------------------------------------------------------------------------------------
 st.plotly_chart(charts.cost_vs_quality(rows), width="stretch", key="cmp_chart")

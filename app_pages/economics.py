@@ -23,6 +23,7 @@ from pricing.economics import (
     rental_prices_by_tier,
     roi_table,
 )
+from pricing.fleet import first_cheaper_requests_per_month
 from pricing.horizon import Trends
 from pricing.kinds import KIND_API, SHARED_FLEET
 from pricing.scenario import Scenario
@@ -214,6 +215,15 @@ else:
                   help="Break-even volume as input + output tokens [million tokens/month].")
         verdict = "above" if current >= be.num_requests_per_month else "below"
         st.markdown(f"Your traffic, **{current:,.0f} requests/month**, is **{verdict}** the break-even volume.")
+        first = (first_cheaper_requests_per_month(be.replica_monthly_cost_usd, be.replica_requests_per_month,
+                                                  be.api_usd_per_request)
+                 if None not in (be.replica_monthly_cost_usd, be.replica_requests_per_month, be.api_usd_per_request)
+                 else None)
+        if first is not None and first < be.num_requests_per_month * (1 - 1e-9):
+            st.caption(f"The lines cross more than once: self-hosting is first cheaper from {first:,.0f} "
+                       "requests/month, while its replica is well used; each added whole replica (paid every hour) "
+                       "makes the API cheaper again for a while, until above "
+                       f"{be.num_requests_per_month:,.0f} requests/month self-hosting stays cheaper.")
     else:
         st.info(be.status)
     grid = np.geomspace(max(current, 1.0) / 100.0, max(current, 1.0) * 100.0, 121)

@@ -63,15 +63,20 @@ st.header("5. Predicted vs measured")
 rows, median_error = common.validation_rows()
 table = pd.DataFrame(rows)
 gpus = sorted(table["gpu_id"].unique()) if not table.empty else []
+mean_error = float(table["error_frac"].abs().mean()) if not table.empty else float("nan")
 st.markdown(f"**{len(table)} published measurements on {len(gpus)} GPU types; median absolute error "
-            f"{median_error:.1%}.** Same as `python -m calculator validate`.")
+            f"{median_error:.1%}, mean {mean_error:.1%}.** Same as `python -m calculator validate`.")
 c1, c2, c3, c4 = st.columns(4)
 c1.metric("Bandwidth achieved", f"{eff.bandwidth_efficiency_frac:.0%}", help="Share of peak memory bandwidth [-].")
 c2.metric("FLOP/s achieved (bf16/fp8)", f"{eff.flops_efficiency_frac:.0%}", help="Share of dense peak [-].")
 c3.metric("Fixed overhead per step", f"{eff.step_overhead_s * 1e3:.1f} ms", help="Per forward step [ms].")
 c4.metric("Largest batch", f"{eff.max_batch_size:,}", help="Engine's cap on running sequences [-].")
-st.plotly_chart(charts.validation_scatter(table), width="stretch")
+st.plotly_chart(charts.validation_errors(table), width="stretch")
 st.dataframe(table, hide_index=True, width="stretch", column_config={
+    "id": st.column_config.TextColumn("Measurement"), "model_id": st.column_config.TextColumn("Model"),
+    "gpu_id": st.column_config.TextColumn("GPU"), "num_gpus": st.column_config.NumberColumn("GPUs", format="%d"),
+    "precision": st.column_config.TextColumn("Precision"), "scenario": st.column_config.TextColumn("Scenario"),
+    "metric": st.column_config.TextColumn("Metric"),
     "measured": st.column_config.NumberColumn("Measured", format="%.4g"),
     "predicted": st.column_config.NumberColumn("Predicted", format="%.4g"),
     "error_frac": st.column_config.NumberColumn("Error [%]", format="percent"),

@@ -20,7 +20,8 @@ from app_pages.state import (
     workload_from_preset,
 )
 from calculator.catalog import Catalog
-from pricing.fleet import million_tokens_per_month, requests_per_day_from_tokens
+from calculator.units import DAYS_PER_MONTH
+from pricing.fleet import million_tokens_per_month, requests_per_day_from_tokens, requests_per_month
 
 BASIS_LABELS = {
     "on_demand": "On-demand rental",
@@ -48,12 +49,19 @@ def _on_shape() -> None:
 
 
 def _on_rpd() -> None:
+    st.session_state["s_rpm"] = requests_per_month(st.session_state["s_rpd"])
+    _on_shape()
+
+
+def _on_rpm() -> None:
+    st.session_state["s_rpd"] = st.session_state["s_rpm"] / DAYS_PER_MONTH
     _on_shape()
 
 
 def _on_tpm() -> None:
     st.session_state["s_rpd"] = requests_per_day_from_tokens(
         st.session_state["s_tpm"], st.session_state["s_in"], st.session_state["s_out"])
+    st.session_state["s_rpm"] = requests_per_month(st.session_state["s_rpd"])
     _mark_custom()
 
 
@@ -61,6 +69,13 @@ def _mark_custom() -> None:
     if st.session_state.get("s_preset") != CUSTOM_PRESET:
         st.session_state["s_preset"] = CUSTOM_PRESET
         st.session_state["x_wname"] = "Custom workload"
+
+
+def _model_label(name: str, is_moe: bool) -> str:
+    """'Kimi-K2.5 (MoE)'; a hyphenated name also carries its spaced form, so typing 'Kimi K2' finds it."""
+    spaced = name.replace("-", " ")
+    alias = f" · {spaced}" if spaced != name else ""
+    return f"{name} ({'MoE' if is_moe else 'dense'}){alias}"
 
 
 def _v(key: str) -> Any:
@@ -77,10 +92,10 @@ def render(catalog: Catalog) -> None:
     """Draw the sidebar widgets (values come from session state)."""
     sb = st.sidebar
     workloads = {w.id: w.name for w in catalog.workloads}
-    model_names = {m.id: f"{m.name} ({'MoE' if m.architecture.is_moe else 'dense'})" for m in catalog.models}
+    model_names = {m.id: _model_label(m.name, m.architecture.is_moe) for m in catalog.models}
     for cm in st.session_state["x_cm"]:
         model_names[cm.id] = f"{cm.name} (your config.json)"
-    api_names = {a.id: f"{a.name} — {a.provider}" for a in catalog.api_models}
+    api_names = {a.id: f"API: {a.name}" for a in catalog.api_models}  # 'API' first: chips truncate
     gpu_names = {g.id: f"{g.name} ({g.memory_gb:.0f} GB)" for g in catalog.gpus}
 
     sb.text_input("Scenario name", key="s_name", value=_v("s_name"), max_chars=120,
@@ -100,16 +115,23 @@ def render(catalog: Catalog) -> None:
                     on_change=_on_shape, help="Mean generated length per request, reasoning included [tokens], "
                                               "1 to 200,000.")
     c1, c2 = sb.columns(2)
-    c1.number_input("Requests / day", min_value=0.0, max_value=1e10, step=1000.0, format="%.0f", key="s_rpd",
-                    value=_v("s_rpd"),
-                    on_change=_on_rpd, help="Average traffic [requests/day], 0 to 10 billion.")
+    c1.number_input("Requests / month", min_value=0.0, max_value=1e10 * DAYS_PER_MONTH, step=100_000.0,
+                    format="%.0f", key="s_rpm", value=_v("s_rpm"), on_change=_on_rpm,
+                    help="Average traffic [requests/month of 30.4 days]; editing it sets requests/day and "
+                         "tokens/month.")
     c2.number_input("or M tokens / month", min_value=0.0, max_value=1e12, step=100.0, format="%.1f",
                     key="s_tpm", value=_v("s_tpm"), on_change=_on_tpm,
                     help="The same traffic as input + output tokens per month [million tokens/month]; "
-                         "editing it sets requests/day.")
-    sb.number_input("Peak-to-average ratio", min_value=1.0, max_value=50.0, step=0.25, key="s_peak", value=_v("s_peak"),
-                    on_change=_mark_custom,
-                    help="Peak traffic / average traffic [-], 1 to 50. Self-hosted fleets are sized for the peak.")
+                         "editing it sets requests/month and /day.")
+    c1, c2 = sb.columns(2)
+    c1.number_input("Requests / day", min_value=0.0, max_value=1e10, step=1000.0, format="%.0f", key="s_rpd",
+                    value=_v("s_rpd"),
+                    on_change=_on_rpd, help="Average traffic [requests/day], 0 to 10 billion (the link stores this).")
+    c2.number_input("Peak-to-average ratio", min_value=1.0, max_value=50.0, step=0.25, key="s_peak",
+                    value=_v("s_peak"), on_change=_mark_custom,
+                    help="Peak traffic / average traffic [-], 1 to 50. A cost driver: with 'GPUs always on' the "
+                         "self-hosted fleet is sized for the peak and paid every hour, so the GPUs idle for "
+                         "roughly 1 - 1 / ratio of the time (Compare shows that idle cost).")
     ratio = catalog.efficiency.p99_to_mean_latency_ratio if catalog.efficiency else 1.0
     c1, c2 = sb.columns(2)
     c1.number_input("TTFT limit [ms]", min_value=0.001, max_value=600_000.0, step=100.0,

@@ -140,7 +140,8 @@ est = result["estimate"]
 gpu_name = gpu_names.get(gpu_id, gpu_id)
 if row is not None and compare_n:
     same = est["num_gpus"] == compare_n
-    st.info(f"Compare prices this option at **{compare_n} GPUs per replica, {compare_c} concurrent requests each**, "
+    st.info(f"Compare prices this option at **{compare_n} GPU{'s' if compare_n != 1 else ''} per replica, "
+            f"{compare_c} concurrent requests each**, "
             f"{int(row['replicas'])} replica{'s' if int(row['replicas']) != 1 else ''} "
             f"({int(row['gpus_total'])} GPUs) for this workload"
             + ("." if same else f"; you are looking at {est['num_gpus']} GPUs per replica."),
@@ -149,7 +150,7 @@ elif row is not None:
     st.info(f"Compare does not price this option: {row['status']}.", icon=":material/link:")
 
 if not est["fits"]:
-    st.error(f"{result['model_name']} at {precision} does not fit: {est['message']}.", icon=":material/block:")
+    st.error(f"{result['model_name']} at {precision}: {est['message']}.", icon=":material/block:")
     alts: list[fit.Alternative] = result["alternatives"]
     if alts:
         st.markdown("**Smallest configurations that fit**  \n" + "  \n".join(_alternative(a) for a in alts))

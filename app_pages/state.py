@@ -12,6 +12,7 @@ page, the Economics page's workload mix) or carried from the link, so they survi
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from typing import Any, get_args
 
@@ -19,7 +20,7 @@ from pydantic import ValidationError
 
 from calculator.catalog import Catalog, first_error
 from calculator.units import PRECISIONS
-from pricing.fleet import million_tokens_per_month
+from pricing.fleet import million_tokens_per_month, requests_per_month
 from pricing.rental import PROVIDER_CLASSES
 from pricing.scenario import (
     MAX_NAME_CHARS,
@@ -121,6 +122,7 @@ def scenario_to_state(scenario: Scenario, catalog: Catalog) -> tuple[dict[str, A
     state["s_in"] = int(w.input_tokens)
     state["s_out"] = int(w.output_tokens)
     state["s_tpm"] = million_tokens_per_month(w.requests_per_day, w.input_tokens, w.output_tokens)
+    state["s_rpm"] = requests_per_month(w.requests_per_day)
     state.setdefault("x_wname", w.name)
     state["x_px"] = dict(scenario.usd_per_gpu_hour_overrides)
     state["x_cm"] = list(scenario.custom_models)
@@ -150,6 +152,7 @@ def workload_from_preset(preset_id: str, catalog: Catalog) -> dict[str, Any]:
         "s_qp": wl.id,
     }
     values["s_tpm"] = million_tokens_per_month(values["s_rpd"], values["s_in"], values["s_out"])
+    values["s_rpm"] = requests_per_month(values["s_rpd"])
     return values
 
 
@@ -224,6 +227,43 @@ def distinct_extras(primary_name: str, extras: list[WorkloadSpec]) -> list[Workl
 # the option ids of ``pricing.options``); ``n``: its GPUs per replica (0 = as Compare prices it).
 VIEW_KEYS: dict[str, str] = {"opt": "x_opt", "n": "x_n"}
 GPU_COUNT_CHOICES: tuple[int, ...] = (0, 1, 2, 4, 8, 16, 32, 64)
+
+
+# Link keys and scenario fields as the sidebar and pages name them (link warnings speak the user's words).
+LINK_LABELS: dict[str, str] = {
+    "name": "Scenario name", "wl": "Preset", "wname": "Workload name", "in": "Input tokens / request",
+    "out": "Output tokens / request", "rpd": "Requests / day", "peak": "Peak-to-average ratio",
+    "ttft": "TTFT limit", "tpot": "TPOT limit", "cache": "Cached input share", "qp": "Quality profile",
+    "minq": "Minimum quality index", "vpt": "Value per request", "models": "Open models", "apis": "API models",
+    "gpus": "GPUs", "prec": "Weight precisions", "basis": "Pricing basis", "stat": "Price statistic",
+    "util": "Utilisation", "on": "GPUs always on", "capex": "GPU price [$ per GPU]", "srv": "Server overhead",
+    "dep": "Depreciation", "kwh": "Electricity", "pue": "PUE", "load": "Average GPU load", "colo": "Colocation",
+    "ops": "Operations overhead", "px": "Your GPU prices (Catalog page)", "cm": "Your config.json models",
+    "xw": "Workloads in the mix (Economics page)", "opt": "Option on Sizing", "n": "GPUs per replica on Sizing",
+}
+FIELD_LABELS: dict[str, str] = {
+    "model_ids": "Open models", "api_model_ids": "API models", "gpu_ids": "GPUs",
+    "usd_per_gpu_hour_overrides": "Your GPU prices", "quality_profile": "Quality profile",
+}
+
+
+def readable_warning(text: str) -> str:
+    """A link warning in the sidebar's words: ``link field 'rpd'`` -> ``"Requests / day" ('rpd')``,
+    ``gpu_ids: ...`` -> ``GPUs: ...``."""
+    text = re.sub(r"link field '([^']+)'",
+                  lambda m: f'"{LINK_LABELS[m.group(1)]}" (\'{m.group(1)}\')' if m.group(1) in LINK_LABELS
+                  else m.group(0), text)
+    head, sep, rest = text.partition(": ")
+    return f"{FIELD_LABELS[head]}{sep}{rest}" if sep and head in FIELD_LABELS else text
+
+
+def lost_gpus_warning(params: Mapping[str, list[str]], scenario: Scenario) -> list[str]:
+    """A warning when the link named GPUs but none is known: without one, no self-hosted option is priced."""
+    named = [g for v in params.get("gpus", []) for g in v.split(",") if g]
+    if named and not scenario.gpu_ids and (scenario.model_ids or scenario.custom_models):
+        return ["none of the link's GPUs is in the catalog, so no self-hosted option can be priced; "
+                "choose GPUs in the sidebar (Candidates)"]
+    return []
 
 
 def split_query(params: Mapping[str, list[str]]) -> tuple[dict[str, list[str]], dict[str, str]]:

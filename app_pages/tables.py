@@ -34,6 +34,7 @@ COLUMNS: tuple[tuple[str, str, Formatter | None], ...] = (
     ("kind", "Type", None),
     ("usd_per_million_tokens", "Cost [$ / 1M tokens]", _money(3)),
     ("monthly_cost_usd", "Monthly cost [$]", _money(0)),
+    ("monthly_idle_cost_usd", "of which idle GPUs [$ / month]", _money(0)),
     ("quality_index", "Quality index [0-100]", _plain(1)),
     ("usd_per_quality_point", "$ per quality point [$/month]", _money(0)),
     ("meets_limits", "Meets latency limits", None),
@@ -86,7 +87,7 @@ def cell(row: dict[str, Any], column: str) -> str:
         return "not modelled"
     if column == "rank":
         return "not ranked"
-    if column == "usd_per_gpu_hour" and row.get("kind") == KIND_API:
+    if column in ("usd_per_gpu_hour", "monthly_idle_cost_usd") and row.get("kind") == KIND_API:
         return ""
     return str(row.get("status") or "n/a")
 

@@ -59,11 +59,16 @@ def first_error(err: ValidationError, default_field: str) -> tuple[str, str]:
     return ".".join(str(x) for x in first["loc"]) or default_field, first["msg"]
 
 
+# libyaml's C parser with the same safe constructor as ``yaml.safe_load`` (about 10x faster on the catalogs);
+# the pure-Python SafeLoader where PyYAML was built without libyaml.
+SAFE_LOADER: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
 def read_yaml(path: Path) -> Any:
-    """Parse a YAML file with ``yaml.safe_load`` (never the unsafe loader)."""
+    """Parse a YAML file with the safe loader (``SAFE_LOADER``; never the unsafe one)."""
     try:
         with path.open(encoding="utf-8") as fh:
-            return yaml.safe_load(fh)
+            return yaml.load(fh, Loader=SAFE_LOADER)
     except FileNotFoundError as exc:
         raise CatalogError(f"catalog file {path} is missing") from exc
     except yaml.YAMLError as exc:
@@ -206,6 +211,17 @@ def load_catalog(data_dir: Path = DATA_DIR) -> Catalog:
         token_usage=_load(data_dir / "token_usage.yaml", "token_usage", TokenUsage, required=False),
         speculative=_load(data_dir / "speculative.yaml", "speculative", SpeculativeDecoding, required=False),
     )
+
+
+@functools.lru_cache(maxsize=4)
+def load_hardware_catalog(data_dir: Path = DATA_DIR) -> Catalog:
+    """Only what one estimate needs: models, GPUs and the efficiency constants (no prices, scores, APIs).
+
+    ``python -m calculator estimate`` uses it to start fast; everything else uses :func:`load_catalog`.
+    """
+    return Catalog(gpus=_load(data_dir / "gpus.yaml", "gpus", Gpu),
+                   models=_load(data_dir / "models.yaml", "models", Model),
+                   efficiency=load_efficiency(data_dir / "efficiency.yaml"))
 
 
 def load_measurements(path: Path = CALIBRATION_FILE) -> tuple[Measurement, ...]:

@@ -197,3 +197,19 @@ def break_even_requests_per_month(replica_monthly_cost_usd: float, replica_reque
         return r_m / c
     k_star = math.ceil(c * v_r / (c * v_r - r_m) - 1e-12)
     return (k_star - 1) * r_m / c
+
+
+def first_cheaper_requests_per_month(replica_monthly_cost_usd: float, replica_requests_per_month_: float,
+                                     api_usd_per_request: float) -> float | None:
+    """Lowest monthly volume at which self-hosting is cheaper than the API [requests/month], or None.
+
+    One replica costs ``R_m`` and serves up to ``V_r``; the API costs ``c V``. Self-hosting first wins at
+    ``V = R_m / c`` if that is within one replica (``R_m / c < V_r``). With always-on whole replicas
+    (``break_even_requests_per_month``) each added replica makes the API cheaper again for a while, so the two
+    cost lines can cross several times below the break-even volume; this is where the first crossing is.
+    """
+    r_m, v_r, c = replica_monthly_cost_usd, replica_requests_per_month_, api_usd_per_request
+    if c <= 0.0:
+        return None
+    first = r_m / c
+    return first if first < v_r else None

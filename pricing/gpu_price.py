@@ -130,7 +130,8 @@ def owned_price(scenario: Scenario, catalog: Catalog, gpu_id: str) -> GpuPrice:
         capex, as_of = purchase_capex_usd(catalog, gpu_id, scenario.price_statistic, own.server_overhead_frac)
         if capex is None:
             return GpuPrice(None, "owned", None, f"no purchase price for {gpu_id} in the catalog "
-                                                 "(set ownership.usd_per_gpu)")
+                                                 "(enter a GPU price: sidebar, Ownership assumptions; "
+                                                 "ownership.usd_per_gpu in a scenario file)")
     cost = ownership_for(own, capex, power)
     return GpuPrice(cost.usd_per_gpu_hour, "owned", as_of, "ok", cost)
 

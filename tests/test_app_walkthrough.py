@@ -89,3 +89,42 @@ def test_does_not_fit_shows_what_fits_and_no_speed() -> None:
     assert "lower precision" in text
     labels = {m.label for m in at.metric}
     assert not labels & {"Time to first token", "Time per output token", "Throughput per GPU", "Concurrency"}
+
+
+def compare(query: dict[str, str]) -> AppTest:
+    at = AppTest.from_file(APP, default_timeout=90)
+    for key, value in query.items():
+        at.query_params[key] = value
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    return at
+
+
+def test_link_warnings_speak_the_sidebars_words_and_a_lost_gpu_is_named() -> None:
+    at = compare({"v": "1", "rpd": "-5", "gpus": "nosuchgpu", "models": "llama-3.3-70b", "apis": "gpt-5"})
+    text = " ".join(w.value for w in at.warning)
+    assert "\"Requests / day\" ('rpd')" in text
+    assert "GPUs: unknown id 'nosuchgpu'" in text
+    assert "gpu_ids" not in text
+    assert "no self-hosted option can be priced" in text
+
+
+def test_volume_per_month_sets_requests_per_day() -> None:
+    at = compare({"v": "1", "rpd": "1000"})
+    # 1,000 requests/day x 365/12 days = 30,416.67 requests/month.
+    assert abs(at.number_input(key="s_rpm").value - 30_416.666667) < 1e-3
+    at.number_input(key="s_rpm").set_value(3_650_000.0).run()
+    # 3,650,000 / (365/12) = 120,000 requests/day, and the link stores it.
+    assert abs(at.number_input(key="s_rpd").value - 120_000.0) < 1e-6
+    assert at.query_params["rpd"] == "120000"
+
+
+def test_compare_shows_idle_cost_and_the_moe_story() -> None:
+    at = compare({**LINK, "apis": "", "on": "1", "peak": "4"})
+    table = at.dataframe[0].value
+    assert "of which idle GPUs [$ / month]" in table.columns
+    text = " ".join(m.value for m in at.markdown)
+    assert "pays for idle GPUs" in text and "4 x the average traffic" in text
+    # Qwen3.5-397B-A17B: about 397B total, 17B active parameters (the catalog's architecture).
+    assert "Why mixture of experts matters here" in text
+    assert "each token uses only 17B" in text

@@ -114,13 +114,16 @@ def test_moe_reads_and_time_split() -> None:
     assert parts["wait for the running step"] == pytest.approx(30.0)
 
 
-def test_validation_scatter_and_lines_chart() -> None:
-    rows = pd.DataFrame({"id": ["a", "b"], "metric": ["tpot_ms", "ttft_ms"], "measured": [10.0, 100.0],
-                         "predicted": [11.0, 90.0], "error_frac": [0.1, -0.1], "gpu_id": ["h100-sxm"] * 2,
-                         "precision": ["fp8"] * 2})
-    fig = charts.validation_scatter(rows)
-    assert {t.name for t in fig.data} >= {"tpot_ms", "ttft_ms", "predicted = measured"}
-    assert fig.layout.xaxis.type == "log"
+def test_validation_errors_and_lines_chart() -> None:
+    rows = pd.DataFrame({"id": ["a", "b", "c"], "metric": ["tpot_ms", "ttft_ms", "ttft_ms"],
+                         "measured": [10.0, 100.0, 50.0], "predicted": [11.0, 90.0, 70.0],
+                         "error_frac": [0.1, -0.1, 0.4], "gpu_id": ["h100-sxm"] * 3, "precision": ["fp8"] * 3})
+    fig = charts.validation_errors(rows)
+    assert {t.name for t in fig.data} == {"Time per output token", "Time to first token"}  # no snake_case
+    ttft = next(t for t in fig.data if t.name == "Time to first token")
+    assert sorted(ttft.y) == pytest.approx([-10.0, 40.0])  # percent, one unit on the axis
+    # |errors| 0.1, 0.1, 0.4: median 10.0 %, mean 0.6 / 3 = 20.0 %.
+    assert "median 10.0%, mean 20.0%" in fig.layout.title.text
     lines = charts.lines_chart([1, 2, 3], {"a": [1.0, None, 3.0]}, "x [u]", "y [$]", "t", vline=(2, "here"),
                                log_x=True, log_y=True)
     assert list(lines.data[0].x) == [1.0, 3.0]

@@ -130,3 +130,14 @@ def test_scenario_policy_n_plus_one_only_when_always_on():
     assert Scenario(redundancy_replicas=0).fleet_policy.redundancy_replicas == 0  # switchable
     assert Scenario(pricing_basis="spot").fleet_policy.capacity_loss_frac == 0.15
     assert Scenario().fleet_policy.capacity_loss_frac == 0.0
+
+
+def test_first_cheaper_volume_hand_computed() -> None:
+    from pricing.fleet import first_cheaper_requests_per_month
+
+    # A replica costs $1,000/month and serves up to 10,000 requests; the API costs $0.50 a request:
+    # self-hosting first wins at 1000 / 0.5 = 2,000 requests/month, within one replica.
+    assert first_cheaper_requests_per_month(1000.0, 10_000.0, 0.5) == pytest.approx(2000.0)
+    # At $0.05 a request the API costs $500 for a full replica's 10,000 requests: self-hosting never wins there.
+    assert first_cheaper_requests_per_month(1000.0, 10_000.0, 0.05) is None
+    assert first_cheaper_requests_per_month(1000.0, 10_000.0, 0.0) is None

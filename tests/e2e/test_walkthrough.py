@@ -13,7 +13,7 @@ from playwright.sync_api import Page, expect
 from calculator.catalog import load_catalog
 from pricing.options import compare_options
 from pricing.scenario import scenario_from_query
-from tests.e2e.test_browser import LINK, number, query, wait_idle
+from tests.e2e.test_browser import LINK, full_page_screenshot, number, query, wait_idle
 
 pytestmark = pytest.mark.e2e
 
@@ -99,8 +99,9 @@ def test_does_not_fit_suggests_what_fits_and_shows_no_speed(page: Page, app_url:
     assert "lower precision:" in body
     for label in ("Time to first token", "Time per output token", "Throughput per GPU", "tok/s"):
         assert label not in body, label
-    page.wait_for_timeout(500)
-    page.screenshot(path=str(screenshots / "sizing-does-not-fit.png"), full_page=True)
+    expect(number(page, "Input tokens / request")).to_be_visible(timeout=60_000)
+    wait_idle(page)
+    full_page_screenshot(page, screenshots / "sizing-does-not-fit.png")
 
 
 def test_csv_and_workbook_downloads(page: Page, app_url: str, screenshots: Path) -> None:
