@@ -95,7 +95,7 @@ def render(catalog: Catalog) -> None:
     model_names = {m.id: _model_label(m.name, m.architecture.is_moe) for m in catalog.models}
     for cm in st.session_state["x_cm"]:
         model_names[cm.id] = f"{cm.name} (your config.json)"
-    api_names = {a.id: f"API: {a.name}" for a in catalog.api_models}  # 'API' first: chips truncate
+    api_names = {a.id: f"API: {a.name} — {a.provider}" for a in catalog.api_models}  # "API" first: chips truncate
     gpu_names = {g.id: f"{g.name} ({g.memory_gb:.0f} GB)" for g in catalog.gpus}
 
     sb.text_input("Scenario name", key="s_name", value=_v("s_name"), max_chars=120,

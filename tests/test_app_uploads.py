@@ -367,7 +367,7 @@ def test_catalog_page_renders_with_user_entries_and_api_models_become_candidates
     assert any("acme-my-model" in set(f.get("id", [])) for f in frames)  # API models tab and the user's table
     assert any("Acme Cloud" in set(f.get("provider", [])) for f in frames)  # GPU prices tab
     assert any(b.label == "Remove my API models" for b in at.button)
-    assert "acme/my-model — acme" in at.multiselect(key="s_apis").options  # the sidebar reads the session catalog
+    assert "API: acme/my-model — acme" in at.multiselect(key="s_apis").options  # the sidebar reads the session catalog
     at.multiselect(key="s_apis").select("acme-my-model")
     at.switch_page("app_pages/compare.py").run()
     assert not at.exception, [e.value for e in at.exception]
@@ -382,4 +382,4 @@ def test_catalog_page_renders_with_user_entries_and_api_models_become_candidates
     assert at.session_state["x_capi"] == []
     assert at.session_state["x_cscore"] == []
     assert "acme-my-model" not in at.session_state["s_apis"]
-    assert "acme/my-model — acme" not in at.multiselect(key="s_apis").options
+    assert "API: acme/my-model — acme" not in at.multiselect(key="s_apis").options

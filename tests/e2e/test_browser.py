@@ -24,6 +24,8 @@ PAGES = {"compare": "Compare", "sizing": "Sizing", "economics": "Economics", "ca
 def wait_idle(page: Page) -> None:
     """Wait until the app is drawn and its script has finished running."""
     page.wait_for_selector('[data-testid="stApp"]', state="visible", timeout=30_000)
+    # The sidebar's number boxes exist once the script has drawn the page (slow on a loaded machine).
+    page.wait_for_selector('[data-testid="stSidebar"] [data-testid="stNumberInput"] input', timeout=60_000)
     page.wait_for_timeout(400)
     page.wait_for_function("() => !document.querySelector('[data-testid=\"stStatusWidget\"]')", timeout=30_000)
     page.wait_for_timeout(300)
