@@ -128,3 +128,10 @@ def test_compare_shows_idle_cost_and_the_moe_story() -> None:
     # Qwen3.5-397B-A17B: about 397B total, 17B active parameters (the catalog's architecture).
     assert "Why mixture of experts matters here" in text
     assert "each token uses only 17B" in text
+
+
+def test_every_link_key_has_a_label() -> None:
+    from app_pages.state import LINK_LABELS, VIEW_KEYS
+    from pricing.scenario import QUERY_KEYS
+
+    assert set(QUERY_KEYS) | set(VIEW_KEYS) <= set(LINK_LABELS)
