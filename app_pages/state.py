@@ -239,7 +239,8 @@ LINK_LABELS: dict[str, str] = {
     "util": "Utilisation", "on": "GPUs always on", "capex": "GPU price [$ per GPU]", "srv": "Server overhead",
     "dep": "Depreciation", "kwh": "Electricity", "pue": "PUE", "load": "Average GPU load", "colo": "Colocation",
     "ops": "Operations overhead", "px": "Your GPU prices (Catalog page)", "cm": "Your config.json models",
-    "xw": "Workloads in the mix (Economics page)", "date": "Prices as of (date)", "opt": "Option on Sizing",
+    "xw": "Workloads in the mix (Economics page)", "share": "Share of the shared fleet", "date": "Prices as of (date)",
+    "opt": "Option on Sizing",
     "n": "GPUs per replica on Sizing",
 }
 FIELD_LABELS: dict[str, str] = {
