@@ -241,7 +241,11 @@ LINK_LABELS: dict[str, str] = {
     "ops": "Operations overhead", "px": "Your GPU prices (Catalog page)", "cm": "Your config.json models",
     "xw": "Workloads in the mix (Economics page)", "share": "Share of the shared fleet", "date": "Prices as of (date)",
     "opt": "Option on Sizing",
-    "n": "GPUs per replica on Sizing",
+    "n": "GPUs per replica on Sizing", "cls": "Provider class", "nplus": "Spare replicas (always-on fleets)",
+    "minr": "Minimum replicas", "spotloss": "Spot capacity lost to pre-emption", "wacc": "Cost of capital (WACC)",
+    "resid": "Resale value at end of life", "net": "Network fabric and storage", "stfc": "Staff per cluster",
+    "stfn": "Staff per server", "clus": "GPUs in the cluster", "sw": "Software [$ per GPU per year]",
+    "spw": "Server power per GPU",
 }
 FIELD_LABELS: dict[str, str] = {
     "model_ids": "Open models", "api_model_ids": "API models", "gpu_ids": "GPUs",
