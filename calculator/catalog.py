@@ -213,17 +213,6 @@ def load_catalog(data_dir: Path = DATA_DIR) -> Catalog:
     )
 
 
-@functools.lru_cache(maxsize=4)
-def load_hardware_catalog(data_dir: Path = DATA_DIR) -> Catalog:
-    """Only what one estimate needs: models, GPUs and the efficiency constants (no prices, scores, APIs).
-
-    ``python -m calculator estimate`` uses it to start fast; everything else uses :func:`load_catalog`.
-    """
-    return Catalog(gpus=_load(data_dir / "gpus.yaml", "gpus", Gpu),
-                   models=_load(data_dir / "models.yaml", "models", Model),
-                   efficiency=load_efficiency(data_dir / "efficiency.yaml"))
-
-
 def load_measurements(path: Path = CALIBRATION_FILE) -> tuple[Measurement, ...]:
     """The calibration set of published measurements (``tests/calibration/measurements.yaml``)."""
     return _load(path, "measurements", Measurement)

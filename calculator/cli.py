@@ -17,7 +17,7 @@ from typing import Any, NoReturn
 
 import yaml
 
-from calculator.catalog import DATA_DIR, Catalog, CatalogError, load_catalog, load_hardware_catalog, load_measurements
+from calculator.catalog import DATA_DIR, Catalog, CatalogError, load_catalog, load_measurements
 from calculator.hf_config import HfConfigError, load_hf_config, model_from_hf_config
 from calculator.schemas import Model
 from calculator.sizing import LAYOUT_CHOICES, SPEC_DECODE_CHOICES, RequestShape, SizingError, estimate
@@ -357,8 +357,7 @@ def main(argv: Sequence[str] | None = None, extra: dict[str, tuple[Register, Han
     """Run the CLI. ``extra`` adds commands of other floors (``cli.py`` at the repository root passes them)."""
     args = build_parser(extra).parse_args(argv)
     try:
-        # estimate needs no prices, scores or API models: it loads only the hardware catalog (fast start).
-        cat = load_hardware_catalog() if args.command == "estimate" else load_catalog()
+        cat = load_catalog()
     except CatalogError as exc:
         _fail(f"catalog: {exc}")
     handlers: dict[str, Handler] = {
