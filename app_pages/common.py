@@ -85,16 +85,47 @@ def catalog_key() -> str:
     return value
 
 
-@st.cache_data(show_spinner="Comparing options…", max_entries=64)
-def _compare(scenario_json: str, cat_key: str, _cat: Catalog) -> pd.DataFrame:
-    from pricing.options import compare_options
+@st.cache_resource(show_spinner=False)
+def _calibration_errors() -> Any:
+    """Out-of-sample residuals of the shipped calibration set by class (``pricing.uncertainty``)."""
+    from pricing.uncertainty import calibration_errors
 
-    return compare_options(Scenario.model_validate_json(scenario_json), _cat)
+    return calibration_errors(shipped_catalog())
+
+
+@st.cache_data(show_spinner="Comparing options…", max_entries=64)
+def _compare(scenario_json: str, cat_key: str, _cat: Catalog) -> tuple[pd.DataFrame, Any]:
+    from pricing.options import compare_options
+    from pricing.uncertainty import Settings, inputs_from_frame, simulate, with_draws
+
+    s = Scenario.model_validate_json(scenario_json)
+    options = compare_options(s, _cat)
+    draws = simulate(inputs_from_frame(options, s, _cat), _calibration_errors(), Settings())
+    return with_draws(options, draws), draws
 
 
 def compare_table(s: Scenario) -> pd.DataFrame:
-    """``pricing.options.compare_options`` for the scenario (cached on the scenario and catalog)."""
-    return _compare(s.model_dump_json(), catalog_key(), catalog())
+    """``pricing.options.compare_options`` for the scenario with the Monte Carlo's p10/p50/p90 and P(cheapest)
+    columns (``pricing.uncertainty``; cached on the scenario and catalog)."""
+    return _compare(s.model_dump_json(), catalog_key(), catalog())[0]
+
+
+def compare_draws(s: Scenario) -> Any:
+    """The Monte Carlo draws behind :func:`compare_table` (``pricing.uncertainty.Draws``)."""
+    return _compare(s.model_dump_json(), catalog_key(), catalog())[1]
+
+
+@st.cache_data(show_spinner=False)
+def out_of_sample_scorecard() -> tuple[list[dict[str, object]], tuple[float, float, int], str]:
+    """Out-of-sample error per class (``calculator.validate.error_by_class``), overall (median, p90, count)
+    and the newest date of the calibration set."""
+    from calculator.validate import abs_error_quantile, error_by_class, out_of_sample_residuals
+
+    residuals = out_of_sample_residuals(shipped_catalog())
+    ratios = [r.ratio for r in residuals]
+    newest = max(m.as_of for m in load_measurements())
+    return (error_by_class([(r.klass, r.ratio) for r in residuals]),
+            (abs_error_quantile(ratios, 0.5), abs_error_quantile(ratios, 0.9), len(ratios)), newest.isoformat())
 
 
 @st.cache_data(show_spinner="Predicting the calibration set…")

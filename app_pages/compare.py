@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import itertools
 import re
 
 import streamlit as st
 
 from app_pages import charts, common, story, tables
 from calculator import fit
-from pricing import report
+from pricing import report, uncertainty
 from pricing.kinds import OPTION_KINDS
 
 s = common.scenario()
@@ -76,6 +77,12 @@ else:
     st.warning("No option meets the latency limits and the minimum quality with a known price; the table "
                "says why for each one.")
 
+# --- how sure: the Monte Carlo over model error, prices, tokens, quality and traffic (pricing.uncertainty) ---
+for line in report.confidence_lines(rows):
+    st.markdown(f"**How sure?** {line} Each draw varies the throughput error (out-of-sample, by class), "
+                "the GPU price among the quotes of the chosen provider class, tokens per request, quality "
+                "and traffic together; P(cheapest) sums to 100% over the ranked options (Method page, 6).")
+
 # --- what drives the answer: idle GPUs (the peak ratio) and, for MoE, total vs active parameters ---------------
 always_on = s.always_on or s.pricing_basis == "owned"
 for text in (story.idle_story(r, w.peak_to_average_ratio, s.utilisation_frac, always_on) for r in ranked[:1]
@@ -140,6 +147,14 @@ if len(pick) >= 1:
     side = tables.display_table(chosen_rows).set_index(tables.HEADERS["model_name"]).T
     side.columns = [labels[p] for p in pick]
     st.dataframe(side.drop(index=[tables.HEADERS["option_id"]]), width="stretch")
+    draws = common.compare_draws(s)
+    for a, b in itertools.pairwise(pick):
+        try:
+            p_ab = uncertainty.p_cheaper(draws, a, b, workload=chosen)
+        except (KeyError, ValueError):
+            continue  # an option without a price has no draws
+        st.markdown(f"P({labels[a]} costs less per month than {labels[b]}) = **{p_ab:.0%}** "
+                    f"({uncertainty.robustness(p_ab)}).")
     st.plotly_chart(charts.head_to_head(chosen_rows, [
         ("usd_per_million_tokens", "$ / 1M tokens"), ("monthly_cost_usd", "$ / month"),
         ("quality_index", "quality index [0-100]"), ("usd_per_quality_point", "$ per quality point")]),

@@ -83,3 +83,28 @@ st.dataframe(table, hide_index=True, width="stretch", column_config={
     "input_tokens": st.column_config.NumberColumn("Input [tokens]", format="%.0f"),
     "output_tokens": st.column_config.NumberColumn("Output [tokens]", format="%.0f"),
     "source": st.column_config.TextColumn("Source")})
+
+st.header("6. How sure is the answer")
+scorecard, overall, calibration_date = common.out_of_sample_scorecard()
+st.markdown(
+    "Every ranked option's monthly cost and cost per successful task are drawn 10,000 times "
+    "(`pricing/uncertainty.py`). Each draw varies, together:\n"
+    "- the **throughput error** of the speed model, drawn from the *out-of-sample* errors of the option's class "
+    "(each calibration measurement predicted by constants fitted without it; a class with fewer than "
+    "8 measurements uses the next wider class, finally all of them);\n"
+    "- the **GPU price** among the catalog quotes of the chosen provider class and term (one draw per GPU type, "
+    "shared by every option on it);\n"
+    "- **tokens per request** and **quality** (one draw per model, shared by its self-hosted and API options), "
+    "and **traffic and peak ratio** (one draw per workload; +-25 % read as the 10-90 % range).\n\n"
+    "P(cheapest) is the share of draws in which an option is the cheapest per successful task; a ranking "
+    "with P >= 80 % is called robust, otherwise a close call. The tornado on Economics still shows which single "
+    "input moves the cost most.")
+st.markdown(f"**Out-of-sample error of the speed model: median {overall[0]:.1%}, p90 {overall[1]:.1%} over "
+            f"{overall[2]} measurements; calibration set last extended {calibration_date} (newest as_of; "
+            "measurements from undated pages carry the day they were read).**")
+st.dataframe(pd.DataFrame(scorecard), hide_index=True, width="stretch", column_config={
+    "class": st.column_config.TextColumn("Class"),
+    "num_measurements": st.column_config.NumberColumn("Measurements", format="%d"),
+    "median_abs_error_frac": st.column_config.NumberColumn("Median abs. error", format="percent"),
+    "p90_abs_error_frac": st.column_config.NumberColumn("p90 abs. error", format="percent"),
+    "within_25_percent_frac": st.column_config.NumberColumn("Within +-25 %", format="percent")})

@@ -35,6 +35,8 @@ COLUMNS: tuple[tuple[str, str, Formatter | None], ...] = (
     ("usd_per_million_tokens", "Cost [$ / 1M tokens]", _money(3)),
     ("monthly_cost_usd", "Monthly cost [$]", _money(0)),
     ("monthly_idle_cost_usd", "of which idle GPUs [$ / month]", _money(0)),
+    ("monthly_cost_range", "Monthly cost p10-p90 [$]", None),
+    ("p_cheapest", "P(cheapest)", lambda x: f"{x:.0%}"),
     ("quality_index", "Quality index [0-100]", _plain(1)),
     ("usd_per_quality_point", "$ per quality point [$/month]", _money(0)),
     ("meets_limits", "Meets latency limits", None),
@@ -69,11 +71,21 @@ def deployment(row: dict[str, Any]) -> str:
             "concurrent requests each")
 
 
+def cost_range(row: dict[str, Any], prefix: str, digits: int) -> str:
+    """'a - b': the p10 and p90 of a Monte Carlo column (``pricing.uncertainty``), or '' when not drawn."""
+    low, high = row.get(f"{prefix}_p10"), row.get(f"{prefix}_p90")
+    if not (_is_number(low) and _is_number(high)):
+        return ""
+    return f"{_money(digits)(float(low))} - {_money(digits)(float(high))}"
+
+
 def cell(row: dict[str, Any], column: str) -> str:
     """The text of one cell: formatted number, yes/no, or the reason a number is missing."""
     formatter = next(f for c, _, f in COLUMNS if c == column)
     if column == "model_name":
         return option_label(row)
+    if column == "monthly_cost_range":
+        return cost_range(row, "monthly_cost_usd", 0)
     value = deployment(row) if column == "deployment" else row.get(column)
     if isinstance(value, bool):
         return "yes" if value else "no"
@@ -87,6 +99,8 @@ def cell(row: dict[str, Any], column: str) -> str:
         return "not modelled"
     if column == "rank":
         return "not ranked"
+    if column == "p_cheapest":
+        return ""  # not ranked, or no success rate to rank it by
     if column in ("usd_per_gpu_hour", "monthly_idle_cost_usd") and row.get("kind") == KIND_API:
         return ""
     return str(row.get("status") or "n/a")

@@ -463,14 +463,10 @@ def inputs_from_frame(options: pd.DataFrame, scenario: Scenario, catalog: Catalo
     return out
 
 
-def with_uncertainty(options: pd.DataFrame, scenario: Scenario, catalog: Catalog, errors: ClassErrors,
-                     settings: Settings | None = None) -> pd.DataFrame:
-    """The comparison with the Monte Carlo columns added (``SUMMARY_COLUMNS``; None where not priced).
-
-    Also adds ``ranking_confidence``: 'robust' when the option's P(cheapest) >= ``ROBUST_P``, 'close call'
-    for a ranked option below it, '' otherwise.
-    """
-    draws = simulate(inputs_from_frame(options, scenario, catalog, settings), errors, settings)
+def with_draws(options: pd.DataFrame, draws: Draws) -> pd.DataFrame:
+    """The comparison with the Monte Carlo columns of ``draws`` added (``SUMMARY_COLUMNS``; None where an
+    option was not drawn) and ``ranking_confidence``: 'robust' when the option's P(cheapest) >= ``ROBUST_P``,
+    'close call' for a ranked option below it, '' otherwise."""
     out = options.merge(summary_frame(draws), on=["option_id", "workload"], how="left")
     for col in SUMMARY_COLUMNS[2:9]:
         out[col] = out[col].astype(object).where(out[col].notna(), None)
@@ -478,3 +474,9 @@ def with_uncertainty(options: pd.DataFrame, scenario: Scenario, catalog: Catalog
     out["ranking_confidence"] = [
         "" if p is None else ("robust" if p >= ROBUST_P else "close call") for p in out["p_cheapest"]]
     return out
+
+
+def with_uncertainty(options: pd.DataFrame, scenario: Scenario, catalog: Catalog, errors: ClassErrors,
+                     settings: Settings | None = None) -> pd.DataFrame:
+    """``with_draws`` of a fresh simulation of the comparison's options (module Notes)."""
+    return with_draws(options, simulate(inputs_from_frame(options, scenario, catalog, settings), errors, settings))
