@@ -10,6 +10,7 @@ import streamlit as st
 from app_pages import charts, common, tables
 from app_pages.state import MAX_EXTRA_WORKLOADS, extras_from_selection, mix_choices, mix_selection
 from calculator.catalog import Catalog
+from pricing import uncertainty
 from pricing.economics import (
     COMPONENT_DEFAULTS,
     break_even_for_scenario,
@@ -226,6 +227,23 @@ else:
                        f"{be.num_requests_per_month:,.0f} requests/month self-hosting stays cheaper.")
     else:
         st.info(be.status)
+    if be.replica_monthly_cost_usd is not None and be.replica_requests_per_month is not None \
+            and be.api_usd_per_request is not None:
+        draws = common.compare_draws(s)
+        try:
+            volumes, never = uncertainty.break_even_draws(
+                draws, self_id, api_id, rows["workload"].iloc[0], be.replica_monthly_cost_usd,
+                be.replica_requests_per_month, be.api_usd_per_request, s.always_on or s.pricing_basis == "owned")
+            p_self = uncertainty.p_cheaper(draws, self_id, api_id, workload=rows["workload"].iloc[0])
+        except (KeyError, ValueError):
+            volumes, never, p_self = None, 1.0, None
+        if p_self is not None:
+            span = ("" if volumes is None else
+                    f"break-even between **{volumes[0]:,.0f}** and **{volumes[2]:,.0f}** requests/month "
+                    f"(p10-p90; median {volumes[1]:,.0f}), ")
+            st.markdown(f"Over the uncertainty draws (Method page, 6): {span}self-hosting never wins in "
+                        f"{never:.0%} of them; at your traffic P(self-hosted costs less) = **{p_self:.0%}** "
+                        f"({uncertainty.robustness(p_self)}).")
     grid = np.geomspace(max(current, 1.0) / 100.0, max(current, 1.0) * 100.0, 121)
     if be.num_requests_per_month is not None:
         grid = np.unique(np.concatenate([grid, [be.num_requests_per_month]]))

@@ -191,6 +191,11 @@ class Draws:
     has_quality: npt.NDArray[np.bool_]
     ranked: npt.NDArray[np.bool_]
     error_class_labels: tuple[str, ...] = field(default=())
+    # Supply-side factors of each draw [options, draws] (1 where they do not apply): the GPU price over its
+    # base, a replica's capacity over its predicted one (1 / (r (1 - w + w f))), and the tokens' cost load.
+    price_factor: FloatArray = field(default_factory=lambda: np.ones((0, 0)))
+    capacity_factor: FloatArray = field(default_factory=lambda: np.ones((0, 0)))
+    token_factor: FloatArray = field(default_factory=lambda: np.ones((0, 0)))
 
     def row(self, option_id: str, workload: str | None = None) -> int:
         """Index of an option (in ``workload`` when the same option serves several workloads)."""
@@ -227,17 +232,21 @@ def simulate(options: Sequence[OptionInputs], errors: ClassErrors, settings: Set
     traffic = np.exp(sigma_from_range(s.traffic_range_frac) * z_traffic)
     peak = np.exp(sigma_from_range(s.peak_ratio_range_frac) * z_peak)
     cost = np.zeros((k, n))
+    price_f, capacity_f, token_f = np.ones((k, n)), np.ones((k, n)), np.ones((k, n))
     per_task = np.full((k, n), np.nan)
     has_q = np.zeros(k, dtype=bool)
     labels: list[str] = []
     for j, o in enumerate(options):
         tokens = np.exp(o.token_sigma_log * z_tokens[j])
         token_load = 1.0 - o.output_cost_share + o.output_cost_share * tokens
+        token_f[j] = token_load
         if o.self_hosted:
             res, label, count = errors.for_class(o.error_class) if o.error_class else (np.zeros(1), "none", 0)
             labels.append(f"{label} ({count} points)" if count else label)
             ratio = np.exp(np.quantile(res, u_model[model_pos[o.model_key]]))
-            price = o.usd_per_gpu_hour * np.exp(o.price_sigma_log * z_price[j])
+            price_f[j] = np.exp(o.price_sigma_log * z_price[j])
+            capacity_f[j] = 1.0 / (ratio * token_load)
+            price = o.usd_per_gpu_hour * price_f[j]
             # Traffic and peak scale demand; model error and tokens scale the replica's capacity. Folding
             # them into the replica's throughput keeps pricing.fleet the one place fleets are sized.
             demand = traffic[j] * (peak[j] if o.always_on else 1.0)
@@ -255,7 +264,7 @@ def simulate(options: Sequence[OptionInputs], errors: ClassErrors, settings: Set
             per_task[j] = np.where(tasks > 0.0, cost[j] / np.maximum(tasks, 1e-300), np.nan)
     ranked = np.array([o.ranked for o in options], dtype=bool)
     return Draws(tuple(o.option_id for o in options), tuple(wl_keys), cost, per_task, has_q, ranked,
-                 tuple(labels))
+                 tuple(labels), price_f, capacity_f, token_f)
 
 
 # --------------------------------------------------------------------------------------------- summaries
@@ -329,6 +338,17 @@ def summary_frame(draws: Draws) -> pd.DataFrame:
     for col in SUMMARY_COLUMNS[5:9]:
         frame[col] = frame[col].astype(object).where(frame[col].notna(), None)
     return frame
+
+
+def break_even_draws(draws: Draws, self_id: str, api_id: str, workload: str, replica_monthly_cost_usd: float,
+                     replica_requests_per_month: float, api_usd_per_request: float, always_on: bool,
+                     ) -> tuple[tuple[float, float, float] | None, float]:
+    """``break_even_range`` of one self-hosted/API pair, its base figures (``pricing.economics.break_even``)
+    moved by the pair's draws: the replica's price and capacity factors and the API's token load."""
+    i, j = draws.row(self_id, workload), draws.row(api_id, workload)
+    return break_even_range(replica_monthly_cost_usd * draws.price_factor[i],
+                            replica_requests_per_month * draws.capacity_factor[i],
+                            api_usd_per_request * draws.token_factor[j], always_on)
 
 
 def break_even_range(replica_monthly_cost_usd: FloatArray, replica_requests_per_month: FloatArray,

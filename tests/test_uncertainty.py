@@ -230,3 +230,22 @@ def test_calibration_errors_are_the_out_of_sample_residuals_by_class() -> None:
     values, _, n = errors.for_class(MeasurementClass("dense", "nvidia", "throughput_bound", False))
     if len(dense_nv) >= u.MIN_CLASS_POINTS:
         assert n == len(dense_nv) and sorted(dense_nv) == pytest.approx(list(values))
+
+
+@pytest.mark.parametrize(("log_ratio", "expected"), [
+    # Replica $1,000/month, 300,000 requests/month, API $0.01/request, always on (pricing.fleet Notes):
+    # c V_r = 3,000 > R_m; k* = ceil(3000 / 2000) = 2, V* = (2 - 1) x 1000 / 0.01 = 100,000 requests/month.
+    (0.0, 100_000.0),
+    # Over-predicted 2x: V_r = 150,000; c V_r = 1,500; k* = ceil(1500 / 500) = 3, V* = 2 x 100,000 = 200,000.
+    (math.log(2.0), 200_000.0),
+    # Over-predicted 4x: c V_r = 750 <= R_m: self-hosting never wins.
+    (math.log(4.0), None),
+])
+def test_break_even_volume_over_the_draws_by_hand(log_ratio: float, expected: float | None) -> None:
+    errors = u.ClassErrors.from_residuals([(NVIDIA_MOE, log_ratio)] * 8)
+    d = u.simulate([_self("s"), _api("a")], errors, QUIET)
+    volumes, never = u.break_even_draws(d, "s", "a", "w", 1000.0, 300_000.0, 0.01, always_on=True)
+    if expected is None:
+        assert volumes is None and never == 1.0
+    else:
+        assert never == 0.0 and volumes == pytest.approx((expected,) * 3)
