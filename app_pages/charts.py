@@ -97,6 +97,20 @@ def log_ticks(values: Any, prefix: str = "") -> dict[str, Any]:
     return {"tickvals": ticks, "ticktext": [f"{prefix}{t:,.10g}" for t in ticks]}
 
 
+def _range_bars(part: pd.DataFrame, cost_col: str) -> dict[str, object] | None:
+    """Error bars from the Monte Carlo's p10 and p90 of ``cost_col`` (``pricing.uncertainty``), if drawn."""
+    lo, hi = f"{cost_col}_p10", f"{cost_col}_p90"
+    if lo not in part or hi not in part:
+        return None
+    x = part[cost_col].astype(float).to_numpy()
+    low = pd.to_numeric(part[lo], errors="coerce").to_numpy(dtype=float)
+    high = pd.to_numeric(part[hi], errors="coerce").to_numpy(dtype=float)
+    ok = np.isfinite(low) & np.isfinite(high)
+    return {"type": "data", "symmetric": False, "thickness": 1.2, "width": 4,
+            "array": np.where(ok, np.maximum(high - x, 0.0), 0.0).tolist(),
+            "arrayminus": np.where(ok, np.maximum(x - low, 0.0), 0.0).tolist()}
+
+
 def cost_vs_quality(df: pd.DataFrame, cost_col: str = "usd_per_million_tokens",
                     cost_label: str = "Cost [$ per 1M tokens, log scale]") -> go.Figure:
     """Scatter of cost against quality index with the Pareto frontier; one trace per option kind.
@@ -119,7 +133,7 @@ def cost_vs_quality(df: pd.DataFrame, cost_col: str = "usd_per_million_tokens",
                 name=kind if meets else f"{kind} (misses limits)",
                 marker={"color": style["color"] if meets else "white", "symbol": style["symbol"], "size": 13,
                         "line": {"color": style["color"], "width": 2}},
-                text=_hover(part), hovertemplate="%{text}<extra></extra>"))
+                text=_hover(part), hovertemplate="%{text}<extra></extra>", error_x=_range_bars(part, cost_col)))
     if not plot.empty:
         front = plot[pareto_mask(plot[cost_col], plot["quality_index"])].sort_values(cost_col)
         fig.add_trace(go.Scatter(x=front[cost_col], y=front["quality_index"], mode="lines",

@@ -252,3 +252,17 @@ def test_log_ticks_keep_full_values():
     assert ticks["tickvals"] == [0.1, 0.2, 0.5, 1.0, 2.0]
     assert ticks["ticktext"] == ["$0.1", "$0.2", "$0.5", "$1", "$2"]
     assert log_ticks([float("nan"), -1.0]) == {}
+
+
+def test_cost_vs_quality_draws_p10_p90_bars_where_the_monte_carlo_ran() -> None:
+    df = options_frame().iloc[:5].copy()  # rows with a $/1M figure for the hover text
+    df["monthly_cost_usd"] = [100.0 * (i + 1) for i in range(len(df))]
+    df["monthly_cost_usd_p10"] = [80.0 * (i + 1) for i in range(len(df))]
+    df["monthly_cost_usd_p90"] = [None] + [150.0 * (i + 1) for i in range(1, len(df))]
+    fig = charts.cost_vs_quality(df, cost_col="monthly_cost_usd", cost_label="$ per month")
+    bars = {x: (plus, minus) for t in fig.data if t.mode == "markers" and t.error_x is not None
+            for x, plus, minus in zip(t.x, t.error_x.array, t.error_x.arrayminus, strict=True)}
+    # Row 1 (cost 200): p10 160, p90 300 -> bar -40 / +100. Row 0 has no p90: no bar.
+    assert bars[200.0] == pytest.approx((100.0, 40.0))
+    assert bars.get(100.0, (0.0, 0.0)) == (0.0, 0.0)
+    assert charts.cost_vs_quality(options_frame()).data[0].error_x.array is None  # no draws, no bars
