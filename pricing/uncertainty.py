@@ -483,6 +483,9 @@ def inputs_from_frame(options: pd.DataFrame, scenario: Scenario, catalog: Catalo
     return out
 
 
+ADDED_COLUMNS: tuple[str, ...] = (*SUMMARY_COLUMNS[2:], "ranking_confidence")  # what ``with_draws`` adds
+
+
 def with_draws(options: pd.DataFrame, draws: Draws) -> pd.DataFrame:
     """The comparison with the Monte Carlo columns of ``draws`` added (``SUMMARY_COLUMNS``; None where an
     option was not drawn) and ``ranking_confidence``: 'robust' when the option's P(cheapest) >= ``ROBUST_P``,

@@ -22,7 +22,7 @@ from app_pages.state import (
     scenario_to_state,
 )
 from calculator.catalog import Catalog
-from pricing import report
+from pricing import report, uncertainty
 from pricing.options import COLUMNS, compare_options
 from pricing.scenario import CustomModel, Scenario, WorkloadSpec, scenario_from_query, scenario_to_query
 from tests.conftest import fixture_arch
@@ -193,9 +193,10 @@ def test_csv_is_tidy_and_holds_the_numbers_on_screen() -> None:
     # One row per option, in the table's order; the report's column contract (scenario_name + compare_options).
     assert len(frame) == len(shown) == 2 * 2 * 1 + 2
     assert list(frame["option_id"]) == list(shown[tables.HEADERS["option_id"]])
-    assert list(frame.columns) == ["scenario_name", *COLUMNS]
+    assert list(frame.columns) == ["scenario_name", *COLUMNS, *uncertainty.ADDED_COLUMNS]
     for col in ("usd_per_million_tokens", "monthly_cost_usd", "monthly_idle_cost_usd", "usd_per_quality_point",
-                "quality_index", "ttft_ms", "num_gpus_per_replica", "gpus_total"):
+                "quality_index", "ttft_ms", "num_gpus_per_replica", "gpus_total", "monthly_cost_usd_p10",
+                "monthly_cost_usd_p90", "p_cheapest"):
         assert pd.api.types.is_numeric_dtype(frame[col]), col
     # Missing numbers are empty (NaN in pandas), the reason in the status column: never text in a number column.
     unpriced = frame[frame["monthly_cost_usd"].isna()]
