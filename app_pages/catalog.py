@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import re
 from dataclasses import asdict
@@ -16,6 +17,7 @@ from calculator.audit import audit, summarise_counts
 from calculator.catalog import format_validation_error
 from calculator.hf_config import MAX_CONFIG_BYTES, HfConfigError, architecture_from_hf_config, parse_hf_config_bytes
 from calculator.params import param_counts
+from calculator.quality import index_table
 from calculator.schemas import Gpu
 from pricing.scenario import CustomModel
 
@@ -202,7 +204,8 @@ with tabs[0]:
         rows.append({"id": m.id, "name": m.name, "kind": "MoE" if m.architecture.is_moe else "dense",
                      "total_params_b": counts.total / 1e9, "active_params_b": counts.active / 1e9,
                      "context_length_tokens": m.context_length_tokens, "native_precision": m.native_precision,
-                     "license": m.license, "source": m.source, "as_of": m.as_of, "estimate": m.estimate})
+                     "license": m.license, "retired_on": m.retired_on, "source": m.source, "as_of": m.as_of,
+                     "estimate": m.estimate})
     st.dataframe(pd.DataFrame(rows), hide_index=True, width="stretch", column_config={
         "total_params_b": st.column_config.NumberColumn("Total params [B]", format="%.1f"),
         "active_params_b": st.column_config.NumberColumn("Active params [B]", format="%.1f",
@@ -238,7 +241,7 @@ with tabs[2]:
 with tabs[3]:
     cols = ["id", "name", "provider", "open_model_id", "usd_per_million_input_tokens",
             "usd_per_million_output_tokens", "usd_per_million_cached_input_tokens", "context_length_tokens",
-            "source", "as_of", "estimate"]
+            "retired_on", "superseded_by", "source", "as_of", "estimate"]
     st.dataframe(pd.DataFrame([a.model_dump() for a in cat.api_models])[cols], hide_index=True, width="stretch",
                  column_config={
                      "usd_per_million_input_tokens": st.column_config.NumberColumn("Input [$ / 1M tok]", format="%.3f"),
@@ -251,13 +254,34 @@ with tabs[3]:
 with tabs[4]:
     bench = pd.DataFrame([b.model_dump() for b in cat.benchmarks])
     st.markdown("**Benchmarks** (scores are percent, 0-100)")
-    st.dataframe(bench[["id", "name", "description", "source", "as_of"]], hide_index=True, width="stretch",
-                 column_config=PROVENANCE)
+    st.dataframe(bench[["id", "name", "description", "chance_value", "chance_source", "source", "as_of"]],
+                 hide_index=True, width="stretch", column_config={
+                     "chance_value": st.column_config.NumberColumn("Chance level [%]", format="%.2f",
+                                                                   help="Score of uniform guessing; success counts "
+                                                                        "only above it (Method page)."),
+                     **PROVENANCE})
     st.markdown("**Scores**")
     scores = pd.DataFrame([x.model_dump() for x in cat.scores])
     st.dataframe(scores[["model_id", "benchmark_id", "value", "setting", "harness", "source", "as_of", "estimate"]],
                  hide_index=True, width="stretch",
                  column_config={"value": st.column_config.NumberColumn("Score [%]", format="%.1f"), **PROVENANCE})
+    st.markdown("**Quality index per workload profile** (0 = chance level, 100 = perfect) and the share of it "
+                "that comes from estimated scores (Method page, 'Quality')")
+    cells = pd.DataFrame([dataclasses.asdict(c) for c in index_table(cat)])
+    if not cells.empty:
+        index = cells.pivot(index="model_id", columns="workload_id", values="index")
+        est = cells.pivot(index="model_id", columns="workload_id", values="estimated_frac")
+        table = index.round(1).astype(object).where(index.notna(), "no score")
+        for col in table.columns:
+            table[col] = [f"{v} ({e:.0%} est.)" if isinstance(v, float) and e else v
+                          for v, e in zip(table[col], est[col].fillna(0.0), strict=True)]
+        st.dataframe(table.reset_index(), hide_index=True, width="stretch")
+    st.markdown("**Thinking tokens per request** (reasoning models; others use the workload preset's default "
+                "for reasoning models, or 0)")
+    usage = pd.DataFrame([t.model_dump() for t in cat.token_usage])
+    if not usage.empty:
+        st.dataframe(usage[["model_id", "workload_id", "setting", "reasoning_tokens_per_request", "source", "as_of",
+                            "estimate"]], hide_index=True, width="stretch", column_config=PROVENANCE)
 with tabs[5]:
     rows = [{"id": w.id, "name": w.name, "input_tokens": w.input_tokens, "output_tokens": w.output_tokens,
              "ttft_slo_ms": w.ttft_slo_ms, "tpot_slo_ms": w.tpot_slo_ms,

@@ -1,4 +1,4 @@
-"""Compare: every option ranked by cost per quality point, the cost-quality chart, head to head, CSV."""
+"""Compare: every option ranked by cost per successful task, the cost-quality chart, head to head, CSV."""
 
 from __future__ import annotations
 
@@ -16,7 +16,7 @@ s = common.scenario()
 cat = common.catalog()
 w = s.workload
 
-st.title("Compare: which option gives the most quality per dollar?")
+st.title("Compare: which option gives the most successful tasks per dollar?")
 limits = []
 if w.ttft_slo_ms is not None:
     limits.append(f"first token within {w.ttft_slo_ms:,.0f} ms")
@@ -60,19 +60,32 @@ def card(column: st.delta_generator.DeltaGenerator, title: str, row: dict[str, o
 if ranked:
     c1, c2, c3 = st.columns(3)
     best = ranked[0]
-    card(c1, "Best quality per dollar (rank 1)", best,
-         f"${best['usd_per_quality_point']:,.0f} per quality point per month · ${best['monthly_cost_usd']:,.0f}/month"
-         if best["usd_per_quality_point"] is not None else f"${best['monthly_cost_usd']:,.0f}/month (no quality score)")
-    cheapest = min(ranked, key=lambda r: r["monthly_cost_usd"])
-    quality = (f"quality {cheapest['quality_index']:.1f}" if cheapest["quality_index"] is not None
-               else "no quality score")
-    card(c2, "Cheapest option that meets the limits", cheapest,
-         f"${cheapest['monthly_cost_usd']:,.0f}/month · {quality}")
+
+    def per_task(r: dict[str, object]) -> str:
+        value = r["usd_per_successful_task"]
+        est = r["quality_estimated_frac"]
+        share = f" ({float(est):.0%} of the quality estimated)" if isinstance(est, float) and est > 0 else ""
+        return (f"${float(value):,.4f} per successful task{share}" if isinstance(value, float)
+                else "no success rate (no quality score)")
+
+    card(c1, "Lowest cost per successful task (rank 1)", best,
+         f"{per_task(best)} · ${best['monthly_cost_usd']:,.0f}/month")
+    floor = c2.slider("Quality floor", min_value=0.0, max_value=100.0, step=1.0, key="cmp_floor",
+                      value=float(w.min_quality) if w.min_quality > 0 else 50.0,
+                      help="Smallest acceptable quality index [0-100, 0 = chance level] for the card below.")
+    floor_rows = [r for r in ranked if r["quality_index"] is not None and r["quality_index"] >= floor
+                  and r["usd_per_successful_task"] is not None]
+    if floor_rows:
+        pick_floor = min(floor_rows, key=lambda r: float(r["usd_per_successful_task"]))
+        card(c2, f"Cheapest at or above quality {floor:g}", pick_floor,
+             f"{per_task(pick_floor)} · quality {pick_floor['quality_index']:.1f}")
+    else:
+        c2.info(f"No ranked option reaches quality {floor:g}.")
     scored = [r for r in ranked if r["quality_index"] is not None]
     if scored:
         top = max(scored, key=lambda r: r["quality_index"])
         card(c3, "Highest quality that meets the limits", top,
-             f"quality {top['quality_index']:.1f} · ${top['monthly_cost_usd']:,.0f}/month")
+             f"quality {top['quality_index']:.1f} · {per_task(top)} · ${top['monthly_cost_usd']:,.0f}/month")
 else:
     st.warning("No option meets the latency limits and the minimum quality with a known price; the table "
                "says why for each one.")
@@ -100,15 +113,17 @@ if moe_row is not None:
 st.plotly_chart(charts.cost_vs_quality(rows), width="stretch", key="cmp_chart")
 missing = [r for r in records if r["quality_index"] is None or r["usd_per_million_tokens"] is None]
 if missing:
-    st.caption(f"Not in the chart ({len(missing)}): options without a quality index (too few of the "
-               f"'{w.quality_profile}' profile's benchmarks have scores) or without a cost (see Status). "
-               "Hollow markers miss the latency limits.")
+    st.caption(f"Not in the chart ({len(missing)}): options without a quality index (custom models without "
+               "scores) or without a cost (see Status). Hollow markers miss the latency limits.")
 
 # --- table ------------------------------------------------------------------------------------------------
 st.subheader("All options, ranked")
-st.caption("Rank = lowest $ per quality point (monthly cost / quality index) among options that meet the latency "
-           "limits and the minimum quality. Self-hosted costs include idle GPUs at the chosen utilisation; "
-           "cost per 1M tokens blends input and output at this workload's mix.")
+st.caption("Rank = lowest cost per successful task (monthly cost / (tasks x success rate); Method page) among "
+           "options that meet the latency limits and the minimum quality and are not retired. 'Quality estimated' "
+           "is the share of the index that comes from estimated scores. Output tokens include each model's "
+           "thinking tokens. Self-hosted costs include idle GPUs at the chosen utilisation; cost per 1M tokens "
+           "blends input and output at this workload's mix. $ per quality point is secondary: the index's zero is "
+           "chance level, not zero cost of failure.")
 table = tables.display_table(rows)
 st.dataframe(table, hide_index=True, width="stretch", height=min(38 + 35 * len(table), 600),
              column_config={tables.HEADERS["option_id"]: None,
@@ -157,7 +172,7 @@ if len(pick) >= 1:
                     f"({uncertainty.robustness(p_ab)}).")
     st.plotly_chart(charts.head_to_head(chosen_rows, [
         ("usd_per_million_tokens", "$ / 1M tokens"), ("monthly_cost_usd", "$ / month"),
-        ("quality_index", "quality index [0-100]"), ("usd_per_quality_point", "$ per quality point")]),
+        ("quality_index", "quality index [0-100]"), ("usd_per_successful_task", "$ per successful task")]),
         width="stretch", key="cmp_h2h")
 
 # --- export ---------------------------------------------------------------------------------------------------

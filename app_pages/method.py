@@ -6,6 +6,7 @@ import pandas as pd
 import streamlit as st
 
 from app_pages import charts, common
+from calculator import quality
 
 cat = common.shipped_catalog()
 eff = cat.efficiency
@@ -47,9 +48,38 @@ st.markdown(
     "purchase price + server share, written off over the depreciation years, plus power (TDP x load x PUE x "
     "$/kWh), colocation and operations.\n"
     "- **APIs**: the provider's $ per 1M input, cached-input and output tokens, mixed by the workload.\n"
-    "- **Quality index** (0-100): the weighted mean of the benchmark scores of the workload's quality profile "
-    "(Catalog page, 'Workload profiles'), computed only when enough of the weight has scores. "
-    "**$ per quality point** = monthly cost / quality index.")
+    "- **APIs bill thinking tokens as output.** A reasoning model writes thinking tokens before its answer; "
+    "the output tokens of a request are the workload's answer length plus the model's own thinking tokens "
+    "(Catalog: token usage; a model without a published figure gets the workload preset's default, and you can "
+    "override it per model). Self-hosted decoding time, KV-cache memory and latency use the same count.")
+st.header("Quality, success and cost per successful task")
+m = quality.score_matrix(cat)
+st.markdown(
+    "- **Quality index** (0-100) of a workload: the weighted mean of the workload profile's benchmark scores "
+    "(Catalog, 'Workload profiles'), every benchmark counted for every model, so all models are ranked on the "
+    "same tests.\n"
+    "- **Chance correction.** A guesser scores 25% on four-option GPQA and 10% on ten-option MMLU-Pro, 0 on "
+    "generated code. Each benchmark records its chance level with a source, and a score counts only above it: "
+    "(score - chance) / (100 - chance). So the index's 0 is 'no better than guessing' and 100 'always right'.\n"
+    "- **Estimated scores.** Models publish different benchmarks. A missing score is estimated from the model's "
+    "other scores by a low-rank fit over the model x benchmark matrix (rank 2 for models with at least "
+    f"{quality.MIN_SCORES_FOR_RANK} scores, rank 1 otherwise, capped to the range of measured scores). Tested by "
+    f"withholding each measured score in turn (10-fold): typical error **{m.leave_out_mae:.1f} points** (mean "
+    f"absolute), {m.leave_out_rmse:.1f} points root-mean-square, against about 17 for guessing each benchmark's "
+    f"average. Today {m.num_measured} scores are measured and {m.num_estimated} "
+    "estimated. Every table shows the share of the index that is estimated and its +/- error; a model with no "
+    "published score at all gets the benchmarks' averages (100% estimated, wide error).\n"
+    "- **Success rate** = quality index / 100: the workload's above-chance pass rate is read as the probability "
+    "that one of its tasks succeeds. An assumption: your tasks may be easier or harder than the benchmarks; "
+    "replace it with your own measured rate when you have one.\n"
+    "- **Cost per successful task** = monthly cost / (tasks x success rate), the ranking metric. With a retry "
+    "policy (up to N retries), a task takes 1 + (1-p) + ... + (1-p)^N attempts on average and succeeds with "
+    "probability 1 - (1-p)^(N+1); the monthly cost includes every attempt. Attempts are assumed independent; a "
+    "task a model fails once it often fails again, so retries help less in practice.\n"
+    "- **$ per quality point** (monthly cost / index) is kept as a secondary column: it depends on where the "
+    "index's zero lies, so use it only to compare options of similar quality.\n"
+    "- **Retired** models and endpoints (past their retirement date, with a source) are not offered in the "
+    "sidebar, are marked in the Catalog and are never ranked.")
 st.header("4. Assumptions to keep in mind")
 st.markdown(
     f"- Means, not tails: the model predicts average latency. Latency limits are read as 99th-percentile "

@@ -7,6 +7,7 @@ follow each other).
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 import streamlit as st
@@ -96,6 +97,17 @@ def render(catalog: Catalog) -> None:
     for cm in st.session_state["x_cm"]:
         model_names[cm.id] = f"{cm.name} (your config.json)"
     api_names = {a.id: f"API: {a.name} — {a.provider}" for a in catalog.api_models}  # "API" first: chips truncate
+    # Retired entries (past retired_on) are not offered, unless a link or file already selected them.
+    today = dt.date.today()
+    retired = {e.id: e for e in (*catalog.models, *catalog.api_models) if e.is_retired(today)}
+    chosen = set(_v("s_models")) | set(_v("s_apis"))
+    model_names = {k: v for k, v in model_names.items() if k not in retired or k in chosen}
+    api_names = {k: v for k, v in api_names.items() if k not in retired or k in chosen}
+    for k in retired:
+        if k in model_names:
+            model_names[k] += " [retired]"
+        if k in api_names:
+            api_names[k] += " [retired]"
     gpu_names = {g.id: f"{g.name} ({g.memory_gb:.0f} GB)" for g in catalog.gpus}
 
     sb.text_input("Scenario name", key="s_name", value=_v("s_name"), max_chars=120,
@@ -164,6 +176,11 @@ def render(catalog: Catalog) -> None:
     sb.multiselect("API models", list(api_names), key="s_apis", default=_v("s_apis"),
                    format_func=lambda i: api_names.get(i, i),
                    help="Models bought per token [$ per 1M tokens] from a provider.")
+    for k in sorted(chosen & set(retired)):
+        e = retired[k]
+        successor = f"; superseded by {e.superseded_by}" if e.superseded_by else ""
+        sb.warning(f"{e.name} was retired on {e.retired_on}{successor}: it is shown but not ranked "
+                   f"({e.lifecycle_source}).", icon=":material/event_busy:")
     sb.multiselect("GPUs", list(gpu_names), key="s_gpus", default=_v("s_gpus"), format_func=lambda i: gpu_names.get(i,
                    i),
                    help="GPU types to size the self-hosted models on (memory per GPU in brackets [GB]).")

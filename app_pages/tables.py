@@ -32,13 +32,18 @@ COLUMNS: tuple[tuple[str, str, Formatter | None], ...] = (
     ("rank", "Rank", lambda x: f"{x:.0f}"),
     ("model_name", "Option", None),
     ("kind", "Type", None),
+    ("usd_per_successful_task", "Cost per successful task [$]", _plain(4)),
     ("usd_per_million_tokens", "Cost [$ / 1M tokens]", _money(3)),
     ("monthly_cost_usd", "Monthly cost [$]", _money(0)),
     ("monthly_idle_cost_usd", "of which idle GPUs [$ / month]", _money(0)),
     ("monthly_cost_range", "Monthly cost p10-p90 [$]", None),
     ("p_cheapest", "P(cheapest)", lambda x: f"{x:.0%}"),
     ("quality_index", "Quality index [0-100]", _plain(1)),
-    ("usd_per_quality_point", "$ per quality point [$/month]", _money(0)),
+    ("quality_estimated_frac", "Quality estimated [%]", lambda x: f"{100 * x:.0f}"),
+    ("success_frac", "Success rate [%]", lambda x: f"{100 * x:.1f}"),
+    ("output_tokens_per_request", "Output tokens per request (incl. thinking)", _money(0)),
+    ("retired", "Retired", None),
+    ("usd_per_quality_point", "$ per quality point [$/month] (secondary)", _money(0)),
     ("meets_limits", "Meets latency limits", None),
     ("meets_min_quality", "Meets min. quality", None),
     ("gpus_total", "GPUs needed", lambda x: f"{x:.0f}"),
@@ -93,7 +98,8 @@ def cell(row: dict[str, Any], column: str) -> str:
         return "" if value is None else str(value)
     if _is_number(value):
         return formatter(float(value))
-    if column in ("quality_index", "usd_per_quality_point") and row.get("status") == "ok":
+    if column in ("quality_index", "usd_per_quality_point", "usd_per_successful_task", "success_frac",
+                  "quality_estimated_frac") and row.get("status") == "ok":
         return NO_SCORE
     if column in ("ttft_ms", "tpot_ms") and row.get("kind") == KIND_API:
         return "not modelled"

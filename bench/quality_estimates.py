@@ -9,8 +9,9 @@ from __future__ import annotations
 
 import numpy as np
 
+import calculator.quality as quality
 from calculator.catalog import load_catalog
-from calculator.quality import RANK, SHRINK, leave_out_residuals, normalised_score, score_matrix
+from calculator.quality import MIN_SCORES_FOR_RANK, leave_out_residuals, normalised_score, score_matrix
 
 
 def _errors(res: np.ndarray) -> tuple[float, float, int]:
@@ -23,12 +24,16 @@ def main() -> None:
     m = score_matrix(catalog)
     benches = {b.id: b for b in catalog.benchmarks}
     x = np.where(m.measured, m.values, np.nan)
-    print("rank shrink  rmse_points  mae_points  cells")
-    for rank in (1, 2, 3, 4):
+    shipped = (quality.RANK, quality.SHRINK, MIN_SCORES_FOR_RANK)
+    print("rank shrink min_scores_for_rank  rmse_points  mae_points  cells")
+    for rank in (1, 2, 3):
         for shrink in (0.0, 0.5, 1.0, 2.0):
-            rmse, mae, n = _errors(leave_out_residuals(x, rank=rank, shrink=shrink))
-            mark = "  <- shipped" if (rank, shrink) == (RANK, SHRINK) else ""
-            print(f"{rank:>4} {shrink:>6.1f}  {rmse:>11.2f}  {mae:>10.2f}  {n:>5}{mark}")
+            for k in (0, 4, 6, 8):
+                quality.RANK, quality.SHRINK = rank, shrink
+                rmse, mae, n = _errors(leave_out_residuals(x, min_scores_for_rank=k))
+                mark = "  <- shipped" if (rank, shrink, k) == shipped else ""
+                print(f"{rank:>4} {shrink:>6.1f} {k:>19}  {rmse:>11.2f}  {mae:>10.2f}  {n:>5}{mark}")
+    quality.RANK, quality.SHRINK = shipped[0], shipped[1]
     # Baseline: each withheld cell predicted by its benchmark's mean over the other measured cells.
     col_mean_res = np.full_like(x, np.nan)
     for i, j in np.argwhere(m.measured):

@@ -20,13 +20,19 @@ benchmark's column is standardised over its measured scores, missing cells start
 
     repeat N times:  Z = U S V^T  (SVD);   Z[missing] = (U_k max(S_k - lambda, 0) V_k^T)[missing]
 
-with rank k = ``RANK`` and shrinkage ``lambda`` = ``SHRINK`` chosen by ``NUM_FOLDS``-fold leave-out over
-the measured cells (``bench/quality_estimates.py`` prints the grid). A measured cell is never replaced.
-A model with no measured score at all gets no estimate (and no index).
+with rank k = ``RANK`` and shrinkage ``lambda`` = ``SHRINK`` for models with at least ``MIN_SCORES_FOR_RANK``
+measured scores, and rank 1 for sparser models (a second factor fitted to three or four scores extrapolates
+wildly: a rank-2 fit gave Llama 3.3 70B, with only knowledge and maths scores, 77% on Terminal-Bench). An
+estimate is capped to the range of the measured scores of its benchmark. The settings were chosen by
+``NUM_FOLDS``-fold leave-out over the measured cells (``bench/quality_estimates.py`` prints the grid and the
+error). A measured cell is never replaced.
+A catalog model with no measured score at all gets each benchmark's mean: its index is then 100% estimated,
+with each cell's error the benchmark's spread across models (the UI and CSV show the estimated share).
 
 **Uncertainty of an estimate.** The leave-out residuals (estimate minus the withheld measured score)
 give, per benchmark, their root mean square ``sigma_b`` [points]; an estimated cell carries ``sigma_b``
-(measured cells carry 0 here; benchmark sampling error is left to the uncertainty module).
+(measured cells carry 0 here; benchmark sampling error is left to the uncertainty module). A model without
+any measured score carries the larger of ``sigma_b`` and the benchmark's standard deviation across models.
 
 **The index.** A workload profile (``data/workloads.yaml``) weights benchmarks ``w_b`` (sum 1)::
 
@@ -53,8 +59,11 @@ from calculator.catalog import Catalog
 from calculator.schemas import Benchmark, Score, WorkloadPreset
 
 INDEX_MAX: float = 100.0
-RANK: int = 2  # rank of the low-rank fit (leave-out grid in bench/quality_estimates.py)
-SHRINK: float = 0.5  # soft threshold on the singular values of the standardised matrix [-]
+RANK: int = 2  # rank of the fit for models with at least MIN_SCORES_FOR_RANK measured scores
+SHRINK: float = 1.0  # soft threshold on the singular values of the standardised matrix [-]
+SPARSE_RANK: int = 1  # rank of the fit for models with fewer measured scores
+SPARSE_SHRINK: float = 0.0
+MIN_SCORES_FOR_RANK: int = 6  # a second factor is only identified with this many scores (leave-out grid)
 NUM_ITERATIONS: int = 200
 NUM_FOLDS: int = 10
 FOLD_SEED: int = 20261129
@@ -68,7 +77,7 @@ BoolArray = npt.NDArray[np.bool_]
 class QualityResult:
     """Quality of one model for one workload profile (module Notes).
 
-    ``index`` [0-100, chance-corrected] is None only when the model has no score at all. ``coverage_frac``
+    ``index`` [0-100, chance-corrected] is None only for a model the catalog does not know (custom). ``coverage_frac``
     is the share of the profile's weight carried by measured scores [-]; ``estimated_frac`` the share carried
     by estimates [-]; ``index_std`` the standard error of the index from its estimated cells [points];
     ``success_frac`` the probability of task success [-]; ``used`` the 0-100 score per benchmark id
@@ -116,6 +125,16 @@ class ScoreMatrix:
             return None
 
     @property
+    def num_measured(self) -> int:
+        """Measured cells [-]."""
+        return int(self.measured.sum())
+
+    @property
+    def num_estimated(self) -> int:
+        """Estimated cells [-] (filled, not measured)."""
+        return int((np.isfinite(self.values) & ~self.measured).sum())
+
+    @property
     def leave_out_rmse(self) -> float:
         """Root mean square leave-out error over all measured cells [points]."""
         r = self.leave_out_residuals[np.isfinite(self.leave_out_residuals)]
@@ -156,13 +175,13 @@ def complete_matrix(x: FloatArray, rank: int = RANK, shrink: float = SHRINK,
                     num_iterations: int = NUM_ITERATIONS) -> FloatArray:
     """Fill the NaN cells of a models x benchmarks matrix of 0-100 scores (module Notes) [points].
 
-    Rows without any measured cell stay NaN. Measured cells are returned unchanged; estimates are clipped
-    to 0-100. Columns without any measured cell stay NaN.
+    Measured cells are returned unchanged; estimates are clipped to 0-100. A row without any measured cell
+    gets each benchmark's mean (the fit knows nothing about it). Columns without any measured cell stay NaN.
     """
     x = np.asarray(x, dtype=float)
     out = np.full_like(x, np.nan)
     obs = np.isfinite(x)
-    rows = obs.any(axis=1)
+    rows = np.ones(x.shape[0], dtype=bool)
     cols = obs.any(axis=0)
     sub = x[np.ix_(rows, cols)]
     sub_obs = obs[np.ix_(rows, cols)]
@@ -188,8 +207,24 @@ def complete_matrix(x: FloatArray, rank: int = RANK, shrink: float = SHRINK,
     return out
 
 
+def estimate_matrix(x: FloatArray, min_scores_for_rank: int = MIN_SCORES_FOR_RANK) -> FloatArray:
+    """The shipped estimator (module Notes) [points]: rank-``RANK`` fit for models with at least
+    ``min_scores_for_rank`` measured scores, rank-``SPARSE_RANK`` for the others; estimates capped to the
+    range of the measured scores of their benchmark; measured cells unchanged."""
+    x = np.asarray(x, dtype=float)
+    obs = np.isfinite(x)
+    dense = complete_matrix(x, RANK, SHRINK)
+    sparse = complete_matrix(x, SPARSE_RANK, SPARSE_SHRINK)
+    enough = obs.sum(axis=1) >= min_scores_for_rank
+    est = np.where(enough[:, None], dense, sparse)
+    with np.errstate(all="ignore"):
+        low, high = np.nanmin(np.where(obs, x, np.inf), axis=0), np.nanmax(np.where(obs, x, -np.inf), axis=0)
+    capped = np.clip(est, np.where(np.isfinite(low), low, 0.0), np.where(np.isfinite(high), high, INDEX_MAX))
+    return np.where(obs, x, np.where(np.isfinite(est), capped, np.nan))
+
+
 def leave_out_residuals(x: FloatArray, num_folds: int = NUM_FOLDS, seed: int = FOLD_SEED,
-                        rank: int = RANK, shrink: float = SHRINK) -> FloatArray:
+                        min_scores_for_rank: int = MIN_SCORES_FOR_RANK) -> FloatArray:
     """k-fold leave-out: each measured cell is withheld once and predicted from the rest [points].
 
     Returns a matrix of estimate minus measured value on measured cells (NaN elsewhere and where the
@@ -206,7 +241,7 @@ def leave_out_residuals(x: FloatArray, num_folds: int = NUM_FOLDS, seed: int = F
             continue
         train = x.copy()
         train[held[:, 0], held[:, 1]] = np.nan
-        est = complete_matrix(train, rank, shrink)
+        est = estimate_matrix(train, min_scores_for_rank)
         res[held[:, 0], held[:, 1]] = est[held[:, 0], held[:, 1]] - x[held[:, 0], held[:, 1]]
     return res
 
@@ -228,7 +263,7 @@ def _matrix(models: tuple[str, ...], benchmarks: tuple[Benchmark, ...], scores: 
         if s.model_id in row and s.benchmark_id in col:
             x[row[s.model_id], col[s.benchmark_id]] = normalised_score(s.value, by_id[s.benchmark_id])
     measured = np.isfinite(x)
-    values = complete_matrix(x)
+    values = estimate_matrix(x)
     res = leave_out_residuals(x)
     # Per-benchmark RMS of the leave-out residuals; benchmarks with fewer than 3 predicted cells use the overall.
     overall = float(np.sqrt(np.nanmean(res**2))) if np.isfinite(res).any() else INDEX_MAX / 4.0
@@ -238,6 +273,11 @@ def _matrix(models: tuple[str, ...], benchmarks: tuple[Benchmark, ...], scores: 
         if r.size >= 3:
             sigma[j] = float(np.sqrt(np.mean(r**2)))
     std = np.where(measured, 0.0, np.where(np.isfinite(values), sigma[None, :], np.nan))
+    # A model without any measured score gets the benchmark means; its error is the spread of the benchmark.
+    spread = np.array([float(np.nanstd(x[:, j])) if measured[:, j].sum() >= 2 else overall
+                       for j in range(len(bench_ids))])
+    blank = ~measured.any(axis=1)
+    std[blank] = np.where(np.isfinite(values[blank]), np.maximum(spread, sigma)[None, :], np.nan)
     for arr in (values, measured, std, res):
         arr.setflags(write=False)
     return ScoreMatrix(models, bench_ids, values, measured, std, res)
@@ -282,3 +322,25 @@ def quality_index(model_or_api_id: str, profile: WorkloadPreset, catalog: Catalo
     index = INDEX_MAX * total / weight
     return QualityResult(index, measured_w / weight, used, INDEX_MAX * std / weight, estimated_w / weight,
                          index / INDEX_MAX, tuple(estimated))
+
+
+@dataclass(frozen=True)
+class IndexCell:
+    """One model's index on one workload profile, with how much of it is estimated (Catalog page)."""
+
+    model_id: str
+    workload_id: str
+    index: float | None
+    estimated_frac: float | None
+    index_std: float | None
+
+
+def index_table(catalog: Catalog) -> list[IndexCell]:
+    """The quality index of every catalog model and API entry on every workload profile."""
+    ids = [m.id for m in catalog.models] + [a.id for a in catalog.api_models]
+    out = []
+    for w in catalog.workloads:
+        for mid in ids:
+            q = quality_index(mid, w, catalog)
+            out.append(IndexCell(mid, w.id, q.index, q.estimated_frac, q.index_std))
+    return out

@@ -45,8 +45,9 @@ from calculator.schemas import ApiModel, Architecture, Efficiency, Gpu, Workload
 from calculator.sizing import RequestShape, estimate
 from calculator.sweep import GPU_COUNTS as SWEEP_GPU_COUNTS
 from calculator.sweep import sweep
+from calculator.token_usage import TokensPerRequest, tokens_per_request
 from calculator.units import TOKENS_PER_MILLION
-from pricing import api_cost, fleet, roi
+from pricing import api_cost, fleet, roi, success
 from pricing.band import calibration_band
 from pricing.gpu_price import GpuPrice, gpu_price
 from pricing.kinds import KIND_API, OPTION_KINDS, SELF_HOSTED_PROVIDER, self_hosted_kind
@@ -108,6 +109,16 @@ class OptionRow:
     provider_class: str | None = None  # of the rental quote taken: hyperscaler, specialist, marketplace (rental)
     commitment_term: str | None = None  # of the rental quote taken: none, capacity_block, 1y, 3y, unstated, ...
     redundancy_replicas: int = 0  # spare replicas in ``replicas`` (1 = N+1; pricing.fleet.FleetPolicy)
+    # Issue 9: tokens per request of this model, measured vs estimated quality, success, cost per successful task.
+    output_tokens_per_request: float = 0.0  # visible answer + thinking tokens of this model [tokens]
+    reasoning_tokens_per_request: float = 0.0  # thinking tokens (calculator.token_usage) [tokens]
+    quality_estimated_frac: float | None = None  # share of the index's weight that is estimated [-]
+    quality_index_std: float | None = None  # standard error of the index from its estimated cells [points]
+    success_frac: float | None = None  # probability that one attempt succeeds (calculator.quality) [-]
+    success_sigma_frac: float | None = None  # its standard error [-]
+    expected_attempts: float = 1.0  # attempts per task under the retry policy (pricing.success) [-]
+    usd_per_successful_task: float | None = None  # monthly cost / successful tasks (pricing.success) [$/task]
+    retired: bool = False  # past its retirement date (catalog lifecycle): shown, never ranked
 
     def __post_init__(self) -> None:
         if self.kind not in OPTION_KINDS:
@@ -167,6 +178,66 @@ def _quality(option_model_id: str, profile: WorkloadPreset | None, catalog: Cata
     if profile is None:
         return QualityResult(None, 0.0, {})
     return quality_index(option_model_id, profile, catalog)
+
+
+@dataclass(frozen=True)
+class _ModelLoad:
+    """What one model adds to a workload: its tokens per request, success and attempts per task."""
+
+    tokens: TokensPerRequest
+    quality: QualityResult
+    attempts: float  # expected attempts per task [-]
+    spec: WorkloadSpec  # the workload with this model's output tokens and attempted requests
+
+
+def _model_load(model_id: str, spec: WorkloadSpec, catalog: Catalog, q: QualityResult) -> _ModelLoad:
+    """The workload as one model runs it: output tokens include its thinking tokens (``calculator.token_usage``)
+    and every task is attempted ``E[attempts]`` times under the retry policy (``pricing.success``)."""
+    tokens = tokens_per_request(model_id, spec.output_tokens, spec.preset, catalog,
+                                spec.reasoning_tokens_overrides.get(model_id))
+    attempts = success.expected_attempts(q.success_frac, spec.max_retries) if q.success_frac is not None else 1.0
+    model_spec = spec.model_copy(update={"output_tokens": max(1, round(tokens.output_tokens)),
+                                         "requests_per_day": spec.requests_per_day * attempts})
+    return _ModelLoad(tokens, q, attempts, model_spec)
+
+
+def _is_retired(lifecycle: object, on: dt.date) -> bool:
+    is_retired = getattr(lifecycle, "is_retired", None)
+    return bool(is_retired(on)) if callable(is_retired) else False
+
+
+def _retired_note(entry: object) -> str:
+    when = getattr(entry, "retired_on", None)
+    successor = getattr(entry, "superseded_by", None)
+    return f"retired on {when}" + (f" (superseded by {successor})" if successor else "")
+
+
+def _with_success(row: OptionRow, spec: WorkloadSpec, load: _ModelLoad, retired: bool, notes: list[str]) -> OptionRow:
+    """Add the issue-9 columns: tokens, estimated share, success, cost per successful task, retirement; and
+    put the task count (not the attempts) in ``num_requests_per_month``."""
+    q = load.quality
+    tasks = fleet.requests_per_month(spec.requests_per_day)
+    per_task: float | None = None
+    net: float | None = None
+    if row.monthly_cost_usd is not None and q.success_frac is not None:
+        per_task = success.usd_per_successful_task(row.monthly_cost_usd, tasks, q.success_frac, spec.max_retries)
+        task_success = success.task_success_frac(q.success_frac, spec.max_retries)
+        net = roi.monthly_net_value_usd(spec.value_per_task_usd, task_success * 100.0, tasks, row.monthly_cost_usd)
+    if load.tokens.reasoning_tokens > 0.0:
+        notes.append(f"{load.tokens.reasoning_tokens:,.0f} thinking tokens per request ({load.tokens.source})")
+    if spec.max_retries > 0 and q.success_frac is not None:
+        notes.append(f"{load.attempts:.2f} attempts per task (up to {spec.max_retries} retries)")
+    if q.estimated_frac:
+        notes.append(f"{q.estimated_frac:.0%} of the quality index estimated (+/- {q.index_std or 0.0:.1f} points)")
+    return replace(
+        row, num_requests_per_month=tasks, output_tokens_per_request=load.tokens.output_tokens,
+        reasoning_tokens_per_request=load.tokens.reasoning_tokens, quality_estimated_frac=q.estimated_frac,
+        quality_index_std=q.index_std, success_frac=q.success_frac,
+        success_sigma_frac=q.index_std / 100.0 if q.index_std is not None else None,
+        expected_attempts=load.attempts, usd_per_successful_task=per_task, retired=retired,
+        monthly_net_value_usd=net if net is not None else row.monthly_net_value_usd,
+        roi_frac=roi.roi_frac(net, row.monthly_cost_usd) if net is not None and row.monthly_cost_usd else row.roi_frac,
+        notes="; ".join(notes))
 
 
 def _meets_min_quality(index: float | None, min_quality: float) -> bool:
@@ -343,18 +414,25 @@ def self_hosted_rows(scenario: Scenario, catalog: Catalog, spec: WorkloadSpec,
     if not cands or not gpus or not scenario.precisions:
         return []
     prices = prices or {g.id: gpu_price(scenario, catalog, g.id) for g in gpus}
-    df = sweep(cands, gpus, list(scenario.precisions), spec.input_tokens, spec.output_tokens, eff,  # type: ignore[arg-type]
-               usd_per_gpu_hour=[1.0] * len(gpus), ttft_slo_ms=spec.ttft_slo_ms, tpot_slo_ms=spec.tpot_slo_ms)
-    ctx = _context(scenario, catalog, spec, eff)
     profile = profile_for(spec, catalog)
-    groups = dict(list(df.groupby(["model_id", "gpu_id", "precision"], observed=True)))
+    today = dt.date.today()
     rows: list[OptionRow] = []
     for cand in cands:
         q = _quality(cand.id, profile, catalog)
+        load = _model_load(cand.id, spec, catalog, q)
+        # Each model decodes its own tokens (answer + thinking) and serves its own attempts per task.
+        df = sweep([cand], gpus, list(scenario.precisions), spec.input_tokens, load.spec.output_tokens, eff,  # type: ignore[list-item]
+                   usd_per_gpu_hour=[1.0] * len(gpus), ttft_slo_ms=spec.ttft_slo_ms, tpot_slo_ms=spec.tpot_slo_ms)
+        ctx = _context(scenario, catalog, load.spec, eff)
+        groups = dict(list(df.groupby(["model_id", "gpu_id", "precision"], observed=True)))
+        entry = next((m for m in catalog.models if m.id == cand.id), None)
+        retired = _is_retired(entry, today)
         for gpu in gpus:
             for precision in scenario.precisions:
-                rows.append(_self_row(ctx, cand, gpu, precision, groups.get((cand.id, gpu.id, precision)),
-                                      prices[gpu.id], q))
+                row = _self_row(ctx, cand, gpu, precision, groups.get((cand.id, gpu.id, precision)),
+                                prices[gpu.id], q)
+                notes = [row.notes] + ([_retired_note(entry)] if retired else [])
+                rows.append(_with_success(replace(row, workload=spec.name), spec, load, retired, notes))
     return rows
 
 
@@ -436,11 +514,17 @@ def api_rows(scenario: Scenario, catalog: Catalog, spec: WorkloadSpec) -> list[O
             continue
         day = scenario.priced_on or dt.date.today()
         priced = api.prices_on(day)  # announced price changes apply by date
-        row = _api_row(spec, priced, _quality(api.id, profile, catalog), num_requests)
+        q = _quality(api.id, profile, catalog)
+        load = _model_load(api.id, spec, catalog, q)
+        row = _api_row(load.spec, priced, q, num_requests * load.attempts)
+        notes = [row.notes]
         if priced is not api:
             applied = max(c.effective_on for c in api.price_changes if c.effective_on <= day)
-            row = replace(row, notes=f"{row.notes}; list price changed on {applied} (prices in force on {day})")
-        rows.append(row)
+            notes.append(f"list price changed on {applied} (prices in force on {day})")
+        retired = _is_retired(api, day)
+        if retired:
+            notes.append(_retired_note(api))
+        rows.append(_with_success(replace(row, workload=spec.name), spec, load, retired, notes))
     return rows
 
 
@@ -481,16 +565,17 @@ def _api_row(spec: WorkloadSpec, api: ApiModel, q: QualityResult, num_requests: 
 
 
 def _sort_key(row: OptionRow) -> tuple[bool, bool, float, float, str]:
-    upq, blend = row.usd_per_quality_point, row.usd_per_million_tokens
-    return (not row.ranked, upq is None, upq if upq is not None else 0.0,
+    per_task, blend = row.usd_per_successful_task, row.usd_per_million_tokens
+    return (not row.ranked, per_task is None, per_task if per_task is not None else 0.0,
             blend if blend is not None else float("inf"), row.option_id)
 
 
 def rank_rows(rows: Sequence[OptionRow]) -> list[OptionRow]:
-    """Order one workload's rows: ranked options first (status ok, within limits and minimum quality),
-    by $/quality point, then $/1M tokens; the rest after, with ``rank`` None."""
+    """Order one workload's rows: ranked options first (status ok, within limits and minimum quality, not
+    retired), by $ per successful task, then $/1M tokens; the rest after, with ``rank`` None."""
     marked = [replace(r, ranked=bool(r.status == "ok" and r.meets_limits and r.meets_min_quality
-                                      and r.monthly_cost_usd is not None), rank=None) for r in rows]
+                                      and not r.retired and r.monthly_cost_usd is not None), rank=None)
+              for r in rows]
     marked.sort(key=_sort_key)
     out: list[OptionRow] = []
     n = 0

@@ -27,6 +27,7 @@ import pandas as pd
 
 from calculator.catalog import Catalog, CatalogError
 from pricing.economics import break_even_for_scenario
+from pricing.kinds import KIND_API, SELF_HOSTED_PROVIDER
 from pricing.scenario import Scenario
 from pricing.uncertainty import ROBUST_P
 
@@ -194,32 +195,37 @@ def _money(x: Any) -> str:
     return "-" if x is None else f"${x:,.0f}"
 
 
+def _per_task(x: Any) -> str:
+    return "-" if x is None else f"${x:,.4f}"
+
+
 def headline(scenario: Scenario, options: pd.DataFrame, workload_index: int = 0) -> list[str]:
-    """For each self-hosted model with a quality index: its best option vs every API option of the
-    workload, per quality point, and the monthly volume where that flips (``pricing.economics``)."""
+    """For each self-hosted model with a success rate: its best option vs every API option of the workload,
+    per successful task (``pricing.success``), and the monthly volume where that flips (``pricing.economics``;
+    the API cost is scaled by the ratio of success rates, so the flip is where $ per successful task is equal)."""
     spec = scenario.workloads[workload_index]
     rows = options[options["workload"] == spec.name]
-    ranked_self = rows[rows["ranked"] & (rows["provider"] == "self-hosted")]
-    apis = rows[(rows["kind"] == "API") & (rows["status"] == "ok")]
+    ranked_self = rows[rows["ranked"] & (rows["provider"] == SELF_HOSTED_PROVIDER)]
+    apis = rows[(rows["kind"] == KIND_API) & (rows["status"] == "ok") & ~rows["retired"]]
     lines = []
     seen: set[str] = set()
     for _, s in ranked_self.iterrows():
-        if s["model_id"] in seen or s["quality_index"] is None:
+        if s["model_id"] in seen or s["usd_per_successful_task"] is None:
             continue
         seen.add(str(s["model_id"]))
         for _, a in apis.iterrows():
-            if a["quality_index"] is None:
+            if a["usd_per_successful_task"] is None:
                 continue
             be = break_even_for_scenario(scenario, options, s["option_id"], a["option_id"], workload_index,
                                          per_quality_point=True)
-            cheaper = s["usd_per_quality_point"] < a["usd_per_quality_point"]
-            flip = (f"self-hosting is cheaper per quality point above {be.num_requests_per_month:,.0f} "
+            cheaper = s["usd_per_successful_task"] < a["usd_per_successful_task"]
+            flip = (f"self-hosting is cheaper per successful task above {be.num_requests_per_month:,.0f} "
                     f"requests/month ({be.num_million_tokens_per_month:,.0f} M tokens/month)"
                     if be.num_requests_per_month is not None else be.status)
             lines.append(
                 f"{s['model_name']} self-hosted ({s['gpus_total']} x {s['gpu_name']}, {s['precision']}) "
-                f"{_money(s['usd_per_quality_point'])}/quality point vs {a['model_name']} API "
-                f"{_money(a['usd_per_quality_point'])}/quality point at "
+                f"{_per_task(s['usd_per_successful_task'])}/successful task vs {a['model_name']} API "
+                f"{_per_task(a['usd_per_successful_task'])}/successful task at "
                 f"{s['num_requests_per_month']:,.0f} requests/month: "
                 f"{'cheaper' if cheaper else 'dearer'}; {flip}")
     return lines
@@ -247,6 +253,17 @@ def confidence_lines(rows: pd.DataFrame) -> list[str]:
 CONTENDER_P = 0.05  # an option cheapest in at least 5 % of the draws is named in a close call
 
 
+def cheapest_at_quality_floor(options: pd.DataFrame, workload: str, min_quality: float) -> pd.Series | None:
+    """The ranked option with the lowest $ per successful task among those whose quality index is at or
+    above ``min_quality`` [0-100]; None when none qualifies."""
+    rows = options[(options["workload"] == workload) & options["ranked"]]
+    rows = rows[[q is not None and q >= min_quality and c is not None
+                 for q, c in zip(rows["quality_index"], rows["usd_per_successful_task"], strict=True)]]
+    if rows.empty:
+        return None
+    return rows.loc[min(rows.index, key=lambda i: float(rows.at[i, "usd_per_successful_task"]))]
+
+
 def summary_text(scenario: Scenario, catalog: Catalog, options: pd.DataFrame, top: int = 5) -> str:
     """A short plain-text summary: per workload the top options and the self-hosted vs API verdicts."""
     out = [f"Scenario: {scenario.name}"]
@@ -261,9 +278,10 @@ def summary_text(scenario: Scenario, catalog: Catalog, options: pd.DataFrame, to
                    f"{spec.output_tokens} out tokens, pricing basis {scenario.pricing_basis})")
         for _, r in rows[rows["ranked"]].head(top).iterrows():
             q = "-" if r["quality_index"] is None else f"{r['quality_index']:.1f}"
-            upq = "-" if r["usd_per_quality_point"] is None else f"${r['usd_per_quality_point']:,.0f}"
-            out.append(f"  {r['rank']:>2}. {r['option_id']:<46} {_money(r['monthly_cost_usd']):>12}/month  "
-                       f"${r['usd_per_million_tokens']:.3f}/1M tok  quality {q}  {upq}/point")
+            est = "" if not r["quality_estimated_frac"] else f" ({r['quality_estimated_frac']:.0%} estimated)"
+            out.append(f"  {r['rank']:>2}. {r['option_id']:<46} {_per_task(r['usd_per_successful_task']):>10}"
+                       f"/successful task  {_money(r['monthly_cost_usd']):>12}/month  "
+                       f"${r['usd_per_million_tokens']:.3f}/1M tok  quality {q}{est}")
         unranked = int((~rows["ranked"]).sum())
         if unranked:
             out.append(f"  ({unranked} options not ranked: see their status)")

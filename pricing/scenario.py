@@ -17,15 +17,16 @@ from __future__ import annotations
 import base64
 import binascii
 import datetime as dt
+import functools
 import json
 import math
 import unicodedata
 from typing import Any, Literal
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
-from calculator.catalog import DATA_DIR, first_error, load_ownership_defaults
+from calculator.catalog import DATA_DIR, CatalogError, first_error, load_catalog, load_ownership_defaults, read_yaml
 from calculator.schemas import Architecture
 from calculator.units import MAX_USD_PER_GPU_HOUR
 from pricing.fleet import FleetPolicy
@@ -45,33 +46,109 @@ class _Closed(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
 
 
+DEFAULT_SCENARIO_FILE = DATA_DIR / "default_scenario.yaml"
+
+
+class ScenarioDefaults(_Closed):
+    """What ``data/default_scenario.yaml`` sets: the scenario a new user starts from."""
+
+    name: str = Field(max_length=MAX_NAME_CHARS)
+    workload_preset: str
+    model_ids: tuple[str, ...]
+    api_model_ids: tuple[str, ...]
+    gpu_ids: tuple[str, ...]
+    precisions: tuple[str, ...]
+    ownership: dict[str, float] = Field(default_factory=dict)  # filled from data/ownership_defaults.yaml
+    source: str
+    as_of: str
+    notes: str | None = None
+
+
+@functools.lru_cache(maxsize=1)
+def scenario_defaults() -> ScenarioDefaults:
+    """The default scenario's candidates and preset (``data/default_scenario.yaml``) and the ownership
+    defaults (``data/ownership_defaults.yaml``), read once."""
+    raw = read_yaml(DEFAULT_SCENARIO_FILE)
+    if not isinstance(raw, dict) or not isinstance(raw.get("default_scenario"), dict):
+        raise CatalogError(f"{DEFAULT_SCENARIO_FILE.name}: expected a top-level mapping 'default_scenario:'")
+    own = {k: float(v.value) for k, v in load_catalog().ownership_defaults.items()}
+    return ScenarioDefaults.model_validate({**raw["default_scenario"], "ownership": own})
+
+
+@functools.lru_cache(maxsize=32)
+def _preset_fields_cached(preset_id: str) -> tuple[tuple[str, Any], ...]:
+    workloads = {w.id: w for w in load_catalog().workloads}
+    w = workloads.get(preset_id) or workloads.get(scenario_defaults().workload_preset)
+    if w is None:
+        return (("preset", preset_id),)
+    return (("name", w.name), ("preset", preset_id), ("input_tokens", w.input_tokens),
+            ("output_tokens", w.output_tokens), ("requests_per_day", w.requests_per_day),
+            ("peak_to_average_ratio", w.peak_to_average_ratio), ("ttft_slo_ms", w.ttft_slo_ms),
+            ("tpot_slo_ms", w.tpot_slo_ms), ("cached_input_frac", w.cached_input_frac),
+            ("quality_profile", w.id))
+
+
+def preset_fields(preset_id: str) -> dict[str, Any]:
+    """A workload preset's values as ``WorkloadSpec`` fields (the default scenario's preset if unknown)."""
+    return dict(_preset_fields_cached(preset_id))
+
+
 def _strip_control_characters(text: str) -> str:
     """Drop C0/C1 control characters (tabs, newlines, NEL, ...) from a user-set name."""
     return "".join(ch for ch in text if unicodedata.category(ch) != "Cc")
 
 
 class WorkloadSpec(_Closed):
-    """One workload: request shape [tokens], traffic, latency limits [ms] and quality profile."""
+    """One workload: request shape [tokens], traffic, latency limits [ms], quality profile and retry policy.
 
-    # Defaults are the 'coding' preset of data/workloads.yaml (tests/test_scenario.py keeps them equal).
-    name: str = Field(default="Coding assistant (IDE completion and code chat)", max_length=MAX_NAME_CHARS)
-    preset: str = "coding"
-    input_tokens: int = Field(default=2048, ge=1, le=2_000_000)
-    output_tokens: int = Field(default=28, ge=1, le=200_000)
-    requests_per_day: float = Field(default=200_000, ge=0, le=1e10)
-    peak_to_average_ratio: float = Field(default=4.16, ge=1.0, le=50.0)
-    ttft_slo_ms: float | None = Field(default=500.0, ge=0.001, le=600_000)
-    tpot_slo_ms: float | None = Field(default=40.0, ge=0.001, le=60_000)
-    cached_input_frac: float = Field(default=0.2, ge=0.0, le=1.0)
-    quality_profile: str = "coding"
+    Preset rule: a workload that names a ``preset`` (a workload id of ``data/workloads.yaml``) gets that
+    preset's request shape, traffic, latency limits and quality profile for every field it omits; fields given
+    explicitly override the preset. Without a ``preset`` the default scenario's preset applies
+    (``data/default_scenario.yaml``). Nothing here is typed twice: the numbers live in ``data/``.
+    """
+
+    name: str = Field(max_length=MAX_NAME_CHARS)
+    preset: str
+    input_tokens: int = Field(ge=1, le=2_000_000)
+    output_tokens: int = Field(ge=1, le=200_000)  # visible answer; thinking tokens are per model
+    requests_per_day: float = Field(ge=0, le=1e10)
+    peak_to_average_ratio: float = Field(ge=1.0, le=50.0)
+    ttft_slo_ms: float | None = Field(ge=0.001, le=600_000)
+    tpot_slo_ms: float | None = Field(ge=0.001, le=60_000)
+    cached_input_frac: float = Field(ge=0.0, le=1.0)
+    quality_profile: str
     min_quality: float = Field(default=0.0, ge=0.0, le=100.0)
     value_per_task_usd: float = Field(default=0.05, ge=0.0, le=1e6)
     share_of_fleet_frac: float = Field(default=1.0, ge=0.0, le=1.0)
+    max_retries: int = Field(default=0, ge=0, le=10)  # failed tasks retried up to this many times
+    # Thinking tokens per request [tokens] by model or API id, overriding data/token_usage.yaml.
+    reasoning_tokens_overrides: dict[str, float] = Field(default_factory=dict)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _fill_from_preset(cls, data: Any) -> Any:
+        if not isinstance(data, dict):
+            return data
+        preset_id = data.get("preset") or scenario_defaults().workload_preset
+        return {**preset_fields(str(preset_id)), **data}
 
     @field_validator("name")
     @classmethod
     def _clean_name(cls, value: str) -> str:
         return _strip_control_characters(value)
+
+    @field_validator("reasoning_tokens_overrides")
+    @classmethod
+    def _tokens_in_range(cls, value: dict[str, float]) -> dict[str, float]:
+        for model_id, tokens in value.items():
+            if not (isinstance(tokens, int | float) and math.isfinite(tokens) and 0.0 <= tokens <= 1_000_000):
+                raise ValueError(f"thinking tokens for '{str(model_id)[:60]}' must be between 0 and 1,000,000")
+        return value
+
+
+def default_workload() -> WorkloadSpec:
+    """The default scenario's workload: its preset's values (``data/default_scenario.yaml``)."""
+    return WorkloadSpec.model_validate({})
 
 
 class CustomModel(_Closed):
@@ -116,12 +193,14 @@ class Scenario(_Closed):
     """Everything a user sets. Saves to YAML and to the shareable link (same fields)."""
 
     version: Literal["1"] = "1"
-    name: str = Field(default="Coding: Qwen3.5-397B-A17B self-hosted vs dense vs API", max_length=MAX_NAME_CHARS)
-    workloads: tuple[WorkloadSpec, ...] = Field(default=(WorkloadSpec(),), min_length=1, max_length=8)
-    model_ids: tuple[str, ...] = ("qwen3.5-397b-a17b", "qwen3-32b", "llama-3.3-70b", "gpt-oss-120b")
-    api_model_ids: tuple[str, ...] = ("qwen3-max", "gemini-3.1-pro", "alibaba-qwen3.5-397b-a17b")
-    gpu_ids: tuple[str, ...] = ("h100-sxm", "h200-sxm", "b200", "mi300x")
-    precisions: tuple[Literal["bf16", "fp8", "fp4", "int4"], ...] = ("fp8",)
+    name: str = Field(default_factory=lambda: scenario_defaults().name, max_length=MAX_NAME_CHARS)
+    workloads: tuple[WorkloadSpec, ...] = Field(default_factory=lambda: (default_workload(),), min_length=1,
+                                                max_length=8)
+    model_ids: tuple[str, ...] = Field(default_factory=lambda: scenario_defaults().model_ids)
+    api_model_ids: tuple[str, ...] = Field(default_factory=lambda: scenario_defaults().api_model_ids)
+    gpu_ids: tuple[str, ...] = Field(default_factory=lambda: scenario_defaults().gpu_ids)
+    precisions: tuple[Literal["bf16", "fp8", "fp4", "int4"], ...] = Field(
+        default_factory=lambda: scenario_defaults().precisions)  # type: ignore[arg-type]
     pricing_basis: PricingBasis = "on_demand"
     # The price a buyer gets: the best ("low") quote within one provider class (pricing.rental).
     provider_class: ProviderClass = "specialist"
@@ -215,6 +294,8 @@ QUERY_KEYS: dict[str, tuple[str, str]] = {
     "minq": ("w.min_quality", "float"),
     "vpt": ("w.value_per_task_usd", "float"),
     "share": ("w.share_of_fleet_frac", "float"),
+    "retry": ("w.max_retries", "int"),
+    "rt": ("w.reasoning_tokens_overrides", "json"),
     "models": ("model_ids", "list"),
     "apis": ("api_model_ids", "list"),
     "gpus": ("gpu_ids", "list"),

@@ -98,7 +98,8 @@ def test_every_page_renders(name: str) -> None:
 def test_default_compare_page_answers_the_question() -> None:
     at = app()
     table = at.dataframe[0].value
-    assert len(table) == 4 * 4 * 1 + 3  # default: 4 models x 4 GPUs x 1 precision + 3 APIs
+    d = Scenario()  # data/default_scenario.yaml: models x GPUs x precisions self-hosted rows + one row per API
+    assert len(table) == len(d.model_ids) * len(d.gpu_ids) * len(d.precisions) + len(d.api_model_ids)
     assert table[tables.HEADERS["rank"]].iloc[0] == "1"
     assert set(table[tables.HEADERS["kind"]]) == {"self-hosted MoE", "self-hosted dense", "API"}
     assert at.get("plotly_chart"), "the cost-quality chart is drawn"

@@ -38,7 +38,8 @@ MUST_HAVE_MODEL_IDS = (
 # or leaderboard score on the catalog's benchmarks for these in the settings scores.yaml records; they stay
 # in the catalog for sizing and cost, and their quality index is "missing". Remove an id when a score is added.
 MODELS_WITHOUT_SCORES = frozenset({
-    "deepseek-v3.1", "glm-4.7", "llama-2-70b", "mixtral-8x22b", "mixtral-8x7b", "qwen3-coder-480b-a35b",
+    "glm-4.7", "llama-2-70b", "mixtral-8x22b",
+    "mixtral-8x7b", "qwen3-coder-480b-a35b",
 })
 
 # Parameter count from the architecture vs the vendor's published total: within 2 % for every model that

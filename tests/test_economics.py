@@ -46,7 +46,12 @@ def test_break_even_solves_cost_self_equals_cost_api(setup, per_quality_point):
     assert curve["self_hosted_monthly_cost_usd"][0] == pytest.approx(curve["api_monthly_cost_usd"][0])
     assert curve["self_hosted_monthly_cost_usd"][1] > curve["api_monthly_cost_usd"][1]
     assert curve["self_hosted_monthly_cost_usd"][2] <= curve["api_monthly_cost_usd"][2]
-    assert be.num_million_tokens_per_month == pytest.approx(v * 2076 / 1e6)
+    # Tokens per request are the API model's own: 2048 input + its answer and thinking tokens.
+    api_out = df[df["option_id"] == "api|gemini-3.1-pro"].iloc[0]["output_tokens_per_request"]
+    assert be.num_million_tokens_per_month == pytest.approx(v * (2048 + api_out) / 1e6)
+    # One replica costs N x $4 x 730.
+    row = df[df["option_id"] == "self|qwen3.5-397b-a17b|h200-sxm|fp8"].iloc[0]
+    assert be.replica_monthly_cost_usd == pytest.approx(row["num_gpus_per_replica"] * 4.0 * 730)
 
 
 def hand_options() -> pd.DataFrame:

@@ -30,7 +30,7 @@ INTERFACE_COLUMNS = [
     "usd_per_quality_point", "ttft_ms", "tpot_ms", "meets_limits", "meets_min_quality", "status",
     "monthly_net_value_usd", "roi_frac",
 ]
-CODING = WorkloadSpec(name="Coding", input_tokens=2048, output_tokens=28, requests_per_day=200_000,
+CODING = WorkloadSpec(name="Coding", preset="coding", input_tokens=2048, output_tokens=28, requests_per_day=200_000,
                       peak_to_average_ratio=4.16, ttft_slo_ms=500, tpot_slo_ms=40, cached_input_frac=0.2,
                       quality_profile="coding", value_per_task_usd=0.05)
 
@@ -75,20 +75,25 @@ def test_self_hosted_fleet_is_consistent(base):
     peak = 200_000 / 86_400 * 4.16
     assert row["redundancy_replicas"] == 1
     assert row["replicas"] == math.ceil(peak / (row["replica_requests_per_s"] * 0.7)) + 1
-    tokens = 200_000 * DAYS_PER_MONTH * (2048 + 28)
+    # Qwen3.5 is a reasoning model: its output is the 28-token answer + its thinking tokens (token_usage).
+    out = row["output_tokens_per_request"]
+    assert out > 28
+    tokens = 200_000 * DAYS_PER_MONTH * (2048 + out)
     assert row["usd_per_million_tokens"] == pytest.approx(row["monthly_cost_usd"] / tokens * 1e6)
     # Input and output prices recombine to the blended price over the mix.
-    recombined = (2048 * row["usd_per_million_input_tokens"] + 28 * row["usd_per_million_output_tokens"]) / 2076
+    recombined = (2048 * row["usd_per_million_input_tokens"] + out * row["usd_per_million_output_tokens"]) \
+        / (2048 + out)
     assert recombined == pytest.approx(row["usd_per_million_tokens"], rel=1e-6)
     assert row["usd_per_million_tokens_low"] < row["usd_per_million_tokens"] < row["usd_per_million_tokens_high"]
     assert row["ttft_ms"] <= 500 and row["tpot_ms"] <= 40
 
 
 def test_api_row_hand_computed(base, catalog):
-    # Qwen3-Max: 2048 input (no cached price: billed at the input price) and 28 output tokens per request,
+    # Qwen3-Max (a thinking model): 2048 input (no cached price: billed at the input price) and a 28-token
+    # answer + 500 thinking tokens (the coding preset's default) billed as output,
     # 200,000 requests/day x 365/12 days = 6,083,333 requests/month.
     api = catalog.api_model("qwen3-max")
-    per_request = (2048 * api.usd_per_million_input_tokens + 28 * api.usd_per_million_output_tokens) / 1e6
+    per_request = (2048 * api.usd_per_million_input_tokens + 528 * api.usd_per_million_output_tokens) / 1e6
     row = base[base["option_id"] == "api|qwen3-max"].iloc[0]
     assert row["monthly_cost_usd"] == pytest.approx(per_request * 200_000 * 365 / 12)
     assert row["gpus_total"] == 0 and row["gpu_id"] == "" and row["usd_per_gpu_hour"] is None
@@ -99,10 +104,11 @@ def test_api_row_hand_computed(base, catalog):
 
 
 def test_ranking_order(base):
+    # Ranked by $ per successful task (issue 9), not by $ per quality point.
     ranked = base[base["ranked"]]
     assert list(ranked["rank"]) == list(range(1, len(ranked) + 1))
-    upq = [v for v in ranked["usd_per_quality_point"] if v is not None]
-    assert upq == sorted(upq)
+    per_task = [v for v in ranked["usd_per_successful_task"] if v is not None]
+    assert per_task == sorted(per_task) and len(per_task) == len(ranked)
 
 
 def test_missing_tier_price_is_a_status_not_a_guess(catalog):
@@ -266,17 +272,60 @@ def test_self_hosted_monthly_cost_end_to_end_from_scratch(catalog):
 
 def test_api_price_in_force_on_the_scenario_date(catalog):
     # Gemini 4 Carbon: $2 input / $10 output per 1M tokens through 2026-11-30, $4 / $20 from 2026-12-01
-    # (data/api_models.yaml price_changes). Coding request: 2048 input (20% cached at $0.10 -> $0.20), 28 output.
-    # Before: 0.8 x 2048 x 2 = 3276.8, 0.2 x 2048 x 0.1 = 40.96, 28 x 10 = 280 -> 3597.76 / 1e6.
-    # After: every price doubles -> 7195.52 / 1e6 per request.
+    # (data/api_models.yaml price_changes). Coding request: 2048 input (20% cached at $0.10 -> $0.20), 28 output
+    # + 500 thinking tokens (the coding preset's default for a reasoning model), billed as output.
+    # Before: 0.8 x 2048 x 2 = 3276.8, 0.2 x 2048 x 0.1 = 40.96, 528 x 10 = 5280 -> 8597.76 / 1e6.
+    # After: every price doubles -> 17195.52 / 1e6 per request.
     rows = {}
     for day in (dt.date(2026, 11, 30), dt.date(2026, 12, 1)):
         df = compare_options(scenario(api_model_ids=("gemini-4-carbon",), model_ids=(), priced_on=day), catalog)
         rows[day] = df[df["option_id"] == "api|gemini-4-carbon"].iloc[0]
     before, after = rows[dt.date(2026, 11, 30)], rows[dt.date(2026, 12, 1)]
     requests = 200_000 * 365 / 12
-    assert before["monthly_cost_usd"] == pytest.approx(0.00359776 * requests, rel=1e-9)
-    assert after["monthly_cost_usd"] == pytest.approx(0.00719552 * requests, rel=1e-9)
+    assert before["output_tokens_per_request"] == 528
+    assert before["monthly_cost_usd"] == pytest.approx(0.00859776 * requests, rel=1e-9)
+    assert after["monthly_cost_usd"] == pytest.approx(0.01719552 * requests, rel=1e-9)
     assert after["usd_per_million_output_tokens"] == 20.0
     assert "list price changed on 2026-12-01" in after["notes"]
     assert "list price changed" not in before["notes"]
+
+
+def test_api_bills_thinking_tokens_and_cost_per_successful_task(catalog):
+    # Gemini 3.1 Pro on the coding preset: 2048 input (20% cached), 28-token answer + 500 thinking tokens
+    # (the coding preset's default for a reasoning model without its own figure), billed as output:
+    # c_req = ((0.8 p_in + 0.2 p_cached) 2048 + 528 p_out) / 1e6, x 200,000 requests/day x DAYS_PER_MONTH.
+    api = catalog.api_model("gemini-3.1-pro")
+    row = compare_options(scenario(api_model_ids=("gemini-3.1-pro",), model_ids=()), catalog).iloc[0]
+    assert row["reasoning_tokens_per_request"] == 500 and row["output_tokens_per_request"] == 528
+    p_in, p_cached, p_out = (api.usd_per_million_input_tokens, api.usd_per_million_cached_input_tokens,
+                             api.usd_per_million_output_tokens)
+    per_request = ((0.8 * p_in + 0.2 * p_cached) * 2048 + 528 * p_out) / 1e6
+    tasks = 200_000 * DAYS_PER_MONTH
+    assert row["monthly_cost_usd"] == pytest.approx(per_request * tasks, rel=1e-9)
+    # $ per successful task = monthly cost / (tasks x success), success = index / 100 (no retries)
+    assert row["usd_per_successful_task"] == pytest.approx(row["monthly_cost_usd"] / (tasks * row["success_frac"]))
+    assert row["success_frac"] == pytest.approx(row["quality_index"] / 100.0)
+
+
+def test_retries_multiply_attempts_and_keep_tasks(catalog):
+    # Up to 2 retries: E[attempts] = 1 + (1 - p) + (1 - p)^2 and the API bill grows by exactly that factor;
+    # num_requests_per_month stays the number of tasks.
+    one = compare_options(scenario(api_model_ids=("qwen3-max",), model_ids=()), catalog).iloc[0]
+    retry_spec = CODING.model_copy(update={"max_retries": 2})
+    two = compare_options(scenario(api_model_ids=("qwen3-max",), model_ids=(), workloads=(retry_spec,)),
+                          catalog).iloc[0]
+    q = 1.0 - one["success_frac"]
+    attempts = 1.0 + q + q * q
+    assert two["expected_attempts"] == pytest.approx(attempts)
+    assert two["monthly_cost_usd"] == pytest.approx(one["monthly_cost_usd"] * attempts)
+    assert two["num_requests_per_month"] == one["num_requests_per_month"]
+    tasks_ok = one["num_requests_per_month"] * (1.0 - q**3)
+    assert two["usd_per_successful_task"] == pytest.approx(two["monthly_cost_usd"] / tasks_ok)
+
+
+def test_retired_entries_are_marked_and_not_ranked(catalog):
+    # gemini-3-pro was shut down on 2026-03-09 (data/api_models.yaml lifecycle).
+    df = compare_options(scenario(api_model_ids=("gemini-3-pro", "qwen3-max"), model_ids=()), catalog)
+    retired = df[df["model_id"] == "gemini-3-pro"].iloc[0]
+    assert retired["retired"] and not retired["ranked"] and "retired on 2026-03-09" in retired["notes"]
+    assert bool(df[df["model_id"] == "qwen3-max"].iloc[0]["ranked"])

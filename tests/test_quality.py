@@ -138,3 +138,13 @@ def test_catalog_coding_indices(catalog):
     g = quality_index("gemini-3.1-pro", coding, catalog)
     assert g.estimated == ("livecodebench",) and g.estimated_frac == pytest.approx(0.35)
     assert g.index_std is not None and g.index_std > 0.0
+def test_every_preset_scores_every_live_model_and_api(catalog):
+    # Issue 9 done-when: every workload preset x every non-retired model and API entry has an index.
+    today = dt.date(2026, 11, 29)
+    ids = [m.id for m in catalog.models if not m.is_retired(today)]
+    ids += [a.id for a in catalog.api_models if not a.is_retired(today)]
+    missing = [(w.id, i) for w in catalog.workloads for i in ids
+               if quality_index(i, w, catalog).index is None]
+    assert missing == []
+
+

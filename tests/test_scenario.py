@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import get_args
 
 import pytest
@@ -18,6 +19,7 @@ from pricing.scenario import (
     ScenarioError,
     WorkloadSpec,
     check_against_catalog,
+    scenario_defaults,
     scenario_from_query,
     scenario_from_yaml,
     scenario_to_query,
@@ -41,6 +43,9 @@ workloads = st.builds(
     min_quality=st.floats(0, 100, **floats),
     value_per_task_usd=st.floats(0, 1e6, **floats),
     share_of_fleet_frac=st.floats(0, 1, **floats),
+    max_retries=st.integers(0, 10),
+    reasoning_tokens_overrides=st.dictionaries(st.sampled_from(["gpt-5.5", "qwen3.5-397b-a17b"]),
+                                               st.floats(0, 1e6, **floats), max_size=2),
 )
 # Catalog-like ids (the link joins lists with commas, so ids never hold one); unknown ids must survive too.
 ids = st.lists(st.from_regex(r"[a-z0-9][a-z0-9.\-]{0,24}", fullmatch=True), max_size=5).map(tuple)
@@ -132,13 +137,43 @@ def test_default_scenario_ids_exist(catalog):
     assert warnings == []
 
 
-def test_default_workload_is_the_coding_preset(catalog):
-    preset = catalog.workload("coding")
+def test_default_workload_is_the_default_scenario_preset(catalog):
+    # data/default_scenario.yaml names the preset; every field comes from data/workloads.yaml.
+    preset = catalog.workload(scenario_defaults().workload_preset)
     w = WorkloadSpec()
     assert (w.name, w.input_tokens, w.output_tokens, w.requests_per_day, w.peak_to_average_ratio,
-            w.ttft_slo_ms, w.tpot_slo_ms, w.cached_input_frac) == (
+            w.ttft_slo_ms, w.tpot_slo_ms, w.cached_input_frac, w.quality_profile) == (
         preset.name, preset.input_tokens, preset.output_tokens, preset.requests_per_day,
-        preset.peak_to_average_ratio, preset.ttft_slo_ms, preset.tpot_slo_ms, preset.cached_input_frac)
+        preset.peak_to_average_ratio, preset.ttft_slo_ms, preset.tpot_slo_ms, preset.cached_input_frac, preset.id)
+
+
+def test_a_named_preset_fills_omitted_fields_and_explicit_fields_win(catalog):
+    # Issue 9 contract: "preset: reasoning" with nothing else runs the reasoning preset's numbers, not coding's.
+    reasoning = catalog.workload("reasoning")
+    s = scenario_from_yaml("workloads:\n  - preset: reasoning\n  - preset: reasoning\n    output_tokens: 77\n")
+    first, second = s.workloads
+    assert (first.input_tokens, first.output_tokens, first.tpot_slo_ms, first.quality_profile) == (
+        reasoning.input_tokens, reasoning.output_tokens, reasoning.tpot_slo_ms, "reasoning")
+    assert second.output_tokens == 77 and second.input_tokens == reasoning.input_tokens
+
+
+def test_default_scenario_answers_the_seed_question(catalog):
+    # A reasoning-heavy agentic preset; Qwen3.5-397B-A17B self-hosted and via API; Qwen3-Max; Gemini 3.1 Pro.
+    s = Scenario()
+    assert s.workload.preset in ("agentic", "reasoning", "coding-agent")
+    assert "qwen3.5-397b-a17b" in s.model_ids
+    assert {"qwen3-max", "gemini-3.1-pro"} <= set(s.api_model_ids)
+    assert any(catalog.api_model(a).open_model_id == "qwen3.5-397b-a17b" for a in s.api_model_ids)
+
+
+def test_no_shipped_default_or_preset_entry_is_retired(catalog):
+    # Issue 9: fails when the default scenario names a model or API entry past its retirement date.
+    today = dt.date.today()
+    s = Scenario()
+    retired = [m for m in s.model_ids if catalog.model(m).is_retired(today)]
+    retired += [a for a in s.api_model_ids if catalog.api_model(a).is_retired(today)]
+    retired += [g for g in s.gpu_ids if catalog.gpu(g).is_retired(today)]
+    assert retired == []
 
 
 def test_ownership_defaults_are_read_from_the_catalog_file():
