@@ -303,12 +303,13 @@ def test_mix_control_adds_a_workload_to_the_link_and_the_shared_fleet(catalog: C
 def test_link_extra_workloads_seed_the_mix_picker(catalog: Catalog) -> None:
     own = WorkloadSpec(name="Nightly batch", preset="custom", input_tokens=3000, output_tokens=400,
                        ttft_slo_ms=None, tpot_slo_ms=None, requests_per_day=20_000)
-    link = scenario_to_query(Scenario(workloads=(Scenario().workload, preset_workload("agentic", catalog), own)))
+    # A preset other than the default workload's (the sidebar's workload is not offered twice).
+    link = scenario_to_query(Scenario(workloads=(Scenario().workload, preset_workload("chat", catalog), own)))
     at = app(link)
     at.switch_page("app_pages/economics.py").run()
     assert_clean(at, "mix from link")
     picker = at.multiselect(key="eco_mix")
-    assert picker.value == ["agentic", "link-0"]
+    assert picker.value == ["chat", "link-0"]
     assert dict(at.query_params) == link
 
 
@@ -326,7 +327,7 @@ def test_mix_state_helpers(catalog: Catalog) -> None:
     s = Scenario(workloads=(Scenario().workload, chat))
     state, _ = scenario_to_state(s, catalog)
     assert state["x_xw_link"] == []
-    state["x_xw"] = [chat, preset_workload("coding", catalog)]  # same name as the sidebar's: counted once
+    state["x_xw"] = [chat, preset_workload(s.workload.preset, catalog)]  # same name as the sidebar's: counted once
     assert scenario_from_state(state).workloads == s.workloads
 
 
