@@ -22,6 +22,7 @@ from calculator.catalog import Catalog
 from calculator.pipeline import model_features
 from calculator.sizing import RequestShape, SizingError, estimate
 from calculator.sweep import CONCURRENCY_GRID, sweep
+from calculator.token_usage import tokens_per_request
 from calculator.units import default_kv_precision
 
 BATCHES = np.unique(np.round(np.geomspace(1, 2048, 40))).astype(float)
@@ -129,9 +130,13 @@ num_gpus = c4.selectbox("GPUs per replica", GPU_COUNT_CHOICES, key="sz_n", on_ch
                              "deployment Compare prices (fewest paid GPU-hours for this workload).")
 
 n_used = int(num_gpus) or compare_n
+# The model decodes its own tokens: the answer plus its thinking tokens (as on Compare).
+tokens = tokens_per_request(model_id, w.output_tokens, w.preset, cat, w.reasoning_tokens_overrides.get(model_id),
+                            w.quality_profile)
 try:
     result = _size(model_id, gpu_id, precision, n_used, compare_c if n_used == compare_n else None,
-                   w.input_tokens, w.output_tokens, w.ttft_slo_ms, w.tpot_slo_ms, common.catalog_key(), cat)
+                   w.input_tokens, max(1, round(tokens.output_tokens)), w.ttft_slo_ms, w.tpot_slo_ms,
+                   common.catalog_key(), cat)
 except (SizingError, ValueError) as exc:
     st.error(f"This deployment cannot be sized: {exc}")
     st.stop()

@@ -58,8 +58,15 @@ def is_reasoning_model(model_or_api_id: str, catalog: Catalog) -> bool:
 
 
 def tokens_per_request(model_or_api_id: str, answer_tokens: float, preset_id: str | None, catalog: Catalog,
-                       override_reasoning_tokens: float | None = None) -> TokensPerRequest:
-    """Answer + thinking tokens of one request of ``model_or_api_id`` on a workload (module Notes)."""
+                       override_reasoning_tokens: float | None = None,
+                       fallback_preset_id: str | None = None) -> TokensPerRequest:
+    """Answer + thinking tokens of one request of ``model_or_api_id`` on a workload (module Notes).
+
+    ``preset_id`` is the workload's preset; a workload the user edited away from every preset (an unknown
+    ``preset_id``) uses ``fallback_preset_id`` (its quality profile) for the per-preset figures."""
+    known = {w.id for w in catalog.workloads}
+    if preset_id not in known and fallback_preset_id in known:
+        preset_id = fallback_preset_id
     if override_reasoning_tokens is not None:
         return TokensPerRequest(answer_tokens, float(override_reasoning_tokens), "override")
     ids = [model_or_api_id]

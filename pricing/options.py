@@ -194,7 +194,7 @@ def _model_load(model_id: str, spec: WorkloadSpec, catalog: Catalog, q: QualityR
     """The workload as one model runs it: output tokens include its thinking tokens (``calculator.token_usage``)
     and every task is attempted ``E[attempts]`` times under the retry policy (``pricing.success``)."""
     tokens = tokens_per_request(model_id, spec.output_tokens, spec.preset, catalog,
-                                spec.reasoning_tokens_overrides.get(model_id))
+                                spec.reasoning_tokens_overrides.get(model_id), spec.quality_profile)
     attempts = success.expected_attempts(q.success_frac, spec.max_retries) if q.success_frac is not None else 1.0
     model_spec = spec.model_copy(update={"output_tokens": max(1, round(tokens.output_tokens)),
                                          "requests_per_day": spec.requests_per_day * attempts})

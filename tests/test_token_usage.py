@@ -41,6 +41,8 @@ def test_lookup_order():
     # a reasoning API without an entry: the preset's default; a non-reasoning one: 0
     assert tokens_per_request("closed", 200, "chat", c).reasoning_tokens == 700
     assert tokens_per_request("plain", 200, "chat", c).output_tokens == 200
+    # a workload edited away from every preset uses its quality profile's preset figures
+    assert tokens_per_request("closed", 200, "custom", c, fallback_preset_id="chat").reasoning_tokens == 700
     # the user's override wins
     assert tokens_per_request("closed", 200, "chat", c, override_reasoning_tokens=50).output_tokens == 250
 
