@@ -25,6 +25,8 @@ the random factors:
 - ``f_d = exp(sigma_t z)``  output tokens per request (reasoning length varies by model and task).
 - ``T_d = exp(sigma_T z)``, peak ratio ``a exp(sigma_a z)``  traffic and peak planning ranges.
 - ``s_d = clip(s + sigma_s z, S_MIN, 1)``  success rate, ``sigma_s`` from the quality index's uncertainty.
+  Under a retry policy (``pricing.success``) the load scales with ``E[attempts](s_d) / E[attempts](s)`` and
+  ``K_d`` divides by the tasks that succeed within the retries, ``V T_d (1 - (1 - s_d)^(N+1))``.
 
 Draws that share a cause share their random numbers (common random numbers): one GPU type's price under
 one basis is one draw for every option on that GPU; one model's throughput error, token usage and quality
@@ -52,7 +54,7 @@ import pandas as pd
 from calculator.catalog import Catalog
 from calculator.schemas import Architecture, Gpu
 from calculator.validate import GPUS_PER_NODE, ArchitectureClass, MeasurementClass, out_of_sample_residuals
-from pricing import fleet, rental
+from pricing import fleet, rental, success
 from pricing.options import candidates
 from pricing.scenario import Scenario, WorkloadSpec
 
@@ -63,6 +65,11 @@ MIN_CLASS_POINTS: int = 8  # fewer out-of-sample residuals than this: use the ne
 S_MIN: float = 0.005  # floor of a drawn success rate [-]: a task never costs more than 200 attempts
 PERCENTILES: tuple[int, int, int] = (10, 50, 90)
 ROBUST_P: float = 0.8  # a ranking with P >= 0.8 is called robust; below, a close call
+
+
+# pricing.success's formulas element-wise over the draws (only with retries; without, attempts = 1, P = s).
+_ATTEMPTS = np.frompyfunc(success.expected_attempts, 2, 1)
+_TASK_SUCCESS = np.frompyfunc(success.task_success_frac, 2, 1)
 
 
 def sigma_from_range(range_frac: float) -> float:
@@ -168,6 +175,7 @@ class OptionInputs:
     model_key: str  # options with the same key share throughput error, tokens and quality draws
     token_sigma_log: float
     error_class: MeasurementClass | None = None  # self-hosted only
+    max_retries: int = 0  # failed tasks retried up to this many times (pricing.success)
     ranked: bool = True  # takes part in P(cheapest)
     # Fleet of a self-hosted option (pricing.fleet): replica requests/s, GPUs per replica, price, planning.
     replica_requests_per_s: float = 0.0
@@ -240,6 +248,17 @@ def simulate(options: Sequence[OptionInputs], errors: ClassErrors, settings: Set
         tokens = np.exp(o.token_sigma_log * z_tokens[j])
         token_load = 1.0 - o.output_cost_share + o.output_cost_share * tokens
         token_f[j] = token_load
+        # Success first: under a retry policy the attempts (so the load) follow the drawn success rate.
+        attempts = np.ones(n)
+        task_success = np.zeros(n)
+        if o.success_frac is not None:
+            has_q[j] = True
+            drawn = np.clip(o.success_frac + o.success_sigma * z_quality[j], S_MIN, 1.0)
+            task_success = drawn
+            if o.max_retries > 0:
+                base = success.expected_attempts(o.success_frac, o.max_retries)
+                attempts = _ATTEMPTS(drawn, o.max_retries).astype(float) / base
+                task_success = _TASK_SUCCESS(drawn, o.max_retries).astype(float)
         if o.self_hosted:
             res, label, count = errors.for_class(o.error_class) if o.error_class else (np.zeros(1), "none", 0)
             labels.append(f"{label} ({count} points)" if count else label)
@@ -247,20 +266,19 @@ def simulate(options: Sequence[OptionInputs], errors: ClassErrors, settings: Set
             price_f[j] = np.exp(o.price_sigma_log * z_price[j])
             capacity_f[j] = 1.0 / (ratio * token_load)
             price = o.usd_per_gpu_hour * price_f[j]
-            # Traffic and peak scale demand; model error and tokens scale the replica's capacity. Folding
-            # them into the replica's throughput keeps pricing.fleet the one place fleets are sized.
-            demand = traffic[j] * (peak[j] if o.always_on else 1.0)
+            # Traffic, peak and retried attempts scale demand; model error and tokens scale the replica's
+            # capacity. Folding them into the replica's throughput keeps pricing.fleet the one place fleets
+            # are sized.
+            demand = traffic[j] * (peak[j] if o.always_on else 1.0) * attempts
             q = o.replica_requests_per_s / (ratio * token_load * demand)
             hours = fleet.replica_hours_per_month(o.requests_per_day, o.peak_to_average_ratio, q,
                                                   o.utilisation_frac, o.always_on, o.fleet_policy)
             cost[j] = hours * o.num_gpus_per_replica * price
         else:
             labels.append("")
-            cost[j] = o.monthly_cost_usd * traffic[j] * token_load
+            cost[j] = o.monthly_cost_usd * traffic[j] * token_load * attempts
         if o.success_frac is not None:
-            has_q[j] = True
-            success = np.clip(o.success_frac + o.success_sigma * z_quality[j], S_MIN, 1.0)
-            tasks = o.num_requests_per_month * traffic[j] * success
+            tasks = o.num_requests_per_month * traffic[j] * task_success
             per_task[j] = np.where(tasks > 0.0, cost[j] / np.maximum(tasks, 1e-300), np.nan)
     ranked = np.array([o.ranked for o in options], dtype=bool)
     return Draws(tuple(o.option_id for o in options), tuple(wl_keys), cost, per_task, has_q, ranked,
@@ -464,7 +482,7 @@ def inputs_from_frame(options: pd.DataFrame, scenario: Scenario, catalog: Catalo
             price_key=f"api|{model_id}", price_sigma_log=0.0,
             model_key=(api.open_model_id or api.id) if api is not None else model_id,
             token_sigma_log=_column(row, "output_tokens_sigma_log", s.token_sigma_log) or 0.0,
-            ranked=bool(row.get("ranked", True)),
+            ranked=bool(row.get("ranked", True)), max_retries=int(getattr(spec, "max_retries", 0)),
         )
         if oid.startswith("self|") and row["gpu_id"] in gpus and model_id in archs:
             gpu = gpus[str(row["gpu_id"])]
@@ -475,7 +493,8 @@ def inputs_from_frame(options: pd.DataFrame, scenario: Scenario, catalog: Catalo
                 error_class=error_class_for(archs[model_id], gpu, n, _column(row, "ttft_ms", None),
                                             _column(row, "tpot_ms", None), spec, p99_ratio),
                 replica_requests_per_s=float(row["replica_requests_per_s"]), num_gpus_per_replica=float(n),
-                usd_per_gpu_hour=float(row["usd_per_gpu_hour"]), requests_per_day=spec.requests_per_day,
+                usd_per_gpu_hour=float(row["usd_per_gpu_hour"]),
+                requests_per_day=spec.requests_per_day * (_column(row, "expected_attempts", 1.0) or 1.0),
                 peak_to_average_ratio=spec.peak_to_average_ratio, utilisation_frac=scenario.utilisation_frac,
                 always_on=always_on, fleet_policy=scenario.fleet_policy,
             )

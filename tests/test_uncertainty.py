@@ -249,3 +249,17 @@ def test_break_even_volume_over_the_draws_by_hand(log_ratio: float, expected: fl
         assert volumes is None and never == 1.0
     else:
         assert never == 0.0 and volumes == pytest.approx((expected,) * 3)
+
+
+def test_retries_count_the_tasks_that_succeed_within_them() -> None:
+    # $1,000/month for 1,000 tasks, success 0.5, one retry: P(success within 2 attempts) = 1 - 0.5^2 = 0.75,
+    # so $1,000 / 750 = $1.3333 per successful task (the monthly cost already holds the retried attempts).
+    from dataclasses import replace
+
+    d = u.simulate([replace(_api("a"), max_retries=1)], _no_error(), QUIET)
+    assert d.usd_per_successful_task[0] == pytest.approx(np.full(QUIET.num_draws, 1000.0 / 750.0))
+    # A drawn success rate of 1 needs one attempt where the base needed 1.5: the load falls by a third.
+    s = u.Settings(num_draws=2000, seed=2, traffic_range_frac=0.0, peak_ratio_range_frac=0.0, token_sigma_log=0.0)
+    sure = u.simulate([replace(_api("a", success=0.5, success_sigma=10.0), max_retries=1)], _no_error(), s)
+    top = sure.monthly_cost_usd[0][sure.usd_per_successful_task[0] == sure.usd_per_successful_task[0].min()]
+    assert top == pytest.approx(np.full(top.size, 1000.0 / 1.5))
