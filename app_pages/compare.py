@@ -189,13 +189,13 @@ def _workbook() -> bytes:
 
 d1, d2 = st.columns(2)
 d1.download_button("Download CSV (one row per option)", csv_text, file_name=f"llm-options-{slug}.csv",
-                   mime="text/csv", key="cmp_csv", icon=":material/download:", width="stretch",
+                   mime="text/csv", key="cmp_csv", on_click="ignore", icon=":material/download:", width="stretch",
                    help="The table above, one row per option: numbers as numbers (units in the column names), an "
                         "empty cell where a quantity does not exist and the status column saying why. Opens "
                         "directly in pandas or a spreadsheet.")
 d2.download_button("Download workbook (.xlsx)", _workbook, file_name=f"llm-options-{slug}.xlsx",
                    mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", key="cmp_xlsx",
-                   icon=":material/table_view:", width="stretch",
+                   on_click="ignore", icon=":material/table_view:", width="stretch",
                    help="Sheets: options (as the CSV), scenario and assumptions, sources and dates of every "
                         "catalog entry used, sensitivity of the rank-1 option.")
 st.session_state["last_csv"] = csv_text

@@ -245,7 +245,8 @@ LINK_LABELS: dict[str, str] = {
     "minr": "Minimum replicas", "spotloss": "Spot capacity lost to pre-emption", "wacc": "Cost of capital (WACC)",
     "resid": "Resale value at end of life", "net": "Network fabric and storage", "stfc": "Staff per cluster",
     "stfn": "Staff per server", "clus": "GPUs in the cluster", "sw": "Software [$ per GPU per year]",
-    "spw": "Server power per GPU",
+    "spw": "Server power per GPU", "retry": "Retries per failed task",
+    "rt": "Thinking tokens per request (your overrides)",
 }
 FIELD_LABELS: dict[str, str] = {
     "model_ids": "Open models", "api_model_ids": "API models", "gpu_ids": "GPUs",
