@@ -303,9 +303,12 @@ def p_cheapest(draws: Draws, workload: str, by: str = "usd_per_successful_task")
     if not rows:
         return {}
     values = (draws.usd_per_successful_task if by == "usd_per_successful_task" else draws.monthly_cost_usd)[rows]
-    low = values.min(axis=0)
-    winners = values <= low
-    share = winners / winners.sum(axis=0)
+    # A draw without a finite cost (no successful task) cannot win; a draw no option wins counts for none.
+    finite = np.where(np.isfinite(values), values, np.inf)
+    low = finite.min(axis=0)
+    winners = (finite <= low) & np.isfinite(low)
+    counts = winners.sum(axis=0)
+    share = np.where(counts > 0, winners / np.maximum(counts, 1), 0.0)
     p = share.mean(axis=1)
     return {draws.option_ids[i]: float(p[j]) for j, i in enumerate(rows)}
 
