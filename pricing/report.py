@@ -108,7 +108,7 @@ def source_rows(options: pd.DataFrame, catalog: Catalog) -> list[tuple[str, str,
     seen: set[tuple[str, str]] = set()
     lookups: dict[str, Any] = {"model": catalog.model, "GPU": catalog.gpu, "API model": catalog.api_model}
     for record in options.to_dict("records"):
-        refs = [("API model", record["model_id"])] if record["kind"] == "API" else [
+        refs = [("API model", record["model_id"])] if record["kind"] == KIND_API else [
             ("model", record["model_id"]), ("GPU", record["gpu_id"])]
         for kind, item_id in refs:
             if not item_id or (kind, item_id) in seen:
