@@ -99,7 +99,7 @@ def _resolve_model(args: argparse.Namespace, cat: Catalog) -> Model:
         raise InputError(f"--model: {exc}") from exc
 
 
-def _positive_int(name: str, low: int, high: int) -> Callable[[str], int]:
+def _whole_number(name: str, low: int, high: int) -> Callable[[str], int]:
     def parse(text: str) -> int:
         try:
             value = int(text)
@@ -301,14 +301,14 @@ def build_parser(extra: dict[str, tuple[Register, Handler]] | None = None) -> ar
     src.add_argument("--model", help="catalog model id")
     src.add_argument("--model-config", help="path to a Hugging Face config.json")
     p_est.add_argument("--gpu", required=True, help="catalog GPU id")
-    p_est.add_argument("--num-gpus", type=_positive_int("--num-gpus", 1, 4096),
+    p_est.add_argument("--num-gpus", type=_whole_number("--num-gpus", 1, 4096),
                        help="GPUs per replica (default: the fewest that fit)")
     p_est.add_argument("--precision", choices=PRECISIONS, default="bf16", help="weight precision")
     p_est.add_argument("--kv-precision", choices=KV_PRECISIONS,
                        help="KV-cache precision (default fp8 for fp8/fp4 weights, else bf16)")
-    p_est.add_argument("--input-tokens", required=True, type=_positive_int("--input-tokens", 1, 10_000_000))
-    p_est.add_argument("--output-tokens", required=True, type=_positive_int("--output-tokens", 1, 1_000_000))
-    p_est.add_argument("--concurrency", type=_positive_int("--concurrency", 1, 1_000_000),
+    p_est.add_argument("--input-tokens", required=True, type=_whole_number("--input-tokens", 1, 10_000_000))
+    p_est.add_argument("--output-tokens", required=True, type=_whole_number("--output-tokens", 1, 1_000_000))
+    p_est.add_argument("--concurrency", type=_whole_number("--concurrency", 1, 1_000_000),
                        help="sequences per replica (default: highest throughput within memory and limits)")
     p_est.add_argument("--ttft-slo-ms", type=_bounded_float("--ttft-slo-ms", 0.001, 1e9),
                        help="time-to-first-token limit, 99th percentile [ms] (the predicted mean keeps headroom)")
@@ -329,7 +329,7 @@ def build_parser(extra: dict[str, tuple[Register, Handler]] | None = None) -> ar
     p_val = sub.add_parser("validate", help="predicted vs measured on the calibration set")
     p_val.add_argument("--json", action="store_true", help="print JSON")
     p_val.add_argument("--fit", action="store_true", help="refit the efficiency constants and print them")
-    p_val.add_argument("--starts", type=_positive_int("--starts", 1, 1000), default=12,
+    p_val.add_argument("--starts", type=_whole_number("--starts", 1, 1000), default=12,
                        help="random starting points of the fit (default 12)")
 
     p_aud = sub.add_parser("audit", help="what in the catalogs may be out of date")

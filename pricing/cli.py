@@ -13,38 +13,12 @@ from pathlib import Path
 from typing import Any
 
 from calculator.catalog import Catalog, CatalogError
-from calculator.cli import InputError, _bounded_float, _positive_int
+from calculator.cli import InputError, _bounded_float, _whole_number
 from pricing.scenario import Scenario, ScenarioError, check_against_catalog, scenario_from_yaml, scenario_to_yaml
 
-
-def _top(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError("--top must be a whole number between 1 and 10000") from None
-    if not 1 <= value <= 10000:
-        raise argparse.ArgumentTypeError(f"--top must be between 1 and 10000 (got {value})")
-    return value
-
-
-def _draws(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError("--draws must be a whole number between 100 and 1000000") from None
-    if not 100 <= value <= 1_000_000:
-        raise argparse.ArgumentTypeError(f"--draws must be between 100 and 1000000 (got {value})")
-    return value
-
-
-def _seed(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError("--seed must be a whole number between 0 and 4294967295") from None
-    if not 0 <= value <= 2**32 - 1:
-        raise argparse.ArgumentTypeError(f"--seed must be between 0 and 4294967295 (got {value})")
-    return value
+_top = _whole_number("--top", 1, 10_000)
+_draws = _whole_number("--draws", 100, 1_000_000)
+_seed = _whole_number("--seed", 0, 2**32 - 1)
 
 
 def register_scenario(sub: Any) -> None:
@@ -121,7 +95,7 @@ def register_tco(sub: Any) -> None:
     p.add_argument("--usd-per-gpu", type=_bounded_float("--usd-per-gpu", 100.0, 5_000_000.0),
                    help="your purchase price per GPU [$], 100 to 5,000,000, without the server share "
                         "(default: the catalog's purchase quotes)")
-    p.add_argument("--gpus", type=_positive_int("--gpus", 1, 1_000_000),
+    p.add_argument("--gpus", type=_whole_number("--gpus", 1, 1_000_000),
                    help="GPUs in the cluster sharing the fixed staff cost, 1 to 1,000,000 (default 64)")
     p.add_argument("--scenario", help="scenario YAML whose ownership assumptions to use (default: the defaults)")
     p.add_argument("--json", action="store_true", help="print JSON")
@@ -178,7 +152,7 @@ def cmd_tco(args: argparse.Namespace, catalog: Catalog) -> int:
 def register_mix(sub: Any) -> None:
     p = sub.add_parser("mix", help="cheapest mix of owned base + rented burst + API overflow for a workload")
     p.add_argument("--scenario", help="scenario YAML file (default: the default scenario)")
-    p.add_argument("--workload", type=_positive_int("--workload", 1, 8), default=1,
+    p.add_argument("--workload", type=_whole_number("--workload", 1, 8), default=1,
                    help="which workload of the scenario, 1 to 8 (default 1)")
     p.add_argument("--self", dest="self_option", help="self-hosted option id (default: the best ranked one)")
     p.add_argument("--api", dest="api_option", help="API option id (default: the best ranked one)")
