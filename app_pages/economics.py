@@ -217,7 +217,7 @@ else:
         verdict = "above" if current >= be.num_requests_per_month else "below"
         st.markdown(f"Your traffic, **{current:,.0f} requests/month**, is **{verdict}** the break-even volume.")
         first = (first_cheaper_requests_per_month(be.replica_monthly_cost_usd, be.replica_requests_per_month,
-                                                  be.api_usd_per_request)
+                                                  be.api_usd_per_request, be.policy)
                  if None not in (be.replica_monthly_cost_usd, be.replica_requests_per_month, be.api_usd_per_request)
                  else None)
         if first is not None and first < be.num_requests_per_month * (1 - 1e-9):
@@ -233,7 +233,8 @@ else:
         try:
             volumes, never = uncertainty.break_even_draws(
                 draws, self_id, api_id, rows["workload"].iloc[0], be.replica_monthly_cost_usd,
-                be.replica_requests_per_month, be.api_usd_per_request, s.always_on or s.pricing_basis == "owned")
+                be.replica_requests_per_month, be.api_usd_per_request, s.always_on or s.pricing_basis == "owned",
+                be.policy)
             p_self = uncertainty.p_cheaper(draws, self_id, api_id, workload=rows["workload"].iloc[0])
         except (KeyError, ValueError):
             volumes, never, p_self = None, 1.0, None

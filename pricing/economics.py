@@ -281,6 +281,7 @@ class BreakEven:
     api_usd_per_request: float | None
     per_quality_point: bool
     status: str
+    policy: fleet.FleetPolicy = fleet.NO_POLICY  # spare/minimum replicas and capacity loss of the fleet
 
 
 def _row(options: pd.DataFrame, option_id: str, workload: str | None) -> dict[str, Any]:
@@ -294,10 +295,11 @@ def _row(options: pd.DataFrame, option_id: str, workload: str | None) -> dict[st
 
 def break_even(options: pd.DataFrame, self_option_id: str, api_option_id: str, *, always_on: bool,
                utilisation_frac: float, peak_to_average_ratio: float, workload: str | None = None,
-               per_quality_point: bool = False) -> BreakEven:
+               per_quality_point: bool = False, policy: fleet.FleetPolicy = fleet.NO_POLICY) -> BreakEven:
     """Break-even monthly volume between a self-hosted and an API row of ``compare_options`` (see
     ``pricing.fleet`` Notes). The self-hosted replica configuration is the one chosen at the scenario's
-    volume. With ``per_quality_point`` the API cost is scaled by ``Q_self / Q_api``, so the volume is where
+    volume; ``policy`` adds the spare and minimum replicas the comparison table's fleet has. With
+    ``per_quality_point`` the API cost is scaled by ``Q_self / Q_api``, so the volume is where
     cost per quality point is equal."""
     s = _row(options, self_option_id, workload)
     a = _row(options, api_option_id, workload)
@@ -320,11 +322,11 @@ def break_even(options: pd.DataFrame, self_option_id: str, api_option_id: str, *
         api_per_request *= float(qs) / float(qa)
     replica_cost = n * float(price) * HOURS_PER_MONTH
     v_r = fleet.replica_requests_per_month(float(q_rps), utilisation_frac, peak_to_average_ratio, always_on)
-    v = fleet.break_even_requests_per_month(replica_cost, v_r, api_per_request, always_on)
+    v = fleet.break_even_requests_per_month(replica_cost, v_r, api_per_request, always_on, policy)
     if v is None:
         return BreakEven(None, None, replica_cost, v_r, api_per_request, per_quality_point,
-                         "self-hosting is never cheaper: the API costs less per request than a full replica")
-    return BreakEven(v, v * tokens_per_request, replica_cost, v_r, api_per_request, per_quality_point, "ok")
+                         "self-hosting is never cheaper: the API costs less per request than a full replica", policy)
+    return BreakEven(v, v * tokens_per_request, replica_cost, v_r, api_per_request, per_quality_point, "ok", policy)
 
 
 def cost_vs_volume(be: BreakEven, num_requests_per_month: np.ndarray | list[float], always_on: bool) -> pd.DataFrame:
@@ -339,19 +341,20 @@ def cost_vs_volume(be: BreakEven, num_requests_per_month: np.ndarray | list[floa
         return pd.DataFrame({"num_requests_per_month": [], "self_hosted_monthly_cost_usd": [],
                              "api_monthly_cost_usd": []})
     own = [fleet.self_hosted_monthly_cost_usd(x, be.replica_monthly_cost_usd, be.replica_requests_per_month,
-                                              always_on) for x in v]
+                                              always_on, be.policy) for x in v]
     return pd.DataFrame({"num_requests_per_month": v, "self_hosted_monthly_cost_usd": np.asarray(own, dtype=float),
                          "api_monthly_cost_usd": v * be.api_usd_per_request})
 
 
 def break_even_for_scenario(scenario: Scenario, options: pd.DataFrame, self_option_id: str, api_option_id: str,
                             workload_index: int = 0, per_quality_point: bool = False) -> BreakEven:
-    """``break_even`` with the fleet assumptions of the scenario's workload ``workload_index``."""
+    """``break_even`` with the fleet assumptions of the scenario's workload ``workload_index`` (its fleet policy:
+    spare and minimum replicas, spot capacity loss, as in the comparison table)."""
     spec = scenario.workloads[workload_index]
     always_on = scenario.always_on or scenario.pricing_basis == "owned"
     return break_even(options, self_option_id, api_option_id, always_on=always_on,
                       utilisation_frac=scenario.utilisation_frac, peak_to_average_ratio=spec.peak_to_average_ratio,
-                      workload=spec.name, per_quality_point=per_quality_point)
+                      workload=spec.name, per_quality_point=per_quality_point, policy=scenario.fleet_policy)
 
 
 # ----------------------------------------------------------------------------------------- ROI table

@@ -46,6 +46,19 @@ Break-even monthly volume with an API charging c [$/request]: with one replica c
 
 (in replica band k the cost is k R_m and the API's c V exceeds it from V = k R_m / c; the condition holds
 for the whole band once ``k R_m <= c (k-1) V_r``). At V*, C(V*) = c V* exactly.
+
+With a fleet policy (r spare replicas, at least m replicas, capacity loss l) each replica serves
+``V_r' = V_r (1 - l)`` and the self-hosted cost is ``C(V) = R_m (max(ceil(V / V_r'), m) + r)`` (always on) or
+``C(V) = R_m (max(V / V_r', m) + r)`` (scaled), the same fleet as ``replicas_at_peak`` and
+``replica_hours_per_month``. The break-even volume generalises to (both need ``c V_r' > R_m``)::
+
+    scaled:      V* = R_m (m + r) / c                        if that is <= m V_r',
+                 else V* = r R_m V_r' / (c V_r' - R_m)        (on the linear part, V > m V_r')
+    always on:   k* = max(m + 1, ceil((c V_r' + r R_m) / (c V_r' - R_m))),  V* = (k* - 1 + r) R_m / c
+
+(band k >= m costs (k + r) R_m; every band from k* on is cheaper from its start once
+``(k + r) R_m <= c (k - 1) V_r'``, and the last crossing lies in band k* - 1). r = 0, m = 1, l = 0 gives the
+formulas above.
 """
 
 from __future__ import annotations
@@ -173,43 +186,51 @@ def replica_requests_per_month(replica_requests_per_s: float, utilisation_frac: 
 
 
 def self_hosted_monthly_cost_usd(num_requests_per_month: float, replica_monthly_cost_usd: float,
-                                 replica_requests_per_month_: float, always_on: bool) -> float:
-    """Self-hosted cost at a monthly volume [$/month]: ``R_m ceil(V/V_r)`` or ``R_m max(V/V_r, 1)``; 0 at V=0."""
+                                 replica_requests_per_month_: float, always_on: bool,
+                                 policy: FleetPolicy = NO_POLICY) -> float:
+    """Self-hosted cost at a monthly volume [$/month] (Notes): ``R_m (max(ceil(V/V_r'), m) + r)`` always on,
+    ``R_m (max(V/V_r', m) + r)`` scaled, with ``V_r' = V_r (1 - l)``; 0 at V = 0."""
     if num_requests_per_month <= 0.0:
         return 0.0
-    x = num_requests_per_month / replica_requests_per_month_
-    k = math.ceil(x * (1.0 - 1e-12)) if always_on else max(x, 1.0)
-    return replica_monthly_cost_usd * k
+    x = num_requests_per_month / (replica_requests_per_month_ * (1.0 - policy.capacity_loss_frac))
+    k = math.ceil(x * (1.0 - 1e-12)) if always_on else x
+    return replica_monthly_cost_usd * (max(k, policy.min_replicas) + policy.redundancy_replicas)
 
 
 def break_even_requests_per_month(replica_monthly_cost_usd: float, replica_requests_per_month_: float,
-                                  api_usd_per_request: float, always_on: bool) -> float | None:
+                                  api_usd_per_request: float, always_on: bool,
+                                  policy: FleetPolicy = NO_POLICY) -> float | None:
     """Monthly volume above which self-hosting is always cheaper than the API [requests/month] (Notes).
 
-    None when self-hosting is never cheaper (``c V_r <= R_m``); 0 when a replica costs nothing.
+    None when self-hosting is never cheaper (``c V_r' <= R_m``); 0 when a replica costs nothing.
     """
-    r_m, v_r, c = replica_monthly_cost_usd, replica_requests_per_month_, api_usd_per_request
+    r_m, c = replica_monthly_cost_usd, api_usd_per_request
+    v_r = replica_requests_per_month_ * (1.0 - policy.capacity_loss_frac)
+    m, r = policy.min_replicas, policy.redundancy_replicas
     if r_m <= 0.0:
         return 0.0
     if c * v_r <= r_m:
         return None
     if not always_on:
-        return r_m / c
-    k_star = math.ceil(c * v_r / (c * v_r - r_m) - 1e-12)
-    return (k_star - 1) * r_m / c
+        first = r_m * (m + r) / c
+        return first if first <= m * v_r else r * r_m * v_r / (c * v_r - r_m)
+    k_star = max(m + 1, math.ceil((c * v_r + r * r_m) / (c * v_r - r_m) - 1e-12))
+    return (k_star - 1 + r) * r_m / c
 
 
 def first_cheaper_requests_per_month(replica_monthly_cost_usd: float, replica_requests_per_month_: float,
-                                     api_usd_per_request: float) -> float | None:
+                                     api_usd_per_request: float, policy: FleetPolicy = NO_POLICY) -> float | None:
     """Lowest monthly volume at which self-hosting is cheaper than the API [requests/month], or None.
 
-    One replica costs ``R_m`` and serves up to ``V_r``; the API costs ``c V``. Self-hosting first wins at
-    ``V = R_m / c`` if that is within one replica (``R_m / c < V_r``). With always-on whole replicas
-    (``break_even_requests_per_month``) each added replica makes the API cheaper again for a while, so the two
-    cost lines can cross several times below the break-even volume; this is where the first crossing is.
+    The smallest fleet (``m`` replicas plus ``r`` spares) costs ``(m + r) R_m`` and serves up to ``m V_r'``;
+    the API costs ``c V``. Self-hosting first wins at ``V = (m + r) R_m / c`` if that is within the smallest
+    fleet's capacity. With always-on whole replicas (``break_even_requests_per_month``) each added replica
+    makes the API cheaper again for a while, so the two cost lines can cross several times below the
+    break-even volume; this is where the first crossing is.
     """
-    r_m, v_r, c = replica_monthly_cost_usd, replica_requests_per_month_, api_usd_per_request
+    r_m, c = replica_monthly_cost_usd, api_usd_per_request
+    v_r = replica_requests_per_month_ * (1.0 - policy.capacity_loss_frac)
     if c <= 0.0:
         return None
-    first = r_m / c
-    return first if first < v_r else None
+    first = (policy.min_replicas + policy.redundancy_replicas) * r_m / c
+    return first if first < policy.min_replicas * v_r else None

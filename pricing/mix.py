@@ -7,14 +7,16 @@ Each workload w runs on replicas of the deployment at its own best configuration
 
     busy GPUs at peak     g_w = a_w lambda_w / q_w * N_w                                 [GPUs]
     busy GPUs on average  b_w = lambda_w / q_w * N_w                                     [GPUs]
-    pooled, always on     G = ceil(sum_w g_w / (u N)) N,   N = max_w N_w                 [GPUs]
-    pooled, scaled        G = max(sum_w b_w / u, N)                                      [GPUs, average]
+    pooled, always on     G = (max(ceil(sum_w g_w / (u N (1 - l))), m) + r) N,  N = max_w N_w   [GPUs]
+    pooled, scaled        G = max(sum_w b_w / (u (1 - l)), m N) + r N                 [GPUs, average]
     monthly cost          C = G p 730                                                    [$/month]
     cost of workload w    C_w = C b_w / sum_w b_w      (split by busy GPU-hours)         [$/month]
 
-Peaks are assumed to coincide (conservative: a pool of workloads whose peaks do not coincide needs fewer
-GPUs). Pooling still saves the rounding up of each workload's own fleet and the idle headroom of small
-workloads; ``standalone_monthly_cost_usd`` is what each workload costs on a fleet of its own.
+with the scenario's fleet policy (``pricing.fleet.FleetPolicy``: r spare replicas, at least m replicas, capacity
+loss l), so a pool of one workload costs what that workload's own fleet costs. Peaks are assumed to coincide
+(conservative: a pool of workloads whose peaks do not coincide needs fewer GPUs). Pooling still saves the
+rounding up of each workload's own fleet and the idle headroom of small workloads;
+``standalone_monthly_cost_usd`` is what each workload costs on a fleet of its own.
 """
 
 from __future__ import annotations
@@ -27,7 +29,7 @@ import pandas as pd
 
 from calculator.catalog import Catalog
 from calculator.units import CEIL_REL_TOL, HOURS_PER_MONTH, TOKENS_PER_MILLION
-from pricing.fleet import average_requests_per_s, requests_per_month
+from pricing.fleet import NO_POLICY, FleetPolicy, average_requests_per_s, requests_per_month
 from pricing.kinds import SHARED_FLEET
 from pricing.options import self_hosted_rows
 from pricing.scenario import Scenario
@@ -39,17 +41,21 @@ MIX_COLUMNS: tuple[str, ...] = (
 
 
 def pooled_gpus(num_gpus_per_replica: Sequence[int], busy_gpus_average: Sequence[float],
-                busy_gpus_peak: Sequence[float], utilisation_frac: float, always_on: bool) -> float:
+                busy_gpus_peak: Sequence[float], utilisation_frac: float, always_on: bool,
+                policy: FleetPolicy = NO_POLICY) -> float:
     """GPUs of the shared fleet [GPUs] (module Notes), from each workload's replica size ``N_w``, average busy
-    GPUs ``b_w`` and peak busy GPUs ``g_w``: always on ``ceil(sum g / (u N)) N`` with ``N = max N_w``; scaled
-    ``max(sum b / u, N)`` (an average); 0 without traffic."""
+    GPUs ``b_w`` and peak busy GPUs ``g_w``: always on ``(max(ceil(sum g / (u N (1 - l))), m) + r) N`` with
+    ``N = max N_w``; scaled ``max(sum b / (u (1 - l)), m N) + r N`` (an average); 0 without traffic."""
     n_max = max(num_gpus_per_replica)
     sum_avg = sum(busy_gpus_average)
     if sum_avg <= 0.0:
         return 0.0
+    capacity = utilisation_frac * (1.0 - policy.capacity_loss_frac)
+    spare = policy.redundancy_replicas * n_max
     if always_on:
-        return float(math.ceil(sum(busy_gpus_peak) / (utilisation_frac * n_max) * (1.0 - CEIL_REL_TOL)) * n_max)
-    return float(max(sum_avg / utilisation_frac, n_max))
+        replicas = math.ceil(sum(busy_gpus_peak) / (capacity * n_max) * (1.0 - CEIL_REL_TOL))
+        return float(max(replicas, policy.min_replicas) * n_max + spare)
+    return float(max(sum_avg / capacity, policy.min_replicas * n_max) + spare)
 
 
 def fleet_mix(scenario: Scenario, catalog: Catalog, model_id: str, gpu_id: str, precision: str) -> pd.DataFrame:
@@ -90,7 +96,7 @@ def fleet_mix(scenario: Scenario, catalog: Catalog, model_id: str, gpu_id: str, 
     if ok and price is not None:
         sum_avg = sum(r["busy_gpus_average"] for r in ok)
         total_gpus = pooled_gpus([r["num_gpus_per_replica"] for r in ok], [r["busy_gpus_average"] for r in ok],
-                                 [r["busy_gpus_peak"] for r in ok], u, always_on)
+                                 [r["busy_gpus_peak"] for r in ok], u, always_on, scenario.fleet_policy)
         total_cost = total_gpus * price * HOURS_PER_MONTH
         for r in ok:
             share = r["busy_gpus_average"] / sum_avg if sum_avg > 0.0 else 0.0

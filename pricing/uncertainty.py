@@ -363,25 +363,26 @@ def summary_frame(draws: Draws) -> pd.DataFrame:
 
 def break_even_draws(draws: Draws, self_id: str, api_id: str, workload: str, replica_monthly_cost_usd: float,
                      replica_requests_per_month: float, api_usd_per_request: float, always_on: bool,
-                     ) -> tuple[tuple[float, float, float] | None, float]:
+                     policy: fleet.FleetPolicy = fleet.NO_POLICY) -> tuple[tuple[float, float, float] | None, float]:
     """``break_even_range`` of one self-hosted/API pair, its base figures (``pricing.economics.break_even``)
     moved by the pair's draws: the replica's price and capacity factors and the API's token load."""
     i, j = draws.row(self_id, workload), draws.row(api_id, workload)
     return break_even_range(replica_monthly_cost_usd * draws.price_factor[i],
                             replica_requests_per_month * draws.capacity_factor[i],
-                            api_usd_per_request * draws.token_factor[j], always_on)
+                            api_usd_per_request * draws.token_factor[j], always_on, policy)
 
 
 def break_even_range(replica_monthly_cost_usd: FloatArray, replica_requests_per_month: FloatArray,
-                     api_usd_per_request: FloatArray, always_on: bool,
+                     api_usd_per_request: FloatArray, always_on: bool, policy: fleet.FleetPolicy = fleet.NO_POLICY,
                      ) -> tuple[tuple[float, float, float] | None, float]:
-    """Break-even monthly volume over draws of its three inputs [requests/month].
+    """Break-even monthly volume over draws of its three inputs [requests/month] (``policy``: the fleet's spare
+    and minimum replicas, capacity loss).
 
     Each draw goes through ``pricing.fleet.break_even_requests_per_month``. Returns (p10, p50, p90) of the
     volume over the draws in which self-hosting wins above some volume (None if it never does), and the
     share of draws in which it never does [-].
     """
-    vols = [fleet.break_even_requests_per_month(float(r_m), float(v_r), float(c), always_on)
+    vols = [fleet.break_even_requests_per_month(float(r_m), float(v_r), float(c), always_on, policy)
             for r_m, v_r, c in zip(replica_monthly_cost_usd, replica_requests_per_month, api_usd_per_request,
                                    strict=True)]
     finite = np.asarray([v for v in vols if v is not None], dtype=float)

@@ -54,6 +54,17 @@ def test_break_even_solves_cost_self_equals_cost_api(setup, per_quality_point):
     assert be.replica_monthly_cost_usd == pytest.approx(row["num_gpus_per_replica"] * 4.0 * 730)
 
 
+def test_break_even_chart_passes_through_the_tables_fleet_cost(setup):
+    # The self-hosted line of the break-even chart, read at the scenario's own volume, must be the comparison
+    # table's monthly cost of that option: the same fleet (N+1 spare replica, fewest replicas) on both pages.
+    s, df = setup
+    assert s.fleet_policy.redundancy_replicas == 1
+    be = break_even_for_scenario(s, df, "self|qwen3.5-397b-a17b|h200-sxm|fp8", "api|gemini-3.1-pro")
+    row = df[df["option_id"] == "self|qwen3.5-397b-a17b|h200-sxm|fp8"].iloc[0]
+    curve = cost_vs_volume(be, [row["num_requests_per_month"]], always_on=True)
+    assert curve["self_hosted_monthly_cost_usd"][0] == pytest.approx(row["monthly_cost_usd"], rel=1e-9)
+
+
 def hand_options() -> pd.DataFrame:
     """A comparison table we control: a self-hosted option of 2 GPUs per replica at 2.50 $/GPU-hour, one
     replica serving 3 requests/s, quality 60; an API at $2.00 per 1M tokens, quality 80, 1,100 tokens per

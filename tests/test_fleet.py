@@ -61,6 +61,45 @@ def test_break_even_with_several_replica_bands():
     assert fleet.self_hosted_monthly_cost_usd(v, 10_000, 1e6, True) == pytest.approx(0.0105 * v)
 
 
+def test_break_even_counts_the_spare_replica():
+    # R_m = $10,000/month, V_r = 1e6 requests/month per replica, N+1 (r = 1, m = 1).
+    # Always on, c = $0.025: c V_r = 25,000; k* = max(2, ceil((25,000 + 10,000) / 15,000)) = ceil(2.33) = 3;
+    #   V* = (3 - 1 + 1) x 10,000 / 0.025 = 1,200,000 (band 2 costs 3 x 10,000 = 30,000 = 0.025 x 1.2e6;
+    #   band 3 costs 40,000 <= 0.025 x 2e6 = 50,000 from its start). Without the spare: 400,000.
+    n1 = fleet.FleetPolicy(redundancy_replicas=1)
+    v = fleet.break_even_requests_per_month(10_000, 1e6, 0.025, True, n1)
+    assert v == pytest.approx(1_200_000.0)
+    assert fleet.self_hosted_monthly_cost_usd(v, 10_000, 1e6, True, n1) == pytest.approx(30_000.0)
+    for x in np.linspace(v * 1.0001, v * 50, 400):
+        assert fleet.self_hosted_monthly_cost_usd(x, 10_000, 1e6, True, n1) <= 0.025 * x * (1 + 1e-12)
+    # Scaled, c = $0.012: the smallest fleet (1 + 1 replicas, $20,000) would need 1,666,667 > 1 x V_r requests,
+    #   so the crossing is on the linear part: V* = r R_m V_r / (c V_r - R_m) = 1e10 / 2,000 = 5,000,000
+    #   (C = 10,000 x (5 + 1) = 60,000 = 0.012 x 5e6).
+    v = fleet.break_even_requests_per_month(10_000, 1e6, 0.012, False, n1)
+    assert v == pytest.approx(5_000_000.0)
+    assert fleet.self_hosted_monthly_cost_usd(v, 10_000, 1e6, False, n1) == pytest.approx(60_000.0)
+    # Spot capacity loss 20 %: each replica serves 0.8e6, c V_r' = 9,600 < R_m -> never cheaper.
+    assert fleet.break_even_requests_per_month(10_000, 1e6, 0.012, False,
+                                               fleet.FleetPolicy(capacity_loss_frac=0.2)) is None
+    # First crossing with N+1: the smallest fleet costs 2 x 1,000 = 2,000 = 0.5 x 4,000 (< V_r = 10,000).
+    assert fleet.first_cheaper_requests_per_month(1000.0, 10_000.0, 0.5, n1) == pytest.approx(4000.0)
+
+
+@given(st.floats(100.0, 1e6), st.floats(1e3, 1e8), st.floats(1e-6, 1.0), st.booleans(), st.integers(0, 3),
+       st.integers(1, 4), st.floats(0.0, 0.5))
+def test_break_even_with_policy_is_where_self_hosting_stays_cheaper(r_m, v_r, c, always_on, r, m, loss):
+    policy = fleet.FleetPolicy(redundancy_replicas=r, min_replicas=m, capacity_loss_frac=loss)
+    v = fleet.break_even_requests_per_month(r_m, v_r, c, always_on, policy)
+    if v is None:
+        assert c * v_r * (1 - loss) <= r_m
+        return
+    assert fleet.self_hosted_monthly_cost_usd(v, r_m, v_r, always_on, policy) == pytest.approx(c * v, rel=1e-9)
+    for x in np.geomspace(v * (1 + 1e-9), v * 1e3, 200):
+        assert fleet.self_hosted_monthly_cost_usd(x, r_m, v_r, always_on, policy) <= c * x * (1 + 1e-9)
+    below = v * (1 - 1e-6)
+    assert fleet.self_hosted_monthly_cost_usd(below, r_m, v_r, always_on, policy) > c * below
+
+
 def test_break_even_never_when_api_is_cheaper_per_replica():
     assert fleet.break_even_requests_per_month(10_000, 1e6, 0.005, True) is None
     assert fleet.break_even_requests_per_month(10_000, 1e6, 0.01, False) is None

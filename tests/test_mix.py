@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pytest
 
+from pricing.fleet import FleetPolicy
 from pricing.kinds import SHARED_FLEET
 from pricing.mix import fleet_mix, pooled_gpus
 from pricing.scenario import scenario_from_yaml
@@ -25,6 +26,24 @@ def test_pooled_gpus_hand_computed():
     # A trickle still keeps one replica warm when scaled: max(0.01 / 0.5, 4) = 4.
     assert pooled_gpus([4], [0.01], [0.02], 0.5, always_on=False) == 4.0
     assert pooled_gpus([4], [0.0], [0.0], 0.5, always_on=True) == 0.0
+    # N+1 adds one replica of the largest size: 16 + 4 = 20 (always on), 8 + 4 = 12 (scaled).
+    n1 = FleetPolicy(redundancy_replicas=1)
+    assert pooled_gpus([2, 4], [3.0, 1.0], [6.0, 1.0], 0.5, always_on=True, policy=n1) == 20.0
+    assert pooled_gpus([2, 4], [3.0, 1.0], [6.0, 1.0], 0.5, always_on=False, policy=n1) == 12.0
+    # At least 6 replicas: max(ceil(3.5), 6) x 4 = 24; spot loss 50 % doubles the need: ceil(7) x 4 = 28.
+    assert pooled_gpus([2, 4], [3.0, 1.0], [6.0, 1.0], 0.5, always_on=True, policy=FleetPolicy(min_replicas=6)) == 24.0
+    assert pooled_gpus([2, 4], [3.0, 1.0], [6.0, 1.0], 0.5, always_on=True,
+                       policy=FleetPolicy(capacity_loss_frac=0.5)) == 28.0
+
+
+def test_a_pool_of_one_workload_costs_what_its_own_fleet_costs(catalog):
+    # One workload on a "shared" fleet is its own fleet: same spare replica, same cost as the comparison table.
+    s = scenario_from_yaml(MIX.read_text())
+    one = s.model_copy(update={"workloads": s.workloads[1:2]})
+    assert one.fleet_policy.redundancy_replicas >= 1 or not (one.always_on or one.pricing_basis == "owned")
+    df = fleet_mix(one, catalog, "qwen3.5-397b-a17b", "h200-sxm", "fp8")
+    total = df[df["workload"] == SHARED_FLEET].iloc[0]
+    assert total["monthly_cost_usd"] == pytest.approx(total["standalone_monthly_cost_usd"], rel=1e-9)
 
 
 def test_mix_shares_and_pooled_cost(catalog):
