@@ -6,6 +6,7 @@ field, in one sentence.
 
 from __future__ import annotations
 
+import dataclasses
 import difflib
 import functools
 from dataclasses import dataclass, field
@@ -190,15 +191,28 @@ def load_efficiency(path: Path) -> Efficiency:
 
 
 @functools.lru_cache(maxsize=4)
+def load_physics_catalog(data_dir: Path = DATA_DIR) -> Catalog:
+    """Only what the physics of one deployment reads (cached): GPUs, open models, the efficiency constants and
+    the speculative-decoding figures. Prices, scores, API models and workloads stay empty. ``estimate`` on the
+    command line uses it: it parses about a third of the catalogs' YAML (``bench/bench_cli.py``)."""
+    return Catalog(
+        gpus=_load(data_dir / "gpus.yaml", "gpus", Gpu),
+        models=_load(data_dir / "models.yaml", "models", Model),
+        efficiency=load_efficiency(data_dir / "efficiency.yaml"),
+        speculative=_load(data_dir / "speculative.yaml", "speculative", SpeculativeDecoding, required=False),
+    )
+
+
+@functools.lru_cache(maxsize=4)
 def load_catalog(data_dir: Path = DATA_DIR) -> Catalog:
-    """Load every catalog file of ``data_dir`` (cached). Raises CatalogError with a clear message."""
+    """Load every catalog file of ``data_dir`` (cached): ``load_physics_catalog`` plus prices, scores, API models,
+    workloads, ownership and token usage. Raises CatalogError with a clear message."""
     prices = data_dir / "gpu_prices.yaml"
     scores = data_dir / "scores.yaml"
     raw_prices = read_yaml(prices) if prices.exists() else {"rental_prices": [], "purchase_prices": []}
     raw_scores = read_yaml(scores) if scores.exists() else {"benchmarks": [], "scores": []}
-    return Catalog(
-        gpus=_load(data_dir / "gpus.yaml", "gpus", Gpu),
-        models=_load(data_dir / "models.yaml", "models", Model),
+    return dataclasses.replace(
+        load_physics_catalog(data_dir),
         api_models=_load(data_dir / "api_models.yaml", "api_models", ApiModel, required=False),
         benchmarks=parse_entries(raw_scores, "benchmarks", Benchmark, scores.name),
         scores=parse_entries(raw_scores, "scores", Score, scores.name),
@@ -207,9 +221,7 @@ def load_catalog(data_dir: Path = DATA_DIR) -> Catalog:
         purchase_prices=parse_entries(raw_prices, "purchase_prices", PurchasePrice, prices.name),
         ownership_defaults=load_ownership_defaults(data_dir / "ownership_defaults.yaml"),
         server_power=load_server_power(data_dir / "ownership_defaults.yaml"),
-        efficiency=load_efficiency(data_dir / "efficiency.yaml"),
         token_usage=_load(data_dir / "token_usage.yaml", "token_usage", TokenUsage, required=False),
-        speculative=_load(data_dir / "speculative.yaml", "speculative", SpeculativeDecoding, required=False),
     )
 
 

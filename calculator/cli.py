@@ -17,7 +17,7 @@ from typing import Any, NoReturn
 
 import yaml
 
-from calculator.catalog import DATA_DIR, Catalog, CatalogError, load_catalog, load_measurements
+from calculator.catalog import DATA_DIR, Catalog, CatalogError, load_catalog, load_measurements, load_physics_catalog
 from calculator.hf_config import HfConfigError, load_hf_config, model_from_hf_config
 from calculator.schemas import Model
 from calculator.sizing import LAYOUT_CHOICES, SPEC_DECODE_CHOICES, RequestShape, SizingError, estimate
@@ -353,11 +353,16 @@ def _fail(message: str) -> NoReturn:
     raise SystemExit(2)
 
 
+# Commands that read only GPUs, models, efficiency and speculative decoding (``load_physics_catalog``): they skip
+# the prices, scores and API models, most of the catalogs' YAML.
+PHYSICS_ONLY = frozenset({"estimate"})
+
+
 def main(argv: Sequence[str] | None = None, extra: dict[str, tuple[Register, Handler]] | None = None) -> int:
     """Run the CLI. ``extra`` adds commands of other floors (``cli.py`` at the repository root passes them)."""
     args = build_parser(extra).parse_args(argv)
     try:
-        cat = load_catalog()
+        cat = load_physics_catalog() if args.command in PHYSICS_ONLY else load_catalog()
     except CatalogError as exc:
         _fail(f"catalog: {exc}")
     handlers: dict[str, Handler] = {

@@ -1,7 +1,8 @@
 """Commands ``python -m calculator scenario``, ``report`` and ``tco`` (``COMMANDS``; put on the
 command line by ``cli.py`` at the repository root). Exit codes: 0 done, 2 bad input (one line on stderr).
 
-Handlers import the comparison (pandas) when they run, so other commands start fast.
+Handlers import the scenario and the comparison (pandas) when they run, so other commands (``estimate``) start
+fast.
 """
 
 from __future__ import annotations
@@ -10,11 +11,13 @@ import argparse
 import json
 import sys
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from calculator.catalog import Catalog, CatalogError
 from calculator.cli import InputError, _bounded_float, _whole_number
-from pricing.scenario import Scenario, ScenarioError, check_against_catalog, scenario_from_yaml, scenario_to_yaml
+
+if TYPE_CHECKING:
+    from pricing.scenario import Scenario
 
 _top = _whole_number("--top", 1, 10_000)
 _draws = _whole_number("--draws", 100, 1_000_000)
@@ -40,12 +43,16 @@ def register_report(sub: Any) -> None:
 
 
 def cmd_scenario(args: argparse.Namespace, catalog: Catalog) -> int:
+    from pricing.scenario import Scenario, scenario_to_yaml
+
     print(scenario_to_yaml(Scenario()), end="")
     return 0
 
 
 def load_scenario_file(path: str) -> Scenario:
     """Read and validate a scenario YAML file; InputError (exit 2) with one clear line otherwise."""
+    from pricing.scenario import ScenarioError, scenario_from_yaml
+
     try:
         text = Path(path).read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:
@@ -60,6 +67,7 @@ def load_scenario_file(path: str) -> Scenario:
 def cmd_report(args: argparse.Namespace, catalog: Catalog) -> int:
     from pricing.options import compare_options
     from pricing.report import sensitivity_by_workload, summary_text, workbook_bytes, write_csv, write_xlsx
+    from pricing.scenario import check_against_catalog
     from pricing.uncertainty import Settings, calibration_errors, with_uncertainty
 
     scenario = load_scenario_file(args.scenario)
@@ -103,6 +111,7 @@ def register_tco(sub: Any) -> None:
 
 def cmd_tco(args: argparse.Namespace, catalog: Catalog) -> int:
     from pricing.economics import COMPONENT_DEFAULTS, ownership_breakdown
+    from pricing.scenario import Scenario
 
     scenario = load_scenario_file(args.scenario) if args.scenario else Scenario()
     try:
@@ -166,6 +175,7 @@ def cmd_mix(args: argparse.Namespace, catalog: Catalog) -> int:
     from pricing.economics import capacity_mix_for_options
     from pricing.options import compare_options
     from pricing.report import neutralise_cell
+    from pricing.scenario import Scenario, check_against_catalog
 
     scenario = load_scenario_file(args.scenario) if args.scenario else Scenario()
     scenario, warnings = check_against_catalog(scenario, catalog)

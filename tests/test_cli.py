@@ -180,3 +180,47 @@ def test_estimate_spec_decode_and_prefix_cache(capsys):
     _, out, _ = run(capsys, *base, "--spec-decode", "off", "--cached-input-frac", "0.5")
     cached = json.loads(out)
     assert cached["prefill_ms"] < off["prefill_ms"]
+
+
+# `estimate` starts fast (issue 13; timings are printed by bench/bench_cli.py, never asserted): it reads only the
+# physics catalogs and imports neither pandas nor the economics floor's scenario.
+ESTIMATE_IN_A_FRESH_PROCESS = """
+import json, sys
+import calculator.catalog as catalog
+read = []
+original = catalog.read_yaml
+catalog.read_yaml = lambda path: read.append(path.name) or original(path)
+from cli import main
+code = main(["estimate", "--model", "gpt-oss-120b", "--gpu", "h100-sxm", "--num-gpus", "1", "--precision", "fp8",
+             "--input-tokens", "1000", "--output-tokens", "200", "--json"])
+print(json.dumps({"code": code, "read": sorted(set(read)),
+                  "imported": sorted(m for m in ("pandas", "pyarrow", "streamlit", "pricing.scenario", "plotly")
+                                     if m in sys.modules)}))
+"""
+
+
+def test_estimate_reads_only_the_physics_catalogs_and_imports_no_pandas():
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parent.parent
+    proc = subprocess.run([sys.executable, "-c", ESTIMATE_IN_A_FRESH_PROCESS], cwd=root, capture_output=True,
+                          text=True, check=True)
+    result = json.loads(proc.stdout.strip().splitlines()[-1])
+    assert result["code"] == 0
+    assert result["read"] == ["efficiency.yaml", "gpus.yaml", "models.yaml", "speculative.yaml"]
+    assert result["imported"] == []
+
+
+def test_estimate_on_the_physics_catalog_equals_the_full_catalog(capsys):
+    from calculator.catalog import load_catalog, load_physics_catalog
+    from calculator.cli import build_parser, cmd_estimate
+
+    args = build_parser().parse_args(["estimate", "--model", "deepseek-v3.2", "--gpu", "h200-sxm", "--precision",
+                                      "fp8", "--input-tokens", "2000", "--output-tokens", "500", "--json"])
+    outputs = []
+    for cat in (load_physics_catalog(), load_catalog()):
+        assert cmd_estimate(args, cat) == 0
+        outputs.append(json.loads(capsys.readouterr().out))
+    assert outputs[0] == outputs[1]
