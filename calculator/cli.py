@@ -157,6 +157,7 @@ def cmd_validate(args: argparse.Namespace, cat: Catalog) -> int:
         compare,
         errors_by_class,
         fit,
+        layout_modelled,
         mean_abs_error,
         median_abs_error,
         table,
@@ -177,10 +178,11 @@ def cmd_validate(args: argparse.Namespace, cat: Catalog) -> int:
     comparisons = compare(cat, eff, measurements)
     med = median_abs_error(comparisons)
     in_sample, held_out = errors_by_class(cat, comparisons)
+    not_modelled = [m for m in measurements if not layout_modelled(m)]
     if args.json:
         print_json({"median_abs_error_frac": med, "num_measurements": len(comparisons),
                     "in_sample_by_class": in_sample, "out_of_sample_by_class": held_out,
-                    "rows": table(comparisons)})
+                    "rows": table(comparisons), "layout_not_modelled": [m.id for m in not_modelled]})
         return 0
     print(f"{'measurement':<58} {'metric':<28} {'measured':>10} {'predicted':>10} {'error':>7}")
     for c in comparisons:
@@ -191,6 +193,12 @@ def cmd_validate(args: argparse.Namespace, cat: Catalog) -> int:
     print(f"\n{len(comparisons)} measurements on {len(gpus)} GPU types ({', '.join(gpus)})")
     print(f"median absolute error: {med:.1%}")
     print(f"mean absolute error:   {mean_abs_error(comparisons):.1%}")
+    if not_modelled:
+        print(f"\nlayout not modelled (disaggregated prefill/decode; kept in the set, left out of every figure): "
+              f"{len(not_modelled)}")
+        for m in not_modelled:
+            pools = f"prefill {m.prefill_gpus or '-'} + decode {m.decode_gpus} GPUs"
+            print(f"  {m.id[:58]:<58} {m.metric:<28} {m.measured_value:>10.1f}  {pools}")
     held = {str(row["class"]): row for row in held_out}
     print(f"\nabsolute error by class (p99/mean ratio points left out; out of sample: {NUM_FOLDS}-fold, "
           "tests/calibration/out_of_sample.yaml)")

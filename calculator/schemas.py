@@ -544,6 +544,11 @@ class Measurement(Closed):
     output_tokens: float = Field(gt=0)
     scenario: Literal["max_throughput", "server", "interactive", "fixed_concurrency", "batch1"]
     num_draft_tokens: int | None = Field(default=None, ge=1, le=16)  # speculative decoding in the run (None: off)
+    # Disaggregated prefill/decode serving: the GPUs of each pool. decode_gpus set = the run was disaggregated.
+    # prefill_gpus None = the prefill pool was not part of the measurement (the page measured the decode pool
+    # alone, the other pool "unlimited"); num_gpus is then the GPU count the per-GPU metric divides by (notes).
+    prefill_gpus: int | None = Field(default=None, ge=1)
+    decode_gpus: int | None = Field(default=None, ge=1)
     concurrency: int | None = Field(default=None, ge=1)
     ttft_slo_ms: float | None = None
     tpot_slo_ms: float | None = None

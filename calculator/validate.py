@@ -42,7 +42,7 @@ import numpy as np
 import yaml
 
 from calculator.catalog import CALIBRATION_FILE, CatalogError, load_measurements
-from calculator.schemas import Efficiency, Measurement
+from calculator.schemas import Architecture, Efficiency, Measurement
 from calculator.sizing import GPU_COUNTS, RequestShape, estimate
 
 if TYPE_CHECKING:
@@ -95,28 +95,52 @@ class MeasurementClass:
         return "moe" if self.architecture.startswith("moe") else self.architecture
 
 
+def architecture_class(arch: Architecture, deployment_gpus: int) -> ArchitectureClass:
+    """The architecture class of a deployment (issue 10), shared by the calibration report and the error bands.
+
+    ``hybrid`` when the model has linear-attention layers; else ``dense``; else MoE on one node or on several
+    (``deployment_gpus``, the GPUs of one deployment or replica, more than ``GPUS_PER_NODE``).
+    """
+    if arch.num_linear_attention_layers > 0:
+        return "hybrid"
+    if not arch.is_moe:
+        return "dense"
+    return "moe_multi_node" if deployment_gpus > GPUS_PER_NODE else "moe_single_node"
+
+
+def deployment_gpus(m: Measurement) -> int:
+    """GPUs in the measured deployment [-]: the largest of the stated TP and EP sizes, the GPU count and, for a
+    disaggregated run, the two pools together."""
+    pools = (m.prefill_gpus or 0) + (m.decode_gpus or 0)
+    return max(m.tensor_parallel or 0, m.expert_parallel or 0, m.num_gpus, pools)
+
+
+def layout_modelled(m: Measurement) -> bool:
+    """Whether the model can predict the measurement's layout: not yet for disaggregated prefill/decode runs
+    (``decode_gpus`` set), which stay in the set, are listed by ``validate`` and are left out of the errors and
+    the fit until the disaggregated layout exists."""
+    return m.decode_gpus is None
+
+
+def modelled(measurements: Sequence[Measurement]) -> list[Measurement]:
+    """The measurements whose layout the model predicts (``layout_modelled``), in file order."""
+    return [m for m in measurements if layout_modelled(m)]
+
+
 def measurement_class(m: Measurement, cat: Catalog) -> MeasurementClass:
     """Classify a measurement.
 
-    architecture: ``hybrid`` when the model has linear-attention layers; else ``dense``; else MoE on one node
-    or several (more than ``GPUS_PER_NODE`` GPUs in the deployment). regime: ``latency_bound`` for
-    interactive and batch-1 runs, per-user speed, TPOT or TTFT metrics, and fixed concurrencies up to
-    ``LATENCY_BOUND_MAX_CONCURRENCY``; else ``throughput_bound``.
+    architecture: ``architecture_class`` of the model over the measured deployment's GPUs. regime:
+    ``latency_bound`` for interactive and batch-1 runs, per-user speed, TPOT or TTFT metrics, and fixed
+    concurrencies up to ``LATENCY_BOUND_MAX_CONCURRENCY``; else ``throughput_bound``.
     """
-    arch = cat.model(m.model_id).architecture
-    deployment_gpus = max(m.tensor_parallel or 0, m.expert_parallel or 0, m.num_gpus)
-    kind: ArchitectureClass
-    if arch.num_linear_attention_layers > 0:
-        kind = "hybrid"
-    elif not arch.is_moe:
-        kind = "dense"
-    else:
-        kind = "moe_multi_node" if deployment_gpus > GPUS_PER_NODE else "moe_single_node"
+    n = deployment_gpus(m)
+    kind = architecture_class(cat.model(m.model_id).architecture, n)
     latency = (m.scenario in ("interactive", "batch1")
                or m.metric in ("output_tokens_per_s_per_user", "tpot_ms", "ttft_ms")
                or (m.concurrency is not None and m.concurrency <= LATENCY_BOUND_MAX_CONCURRENCY))
     return MeasurementClass(kind, cat.gpu(m.gpu_id).vendor, "latency_bound" if latency else "throughput_bound",
-                            deployment_gpus > GPUS_PER_NODE)
+                            n > GPUS_PER_NODE)
 
 
 def measured_layout(meas: Measurement, is_moe: bool) -> str:
@@ -131,6 +155,8 @@ def measured_layout(meas: Measurement, is_moe: bool) -> str:
 
 def predict(meas: Measurement, cat: Catalog, eff: Efficiency) -> float:
     """Predict the measurement's metric under its stated conditions (see module docstring)."""
+    if not layout_modelled(meas):
+        raise CatalogError(f"measurement {meas.id}: its layout (disaggregated prefill/decode pools) is not modelled")
     model = cat.model(meas.model_id)
     gpu = cat.gpu(meas.gpu_id)
     replica = meas.tensor_parallel or meas.expert_parallel
@@ -166,8 +192,8 @@ def predict(meas: Measurement, cat: Catalog, eff: Efficiency) -> float:
 
 
 def compare(cat: Catalog, eff: Efficiency, measurements: Sequence[Measurement]) -> list[Comparison]:
-    """Predict every measurement."""
-    return [Comparison(m, predict(m, cat, eff)) for m in measurements]
+    """Predict every measurement whose layout is modelled (``modelled``)."""
+    return [Comparison(m, predict(m, cat, eff)) for m in modelled(measurements)]
 
 
 def median_abs_error(comparisons: Sequence[Comparison]) -> float:
@@ -245,7 +271,8 @@ OUT_OF_SAMPLE_FILE = CALIBRATION_FILE.parent / "out_of_sample.yaml"
 
 
 def fold_of(index: int, num_folds: int = NUM_FOLDS) -> int:
-    """Fold of the measurement at position ``index`` of the calibration file: interleaved, ``index mod k``."""
+    """Fold of the measurement at position ``index`` of the modelled measurements (``modelled``, file order):
+    interleaved, ``index mod k``."""
     return index % num_folds
 
 
@@ -274,9 +301,10 @@ def fold_constants(base: Efficiency, fitted: dict[str, float]) -> Efficiency:
 
 def predict_out_of_sample(cat: Catalog, base: Efficiency, measurements: Sequence[Measurement],
                           constants_by_fold: Sequence[dict[str, float]]) -> list[Residual]:
-    """Predict every measurement (but the ratio points) with the constants of the fold that held it out."""
+    """Predict every modelled measurement (but the ratio points) with the constants of the fold that held it out;
+    folds are positions in the modelled list (``fold_of``)."""
     out = []
-    for j, m in enumerate(measurements):
+    for j, m in enumerate(modelled(measurements)):
         if is_ratio_point(m):
             continue
         k = fold_of(j, len(constants_by_fold))
@@ -300,7 +328,7 @@ def fit_folds(cat: Catalog, base: Efficiency, measurements: Sequence[Measurement
     out = []
     start = fold_constants(base, neutral_start())
     for k in range(num_folds):
-        train = [m for j, m in enumerate(measurements) if fold_of(j, num_folds) != k]
+        train = [m for j, m in enumerate(modelled(measurements)) if fold_of(j, num_folds) != k]
         eff = fit(cat, start, train, num_starts=num_starts)
         out.append({name: float(getattr(eff, name)) for name in FIT_GRID})
     return out

@@ -53,7 +53,7 @@ import pandas as pd
 
 from calculator.catalog import Catalog
 from calculator.schemas import Architecture, Gpu
-from calculator.validate import GPUS_PER_NODE, ArchitectureClass, MeasurementClass, out_of_sample_residuals
+from calculator.validate import GPUS_PER_NODE, MeasurementClass, architecture_class, out_of_sample_residuals
 from pricing import fleet, rental, success
 from pricing.options import candidates
 from pricing.scenario import Scenario, WorkloadSpec
@@ -407,17 +407,11 @@ def error_class_for(architecture: Architecture, gpu: Gpu, num_gpus_per_replica: 
                     tpot_ms: float | None, spec: WorkloadSpec, p99_ratio: float) -> MeasurementClass:
     """The error class of a self-hosted option (module Notes).
 
-    The classes of ``calculator.validate.measurement_class``, read off the option: hybrid = any
-    linear-attention layer; MoE on several nodes = more GPUs per replica than ``GPUS_PER_NODE``;
+    The classes of ``calculator.validate.measurement_class``, read off the option: the architecture class is
+    ``calculator.validate.architecture_class`` of the model over the GPUs per replica (the same helper);
     latency-bound = a latency limit binds (p99 estimate within ``LATENCY_BINDING_FRAC`` of the limit).
     """
-    kind: ArchitectureClass
-    if architecture.num_linear_attention_layers > 0:
-        kind = "hybrid"
-    elif not architecture.is_moe:
-        kind = "dense"
-    else:
-        kind = "moe_multi_node" if num_gpus_per_replica > GPUS_PER_NODE else "moe_single_node"
+    kind = architecture_class(architecture, num_gpus_per_replica)
     binds = False
     for value, limit in ((ttft_ms, spec.ttft_slo_ms), (tpot_ms, spec.tpot_slo_ms)):
         if value is not None and limit is not None and value * p99_ratio >= LATENCY_BINDING_FRAC * limit:

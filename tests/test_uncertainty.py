@@ -263,3 +263,16 @@ def test_retries_count_the_tasks_that_succeed_within_them() -> None:
     sure = u.simulate([replace(_api("a", success=0.5, success_sigma=10.0), max_retries=1)], _no_error(), s)
     top = sure.monthly_cost_usd[0][sure.usd_per_successful_task[0] == sure.usd_per_successful_task[0].min()]
     assert top == pytest.approx(np.full(top.size, 1000.0 / 1.5))
+
+
+def test_error_class_of_an_option_uses_the_calibration_rule():
+    # pricing.uncertainty.error_class_for and calculator.validate.measurement_class share architecture_class:
+    # DeepSeek-R1 on 16 GPUs per replica is MoE over two 8-GPU nodes; on 8 it is one node; Llama dense either way.
+    cat = load_catalog()
+    spec = Scenario().workloads[0]
+    gpu = cat.gpu("h100-sxm")
+    moe = cat.model("deepseek-r1").architecture
+    dense = cat.model("llama-3.3-70b").architecture
+    assert u.error_class_for(moe, gpu, 16, None, None, spec, 1.2).architecture == "moe_multi_node"
+    assert u.error_class_for(moe, gpu, 8, None, None, spec, 1.2).architecture == "moe_single_node"
+    assert u.error_class_for(dense, gpu, 16, None, None, spec, 1.2).architecture == "dense"

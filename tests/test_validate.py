@@ -3,16 +3,24 @@
 from __future__ import annotations
 
 import numpy as np
+import pytest
 from numpy.testing import assert_allclose
 
-from calculator.catalog import load_measurements
+from calculator.catalog import CatalogError, load_measurements
 from calculator.validate import (
+    GPUS_PER_NODE,
     abs_error_quantile,
+    architecture_class,
+    compare,
+    deployment_gpus,
     fold_of,
     is_ratio_point,
+    layout_modelled,
     measurement_class,
+    modelled,
     out_of_sample_residuals,
     p99_to_mean_ratio,
+    predict,
     predict_out_of_sample,
     stored_fold_constants,
 )
@@ -46,7 +54,7 @@ def test_stored_out_of_sample_predictions_match_the_code(catalog):
 
 
 def test_folds_interleave_and_leave_the_ratio_points_out(catalog):
-    ms = load_measurements()
+    ms = modelled(load_measurements())
     position = {m.id: j for j, m in enumerate(ms)}
     residuals = out_of_sample_residuals(catalog)
     assert all(r.fold == fold_of(position[r.id]) for r in residuals)
@@ -93,3 +101,36 @@ def test_stored_latency_ratio_is_the_measured_one(catalog):
     # 40/34.21, 40/37.19, 40/32.10 and 80/62.32 (mean TPOT of MLPerf v5.1 interactive runs): median 1.208
     assert abs(catalog.efficiency.p99_to_mean_latency_ratio - p99_to_mean_ratio(load_measurements())) < 0.001
     assert np.isclose(np.median([40 / 34.21, 40 / 37.19, 40 / 32.10, 80 / 62.32]), 1.208, atol=0.001)
+
+
+def test_disaggregated_runs_are_listed_not_predicted(catalog):
+    # A run with a decode pool (decode_gpus) is disaggregated: kept in the set but left out of every error figure
+    # and of the fit until the layout exists; predicting it is an error, not a silent tensor-parallel guess.
+    ms = load_measurements()
+    disagg = [m for m in ms if m.decode_gpus is not None]
+    assert disagg and not any(layout_modelled(m) for m in disagg)
+    assert all(layout_modelled(m) for m in ms if m.decode_gpus is None)
+    ids = {c.measurement.id for c in compare(catalog, catalog.efficiency, ms[-6:])}
+    assert ids.isdisjoint(m.id for m in disagg)
+    assert {r.id for r in out_of_sample_residuals(catalog)}.isdisjoint(m.id for m in disagg)
+    with pytest.raises(CatalogError, match="not modelled"):
+        predict(disagg[0], catalog, catalog.efficiency)
+
+
+def test_disaggregated_deployment_counts_both_pools(catalog):
+    # LMSYS GB200 Part I: 8 prefill + 48 decode GPUs, the per-GPU figure over the 48: the deployment is 56 GPUs,
+    # more than one 8-GPU node, so a MoE run on it is multi-node.
+    m = next(m for m in load_measurements() if m.id == "lmsys-sglang-deepseek-v3-fp8-gb200-pd-decode-48-2000-100")
+    assert (m.num_gpus, deployment_gpus(m)) == (48, 56)
+    assert measurement_class(m, catalog).architecture == "moe_multi_node"
+
+
+def test_architecture_class_is_one_rule(catalog):
+    # One helper serves the calibration report and pricing.uncertainty.error_class_for.
+    dense = catalog.model("llama-3.3-70b").architecture
+    moe = catalog.model("deepseek-r1").architecture
+    hybrid = catalog.model("qwen3-next-80b-a3b").architecture
+    assert architecture_class(dense, 64) == "dense"
+    assert architecture_class(moe, GPUS_PER_NODE) == "moe_single_node"
+    assert architecture_class(moe, GPUS_PER_NODE + 1) == "moe_multi_node"
+    assert architecture_class(hybrid, 1) == "hybrid"
