@@ -54,6 +54,7 @@ COLUMNS: tuple[tuple[str, str, Formatter | None], ...] = (
     ("usd_per_million_output_tokens", "Output [$ / 1M tokens]", _money(3)),
     ("usd_per_gpu_hour", "GPU price [$ / GPU-hour]", _money(2)),
     ("price_as_of", "Price as of", None),
+    ("price_estimated", "GPU price estimated", None),
     ("status", "Status", None),
     ("option_id", "Option id", None),
 )

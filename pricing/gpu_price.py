@@ -36,6 +36,7 @@ class GpuPrice:
     ownership : the cost build-up when owned (None otherwise).
     provider, provider_class, commitment_term : of the rental quote taken (None for a median of several quotes,
     an override or owned GPUs; ``provider_class`` is then the class asked for).
+    estimated : the rental price rests on quotes the catalog marks as estimates (``RentalQuote.estimated``).
     """
 
     usd_per_gpu_hour: float | None
@@ -46,6 +47,7 @@ class GpuPrice:
     provider: str | None = None
     provider_class: str | None = None
     commitment_term: str | None = None
+    estimated: bool = False
 
 
 def purchase_capex_usd(catalog: Catalog, gpu_id: str, statistic: str,
@@ -146,4 +148,4 @@ def gpu_price(scenario: Scenario, catalog: Catalog, gpu_id: str) -> GpuPrice:
                          scenario.provider_class)
     return GpuPrice(quote.usd_per_gpu_hour, scenario.pricing_basis, quote.as_of, quote.status,
                     provider=quote.provider, provider_class=quote.provider_class,
-                    commitment_term=quote.commitment_term)
+                    commitment_term=quote.commitment_term, estimated=quote.estimated)

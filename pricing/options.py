@@ -98,6 +98,7 @@ class OptionRow:
     ranked: bool = False
     pricing_basis: str  # a rental tier, "owned", "override" or "api"
     price_as_of: str | None = None  # ISO date of the price
+    price_estimated: bool = False  # the GPU rental price rests on quotes the catalog marks as estimates
     quality_coverage_frac: float
     num_requests_per_month: float
     num_million_tokens_per_month: float
@@ -465,6 +466,9 @@ def _self_row(ctx: _WorkloadContext, cand: Candidate, gpu: Gpu, precision: str, 
                     # A fleet that serves almost nothing has an unbounded cost per token: say so, not inf.
                     status = (f"traffic of {spec.requests_per_day:.3g} requests/day is too small to price "
                               f"per token (the fleet costs ${priced.monthly_cost_usd:,.0f}/month)")
+                if price.estimated:
+                    notes.append(f"GPU price from an estimated quote ({price.provider or 'median of quotes'}, "
+                                 "catalog estimate: see Catalog, GPU prices)")
                 if price.usd_per_gpu_hour == 0.0:
                     notes.append("GPU price is 0 $/GPU-hour: cost 0, ROI undefined")
                 if spec.requests_per_day <= 0.0:
@@ -491,7 +495,7 @@ def _self_row(ctx: _WorkloadContext, cand: Candidate, gpu: Gpu, precision: str, 
         meets_limits=dep is not None, meets_min_quality=_meets_min_quality(q.index, spec.min_quality),
         status=status, monthly_net_value_usd=value.monthly_net_value_usd, roi_frac=value.roi_frac,
         pricing_basis="override" if price.source == "override" else scenario.pricing_basis,
-        price_as_of=price.as_of.isoformat() if price.as_of else None,
+        price_as_of=price.as_of.isoformat() if price.as_of else None, price_estimated=price.estimated,
         provider_class=price.provider_class, commitment_term=price.commitment_term,
         redundancy_replicas=dep.redundancy_replicas if dep else 0,
         quality_coverage_frac=q.coverage_frac, num_requests_per_month=ctx.num_requests,

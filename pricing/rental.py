@@ -38,6 +38,8 @@ class RentalQuote:
     usd_per_gpu_hour : price at the statistic [$/GPU-hour], or None when no quote matches.
     num_quotes : quotes the statistic was taken over [-]; as_of : newest ``as_of`` among them.
     provider, provider_class, commitment_term : of the quote taken (low/high); None for a median of several.
+    estimated : the price rests on catalog estimates: the quote taken is ``estimate: true``, or (a median of
+        several) more than half of the quotes are.
     low/median/high_usd_per_gpu_hour : the range of the matching quotes [$/GPU-hour] (sensitivity).
     status : "ok" or why there is no price.
     """
@@ -52,6 +54,7 @@ class RentalQuote:
     low_usd_per_gpu_hour: float | None = None
     median_usd_per_gpu_hour: float | None = None
     high_usd_per_gpu_hour: float | None = None
+    estimated: bool = False
 
 
 def counts_for_basis(quote: RentalPrice, basis: str) -> bool:
@@ -119,4 +122,5 @@ def rental_quote(prices: Sequence[RentalPrice], gpu_id: str, tier: str, statisti
                        provider=taken.provider if taken else None,
                        provider_class=taken.provider_class if taken else provider_class,
                        commitment_term=taken.term if taken else None,
-                       low_usd_per_gpu_hour=low, median_usd_per_gpu_hour=median, high_usd_per_gpu_hour=high)
+                       low_usd_per_gpu_hour=low, median_usd_per_gpu_hour=median, high_usd_per_gpu_hour=high,
+                       estimated=taken.estimate if taken else 2 * sum(q.estimate for q in found) > len(found))

@@ -78,3 +78,39 @@ def test_catalog_reserved_h200_and_b200_are_priced(catalog):
     # Issue 11: commitment quotes for H200 and B200 make them rankable under "reserved 1 year".
     for gid in ("h200-sxm", "b200"):
         assert rental_quote(catalog.rental_prices, gid, "reserved_1y", "low", "specialist").usd_per_gpu_hour
+
+
+def test_a_price_resting_on_estimated_quotes_says_so():
+    def est(price: float, estimated: bool) -> RentalPrice:
+        extra = {"estimate": True, "estimate_method": "read from a secondary report"} if estimated else {}
+        return RentalPrice(gpu_id="x1", provider=f"p{price:g}", provider_kind="specialist", pricing_tier="on_demand",
+                           usd_per_gpu_hour=price, source="test quote", as_of=dt.date(2026, 1, 1), **extra)
+    prices = [est(1.5, True), est(2.0, False), est(3.0, False)]
+    # The lowest quote (1.5) is the estimated one; the highest is not.
+    assert rental_quote(prices, "x1", "on_demand", "low").estimated is True
+    assert rental_quote(prices, "x1", "on_demand", "high").estimated is False
+    # A median of several is an estimate when more than half its quotes are: 1 of 3 -> no, 2 of 3 -> yes.
+    assert rental_quote(prices, "x1", "on_demand", "median").estimated is False
+    assert rental_quote([est(1.5, True), est(2.0, True), est(3.0, False)], "x1", "on_demand", "median").estimated
+
+
+def test_compare_flags_an_option_priced_from_an_estimated_quote(catalog):
+    # MI300X's cheapest specialist on-demand quote in the catalog is TensorWave's $1.50, read from a secondary
+    # source (estimate: true): an option priced from it must say so, in its column and its notes. H100's
+    # cheapest specialist quote is a checked one: no flag.
+    from pricing.options import compare_options
+    from pricing.scenario import Scenario, WorkloadSpec
+    taken = {g: rental_quote(catalog.rental_prices, g, "on_demand", "low", "specialist")
+             for g in ("mi300x", "h100-sxm")}
+    assert (taken["mi300x"].provider, taken["mi300x"].usd_per_gpu_hour, taken["mi300x"].estimated) == \
+        ("TensorWave", 1.5, True)
+    assert taken["h100-sxm"].estimated is False
+    wl = WorkloadSpec(name="w", input_tokens=1000, output_tokens=200, requests_per_day=10_000)
+    s = Scenario(workloads=(wl,), model_ids=("llama-3.3-70b",), api_model_ids=(), gpu_ids=("mi300x", "h100-sxm"),
+                 precisions=("fp8",), price_statistic="low", provider_class="specialist")
+    rows = {r["gpu_id"]: r for r in compare_options(s, catalog).to_dict("records")}
+    assert rows["mi300x"]["usd_per_gpu_hour"] == 1.5
+    assert rows["mi300x"]["price_estimated"] is True
+    assert "GPU price from an estimated quote (TensorWave" in rows["mi300x"]["notes"]
+    assert rows["h100-sxm"]["price_estimated"] is False
+    assert "estimated quote" not in rows["h100-sxm"]["notes"]
