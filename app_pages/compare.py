@@ -54,7 +54,8 @@ ranked = [r for r in records if r["ranked"]]
 def card(column: st.delta_generator.DeltaGenerator, title: str, row: dict[str, object], figure: str) -> None:
     box = column.container(border=True)
     box.caption(title)
-    box.markdown(f"**{labels[str(row['option_id'])]}**  \n{figure}")
+    caveat = " · GPU price from an estimated quote (see its notes)" if row.get("price_estimated") else ""
+    box.markdown(f"**{labels[str(row['option_id'])]}**  \n{figure}{caveat}")
 
 
 if ranked:

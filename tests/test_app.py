@@ -343,3 +343,19 @@ def test_economics_shows_the_tco_stack_horizon_and_cheapest_mix() -> None:
     assert list(mix["Option"])[-1] == "cheapest mix"
     stack = next(d.value for d in at.dataframe if "Component" in d.value.columns)
     assert {"depreciation", "cost of capital", "residual credit", "power", "staff"} <= set(stack["Component"])
+
+
+def test_answer_card_says_when_the_winners_gpu_price_is_an_estimate():
+    # One self-hosted option on MI300X at the cheapest specialist quote (TensorWave $1.50, estimate: true in
+    # data/gpu_prices.yaml) and no API: it must be rank 1, and its card must carry the caveat. The same
+    # scenario on H100 (a checked quote) must not.
+    wl = WorkloadSpec(name="w", input_tokens=1000, output_tokens=200, requests_per_day=10_000)
+    texts = {}
+    for gpu in ("mi300x", "h100-sxm"):
+        s = Scenario(workloads=(wl,), model_ids=("llama-3.3-70b",), api_model_ids=(), gpu_ids=(gpu,),
+                     precisions=("fp8",), price_statistic="low", provider_class="specialist")
+        at = app(scenario_to_query(s))
+        assert not at.exception
+        texts[gpu] = " ".join(m.value for m in at.markdown)
+    assert "GPU price from an estimated quote" in texts["mi300x"]
+    assert "GPU price from an estimated quote" not in texts["h100-sxm"]
