@@ -2,9 +2,10 @@
 
 Families handled (by ``model_type``): Llama, Mistral/Mixtral, Qwen2/Qwen3 dense, Qwen3-MoE, Qwen3-Next and
 Qwen3.5-MoE (hybrid Gated DeltaNet), DeepSeek-V3 / Kimi K2 (MLA, shared experts, dense first layers),
-GLM-4.5 MoE, MiniMax-M2, Llama 4 (nested ``text_config``, interleaved MoE layers, chunked attention),
-gpt-oss (sliding window, MXFP4) and Gemma 3 (nested ``text_config``, sliding window). Key names and
-defaults follow the ``transformers`` configuration classes of each family.
+DeepSeek-V4 (compressed attention: CSA/HCA layers from ``compress_ratios``, one shared KV head, grouped
+low-rank output, hyper-connections), GLM-4.5 MoE, MiniMax-M2, Llama 4 (nested ``text_config``, interleaved
+MoE layers, chunked attention), gpt-oss (sliding window, MXFP4) and Gemma 3 (nested ``text_config``, sliding
+window). Key names and defaults follow the ``transformers`` configuration classes of each family.
 
 The same parser builds the shipped catalog's architectures (checked against the fixtures in
 ``tests/fixtures/hf_configs``) and the app's "bring your own model".
@@ -89,6 +90,46 @@ def _layer_kinds(cfg: dict[str, Any], num_layers: int, model_type: str) -> tuple
     return 0, 0, None
 
 
+def _compressed_fields(cfg: dict[str, Any], num_layers: int) -> dict[str, Any]:
+    """DeepSeek-V4 attention fields from ``compress_ratios`` (one ratio per layer; 0 = sliding window only).
+
+    Entries past ``num_hidden_layers`` belong to the MTP layers and are ignored. Ratio 4 layers are CSA (with
+    overlapping compression and a lightning indexer, as in the reference ``inference/model.py``), other
+    non-zero ratios HCA.
+    """
+    ratios = cfg.get("compress_ratios")
+    if not isinstance(ratios, list) or len(ratios) < num_layers:
+        raise HfConfigError(f"config field 'compress_ratios' must list a ratio for each of the {num_layers} layers")
+    if not all(isinstance(r, int) and not isinstance(r, bool) and r >= 0 for r in ratios[:num_layers]):
+        raise HfConfigError("config field 'compress_ratios' must hold whole numbers of 0 or more")
+    layer_ratios = [int(r) for r in ratios[:num_layers]]
+    heavy = sorted({r for r in layer_ratios if r not in (0, 4)})
+    if len(heavy) > 1:
+        raise HfConfigError(f"config field 'compress_ratios' mixes heavy compression ratios {heavy}; one is supported")
+    window = _int(cfg, "sliding_window", "window_size")
+    if window is None:
+        raise HfConfigError("config field 'sliding_window' is missing")
+    num_csa = layer_ratios.count(4)
+    fields: dict[str, Any] = {
+        "num_local_attention_layers": layer_ratios.count(0),
+        "local_attention_window_tokens": window,
+        "num_compressed_sparse_layers": num_csa,
+        "compressed_sparse_ratio": 4 if num_csa else None,
+        "num_heavily_compressed_layers": num_layers - num_csa - layer_ratios.count(0),
+        "heavily_compressed_ratio": heavy[0] if heavy else None,
+        "o_groups": _int(cfg, "o_groups"),
+        "o_lora_rank": _int(cfg, "o_lora_rank"),
+        "num_residual_streams": _int(cfg, "hc_mult", default=1),
+        "q_lora_rank": _int(cfg, "q_lora_rank"),
+        "qk_rope_head_dim": _int(cfg, "qk_rope_head_dim"),
+    }
+    if num_csa:
+        fields["index_num_heads"] = _int(cfg, "index_n_heads")
+        fields["index_head_dim"] = _int(cfg, "index_head_dim")
+        fields["index_topk"] = _int(cfg, "index_topk")
+    return fields
+
+
 def _moe_layers(cfg: dict[str, Any], num_layers: int, model_type: str, num_experts: int) -> int:
     """Number of layers with routed experts."""
     if num_experts == 0:
@@ -139,8 +180,9 @@ def architecture_from_hf_config(config: dict[str, Any]) -> Architecture:
         shared_count = 1
     elif shared_count and not shared_width:
         shared_width = expert_width  # DeepSeek: each shared expert is as wide as a routed one
-    local, linear, window = _layer_kinds(cfg, num_layers, model_type)
-    mla = cfg.get("kv_lora_rank") is not None
+    compressed = model_type.startswith("deepseek_v4") or cfg.get("compress_ratios") is not None
+    local, linear, window = (0, 0, None) if compressed else _layer_kinds(cfg, num_layers, model_type)
+    mla = cfg.get("kv_lora_rank") is not None and not compressed
     state_dtype = str(cfg.get("mamba_ssm_dtype", "bfloat16"))
     fields: dict[str, Any] = {
         "num_layers": num_layers,
@@ -151,7 +193,7 @@ def architecture_from_hf_config(config: dict[str, Any]) -> Architecture:
         "num_kv_heads": kv_heads,
         "head_dim": head_dim,
         "intermediate_size": (dense_width or None) if num_moe < num_layers else None,
-        "attention_kind": "mla" if mla else "gqa",
+        "attention_kind": "compressed" if compressed else "mla" if mla else "gqa",
         "attention_bias": bool(cfg.get("attention_bias", cfg.get("qkv_bias", False))),
         "attention_output_gate": bool(cfg.get("attn_output_gate", model_type.startswith("qwen3_next"))),
         "num_local_attention_layers": local,
@@ -165,6 +207,8 @@ def architecture_from_hf_config(config: dict[str, Any]) -> Architecture:
         "num_dense_layers": num_layers - num_moe if num_experts else 0,
         "num_mtp_layers": _int(cfg, "num_nextn_predict_layers", "mtp_num_hidden_layers", default=0) or 0,
     }
+    if compressed:
+        fields.update(_compressed_fields(cfg, num_layers))
     if mla:
         for key in ("q_lora_rank", "kv_lora_rank", "qk_nope_head_dim", "qk_rope_head_dim", "v_head_dim"):
             fields[key] = _int(cfg, key)
@@ -181,7 +225,13 @@ def architecture_from_hf_config(config: dict[str, Any]) -> Architecture:
 
 
 def native_precision(config: dict[str, Any]) -> str:
-    """Precision of the released weights, from ``quantization_config`` (else bf16)."""
+    """Precision of the released weights, from ``quantization_config`` (else bf16).
+
+    DeepSeek-V4 stores its routed experts, almost all of its weights, in FP4 (``expert_dtype``) and the rest
+    in FP8: fp4.
+    """
+    if str(config.get("expert_dtype", "")).lower() == "fp4":
+        return "fp4"
     quant = config.get("quantization_config") or {}
     method = str(quant.get("quant_method", "")).lower() if isinstance(quant, dict) else ""
     if method == "mxfp4" or "fp4" in method:

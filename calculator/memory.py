@@ -15,6 +15,12 @@ KV cache per token and layer, elements [-] (bytes = elements x bytes per KV elem
 - MLA layer: ``r_kv + d_rope`` (the compressed latent and the shared RoPE key are cached; DeepSeek-V2
   paper, arXiv:2405.04434, eq. 9-10);
 - sliding-window or chunked layer: as above, but at most ``window`` tokens per sequence;
+- DeepSeek-V4 compressed attention (one shared key/value head of width c; DeepSeek-V4 technical report, 2026;
+  the reference code's per-layer cache of ``window + max_seq_len // ratio`` entries): every layer keeps the
+  last ``window`` tokens uncompressed (c each), a CSA layer adds ``c / m`` per token (one entry per m tokens) plus
+  its indexer's ``d_I / m`` keys, an HCA layer ``c / m'``. DeepSeek-V4-Pro at 1,048,576 tokens in bf16:
+  30 x 262,144 x (512 + 128) x 2 + 31 x 8,192 x 512 x 2 + 61 x 128 x 512 x 2 = 10,334,371,840 B = 9.62 GiB,
+  the figure of vLLM's DeepSeek-V4 blog (8.7x below DeepSeek-V3.2's 83.9 GiB);
 - linear-attention (Gated DeltaNet) layer: no per-token cache; a fixed state per sequence of
   ``h_v * d_k * d_v`` recurrent elements plus a ``(2 h_k d_k + h_v d_v) * (kernel - 1)`` convolution state
   (Qwen3-Next implementation), stored in the state dtype (bf16 by default, float32 for Qwen3.5).
@@ -54,15 +60,40 @@ def weights_bytes(counts: ParamCounts, precision: str) -> float:
 def kv_elements_per_token_per_layer(arch: Architecture) -> float:
     """KV-cache elements one token adds to one softmax-attention layer [-].
 
-    GQA/MHA: ``2 * h_kv * d_h``; MLA: ``r_kv + d_rope``.
+    GQA/MHA: ``2 * h_kv * d_h``; MLA: ``r_kv + d_rope``; compressed attention (one shared key/value head,
+    uncompressed): ``d_h`` (its compressed layers: ``compressed_kv_elements_per_token``).
     """
+    if arch.attention_kind == "compressed":
+        return float(arch.head_dim)
     if arch.attention_kind == "mla":
         return float((arch.kv_lora_rank or 0) + (arch.qk_rope_head_dim or 0))
     return float(2 * arch.num_kv_heads * arch.head_dim)
 
 
+def compressed_kv_elements_per_token(arch: Architecture) -> tuple[float, float]:
+    """KV-cache elements per token of DeepSeek-V4 compressed attention [-]: (whole context, window).
+
+    Whole context: ``L_csa (c + d_I) / m + L_hca c / m'`` (compressed entries and indexer keys per token of
+    context); window: ``L c`` (every layer's last ``window`` tokens, uncompressed).
+    """
+    c = float(arch.head_dim)
+    full = 0.0
+    if arch.num_compressed_sparse_layers:
+        m = float(arch.compressed_sparse_ratio or 4)
+        full += arch.num_compressed_sparse_layers * (c + (arch.index_head_dim or 0)) / m
+    if arch.num_heavily_compressed_layers:
+        full += arch.num_heavily_compressed_layers * c / float(arch.heavily_compressed_ratio or 128)
+    return full, arch.num_layers * c
+
+
 def kv_elements_per_token(arch: Architecture) -> tuple[float, float]:
-    """KV-cache elements per token [-], split into (full-attention layers, local-window layers)."""
+    """KV-cache elements per token [-], split into (full-attention layers, local-window layers).
+
+    The first part is kept for every token of the context, the second for at most
+    ``local_attention_window_tokens`` of them.
+    """
+    if arch.attention_kind == "compressed":
+        return compressed_kv_elements_per_token(arch)
     per_layer = kv_elements_per_token_per_layer(arch)
     num_full = arch.num_layers - arch.num_local_attention_layers - arch.num_linear_attention_layers
     return num_full * per_layer, arch.num_local_attention_layers * per_layer
@@ -98,12 +129,13 @@ def replicated_weights_bytes(counts: ParamCounts, precision: str, data_parallel_
 def kv_heads_effective(arch: Architecture) -> float:
     """Ways tensor parallelism can split the KV cache without copies [-].
 
-    GQA/MHA: its KV heads, ``h_kv``; beyond that heads are replicated. MLA: the latent is one shared "head",
-    so tensor parallelism keeps a copy on every GPU (1). Serving engines therefore run MLA models with
+    GQA/MHA: its KV heads, ``h_kv``; beyond that heads are replicated. MLA and DeepSeek-V4's compressed
+    attention: the latent (the shared key/value head) is one "head", so tensor parallelism keeps a copy on
+    every GPU (1). Serving engines therefore run MLA models with
     data-parallel attention ("DP attention" in SGLang, TensorRT-LLM's ADP, vLLM's DP + EP for DeepSeek), which
     splits the cache by sequence: the expert-parallel layout of ``calculator.pipeline``.
     """
-    return 1.0 if arch.attention_kind == "mla" else float(arch.num_kv_heads)
+    return 1.0 if arch.attention_kind in ("mla", "compressed") else float(arch.num_kv_heads)
 
 
 def kv_cache_bytes_per_sequence(

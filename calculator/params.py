@@ -20,6 +20,17 @@ K = h_k * d_k and value width V = h_v * d_v::
 
     in_proj = d * (2K + 2V) + d * 2 h_v;  conv = (2K + V) * kernel;  out = V * d
 
+DeepSeek-V4 compressed attention (``attention_kind`` ``compressed``; DeepSeek-V4 technical report, 2026, and the
+reference ``inference/model.py`` of the checkpoints), with one shared key/value head of width c = ``head_dim``,
+g output groups of rank r_o, per layer::
+
+    q = d * r_q + r_q * h * c;  kv = d * c;  o = h * c * r_o + g * r_o * d          (grouped low-rank output)
+
+plus a compressor on every compressed layer (``wkv`` and ``wgate``, ``d x c`` each, doubled on CSA layers whose
+windows overlap) and, on CSA layers, a lightning indexer: ``r_q * h_I * d_I`` (its queries) + ``d * h_I`` (head
+weights) + its own overlapping compressor ``2 * d * 2 d_I``. Manifold-constrained hyper-connections with n residual
+streams (mHC) add ``2 * (n^2 + 2n) * n d`` mixing weights per layer and ``n * n d`` before the head.
+
 Gated MLP (SwiGLU, all supported families): ``3 * d * d_ff`` per dense MLP or per expert.
 Router: ``d * E`` per MoE layer.
 """
@@ -75,8 +86,74 @@ def linear_attention_params(arch: Architecture) -> float:
 
 
 def softmax_attention_params(arch: Architecture) -> float:
-    """Parameters of one softmax-attention layer (full or local window) [-], GQA or MLA."""
+    """Parameters of one softmax-attention layer (full or local window) [-], GQA or MLA.
+
+    For compressed attention: the projections every layer has (``compressed_attention_core_params``).
+    """
+    if arch.attention_kind == "compressed":
+        return compressed_attention_core_params(arch)
     return mla_attention_params(arch) if arch.attention_kind == "mla" else gqa_attention_params(arch)
+
+
+def compressed_attention_core_params(arch: Architecture) -> float:
+    """Projections of one DeepSeek-V4 attention layer, without compressor or indexer [-].
+
+    ``d r_q + r_q h c + d c + h c r_o + g r_o d`` plus the q and kv norms (r_q, c) and one attention-sink
+    logit per head (h). DeepSeek-V4-Flash (d 4096, h 64, c 512, r_q 1024, g 8, r_o 1024): 106,956,352.
+    """
+    d, h, c = arch.hidden_size, arch.num_attention_heads, arch.head_dim
+    r_q, r_o, g = arch.q_lora_rank or 0, arch.o_lora_rank or 0, arch.o_groups or 1
+    q = d * r_q + r_q * h * c
+    kv = d * c
+    o = h * c * r_o + g * r_o * d
+    small = r_q + c + h  # q_norm, kv_norm, attn_sink
+    return float(q + kv + o + small)
+
+
+def compressor_params(hidden_size: int, entry_width: int, ratio: int) -> float:
+    """Parameters of one token compressor of DeepSeek-V4 [-] (learned gated pooling of ``ratio`` tokens).
+
+    ``wkv`` and ``wgate`` (``d x k c`` each), a positional bias ``ratio x k c`` and an RMSNorm of c, where
+    k = 2 when the windows overlap (ratio 4, the CSA layers: the reference code's ``overlap = ratio == 4``)
+    and 1 otherwise: ``2 d k c + ratio k c + c``.
+    """
+    k = 2 if ratio == 4 else 1
+    return float(2 * hidden_size * k * entry_width + ratio * k * entry_width + entry_width)
+
+
+def compressed_attention_params(arch: Architecture) -> float:
+    """Attention parameters of all layers of a DeepSeek-V4 model [-]: core, compressors and indexers.
+
+    ``L core + L_csa (compressor(c, m) + indexer) + L_hca compressor(c, m')`` with the indexer
+    ``r_q h_I d_I + d h_I + compressor(d_I, m)``.
+    """
+    d, c = arch.hidden_size, arch.head_dim
+    total = arch.num_layers * compressed_attention_core_params(arch)
+    if arch.num_compressed_sparse_layers:
+        m = arch.compressed_sparse_ratio or 4
+        h_i, d_i = arch.index_num_heads or 0, arch.index_head_dim or 0
+        indexer = (arch.q_lora_rank or 0) * h_i * d_i + d * h_i + compressor_params(d, d_i, m)
+        total += arch.num_compressed_sparse_layers * (compressor_params(d, c, m) + indexer)
+    if arch.num_heavily_compressed_layers:
+        m_h = arch.heavily_compressed_ratio or 128
+        total += arch.num_heavily_compressed_layers * compressor_params(d, c, m_h)
+    return float(total)
+
+
+def hyper_connection_params(arch: Architecture) -> float:
+    """Residual-mixing weights of manifold-constrained hyper-connections (mHC) [-]; 0 for a plain residual.
+
+    With n streams each layer mixes before attention and before the MLP: a ``(n^2 + 2n) x n d`` projection,
+    an ``n^2 + 2n`` bias and 3 scales each; the head has ``n x n d + n + 1``. DeepSeek-V4-Pro (n 4, d 7168,
+    61 layers): 61 x 2 x (24 x 28672 + 24 + 3) + 4 x 28672 + 5 = 84,069,603.
+    """
+    n = arch.num_residual_streams
+    if n == 1:
+        return 0.0
+    width = n * arch.hidden_size
+    mix = n * n + 2 * n
+    per_layer = 2 * (mix * width + mix + 3)
+    return float(arch.num_layers * per_layer + n * width + n + 1)
 
 
 def gated_mlp_params(hidden_size: int, intermediate_size: int) -> float:
@@ -99,7 +176,7 @@ class ParamCounts:
     dense_mlp: float
     shared_experts: float
     router: float
-    norms: float
+    norms: float  # RMSNorm weights, and the residual-mixing weights of hyper-connections (mHC) if any
     routed_expert: float
     num_moe_layers: int
     num_experts: int
@@ -155,7 +232,10 @@ def param_counts(arch: Architecture) -> ParamCounts:
     d = arch.hidden_size
     num_linear = arch.num_linear_attention_layers
     num_softmax = arch.num_layers - num_linear
-    attention = num_softmax * softmax_attention_params(arch) + num_linear * linear_attention_params(arch)
+    if arch.attention_kind == "compressed":
+        attention = compressed_attention_params(arch)
+    else:
+        attention = num_softmax * softmax_attention_params(arch) + num_linear * linear_attention_params(arch)
 
     num_moe = arch.num_layers - arch.num_dense_layers if arch.is_moe else 0
     num_dense_mlp = arch.num_layers - num_moe
@@ -164,7 +244,7 @@ def param_counts(arch: Architecture) -> ParamCounts:
     shared_width = arch.shared_expert_intermediate_size or arch.moe_intermediate_size or 0
     shared = num_moe * arch.num_shared_experts * gated_mlp_params(d, shared_width)
     router = float(num_moe * d * arch.num_experts)
-    norms = float((2 * arch.num_layers + 1) * d)
+    norms = float((2 * arch.num_layers + 1) * d) + hyper_connection_params(arch)
     embedding = float(arch.vocab_size * d)
     return ParamCounts(
         embedding=embedding,

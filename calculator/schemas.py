@@ -133,6 +133,16 @@ class Architecture(Closed):
     Layer kinds: full-attention layers = num_layers - num_local_attention_layers - num_linear_attention_layers.
     MoE: num_experts routed experts (each ``moe_intermediate_size`` wide) in every layer except the
     ``num_dense_layers`` layers that use a dense MLP ``intermediate_size`` wide.
+
+    ``attention_kind`` ``compressed`` is DeepSeek-V4's hybrid attention (DeepSeek-V4 technical report, 2026):
+    one shared key/value head ``head_dim`` wide (``num_kv_heads`` 1, keys = values), queries through a
+    ``q_lora_rank`` bottleneck, a grouped low-rank output projection (``o_groups`` x ``o_lora_rank``), and every
+    layer keeps the last ``local_attention_window_tokens`` tokens uncompressed. Its full-attention layers are
+    ``num_compressed_sparse_layers`` CSA layers (one cache entry per ``compressed_sparse_ratio`` tokens, of which a
+    lightning indexer of ``index_num_heads`` x ``index_head_dim`` picks ``index_topk``) and
+    ``num_heavily_compressed_layers`` HCA layers (one entry per ``heavily_compressed_ratio`` tokens, all attended);
+    its ``num_local_attention_layers`` attend to the window only. ``num_residual_streams`` is the width of the
+    hyper-connected residual stream (mHC ``hc_mult``; 1 = an ordinary residual).
     """
 
     num_layers: int = Field(ge=1, le=1000)
@@ -143,7 +153,7 @@ class Architecture(Closed):
     num_kv_heads: int = Field(ge=1, le=1024)
     head_dim: int = Field(ge=8, le=1024)
     intermediate_size: int | None = Field(default=None, ge=1, le=1_000_000)  # dense MLP width
-    attention_kind: Literal["gqa", "mla"] = "gqa"
+    attention_kind: Literal["gqa", "mla", "compressed"] = "gqa"
     attention_bias: bool = False
     attention_output_gate: bool = False
     q_lora_rank: int | None = Field(default=None, ge=1)
@@ -160,6 +170,16 @@ class Architecture(Closed):
     linear_value_head_dim: int | None = Field(default=None, ge=1)
     linear_conv_kernel_dim: int | None = Field(default=None, ge=1)
     linear_state_bytes_per_element: float = Field(default=2.0, gt=0, le=8)
+    num_compressed_sparse_layers: int = Field(default=0, ge=0)
+    compressed_sparse_ratio: int | None = Field(default=None, ge=2, le=1_000_000)
+    num_heavily_compressed_layers: int = Field(default=0, ge=0)
+    heavily_compressed_ratio: int | None = Field(default=None, ge=2, le=1_000_000)
+    index_num_heads: int | None = Field(default=None, ge=1, le=1024)
+    index_head_dim: int | None = Field(default=None, ge=1, le=4096)
+    index_topk: int | None = Field(default=None, ge=1, le=10_000_000)
+    o_groups: int | None = Field(default=None, ge=1, le=1024)
+    o_lora_rank: int | None = Field(default=None, ge=1)
+    num_residual_streams: int = Field(default=1, ge=1, le=64)
     num_experts: int = Field(default=0, ge=0, le=100000)
     num_experts_per_token: int = Field(default=0, ge=0)
     moe_intermediate_size: int | None = Field(default=None, ge=1)
@@ -180,6 +200,10 @@ class Architecture(Closed):
             for name in ("kv_lora_rank", "qk_nope_head_dim", "qk_rope_head_dim", "v_head_dim"):
                 if getattr(self, name) is None:
                     raise ValueError(f"attention_kind mla needs {name}")
+        if self.attention_kind == "compressed":
+            self._check_compressed()
+        elif self.num_compressed_sparse_layers or self.num_heavily_compressed_layers:
+            raise ValueError("compressed-attention layers need attention_kind compressed")
         if self.num_linear_attention_layers > 0:
             for name in ("linear_num_key_heads", "linear_num_value_heads", "linear_key_head_dim",
                          "linear_value_head_dim"):
@@ -196,6 +220,29 @@ class Architecture(Closed):
             if self.num_dense_layers >= self.num_layers:
                 raise ValueError("num_dense_layers must be below num_layers for an MoE model")
         return self
+
+    def _check_compressed(self) -> None:
+        """DeepSeek-V4 compressed attention: every field it needs, and its layers adding up."""
+        for name in ("q_lora_rank", "qk_rope_head_dim", "o_groups", "o_lora_rank", "local_attention_window_tokens"):
+            if getattr(self, name) is None:
+                raise ValueError(f"attention_kind compressed needs {name}")
+        if self.num_kv_heads != 1:
+            raise ValueError("attention_kind compressed has one shared key/value head (num_kv_heads 1)")
+        if self.num_linear_attention_layers:
+            raise ValueError("attention_kind compressed has no linear-attention layers")
+        layers = (self.num_compressed_sparse_layers + self.num_heavily_compressed_layers
+                  + self.num_local_attention_layers)
+        if layers != self.num_layers:
+            raise ValueError(f"compressed-sparse + heavily-compressed + local-window layers ({layers}) must equal "
+                             f"num_layers ({self.num_layers})")
+        if self.num_compressed_sparse_layers:
+            for name in ("compressed_sparse_ratio", "index_num_heads", "index_head_dim", "index_topk"):
+                if getattr(self, name) is None:
+                    raise ValueError(f"num_compressed_sparse_layers > 0 needs {name}")
+        if self.num_heavily_compressed_layers and self.heavily_compressed_ratio is None:
+            raise ValueError("num_heavily_compressed_layers > 0 needs heavily_compressed_ratio")
+        if (self.num_attention_heads * self.head_dim) % (self.o_groups or 1):
+            raise ValueError("num_attention_heads x head_dim must be divisible by o_groups")
 
     @property
     def is_moe(self) -> bool:

@@ -17,7 +17,13 @@ Matmul FLOPs per token: ``2 * N_matmul`` (one multiply-add per parameter; Kaplan
 Attention FLOPs for one query token over a context of L tokens, per softmax layer:
 GQA/MHA ``4 * h * d_h * L`` (QK^T and AV); MLA decode in the absorbed form ``2 * h * (2 r_kv + d_rope) * L``
 (DeepSeek-V2 paper, appendix B); MLA prefill in the expanded form ``2 * h * (d_nope + d_rope + d_v) * L``.
-Local-window layers use ``min(L, window)``. A causal prefill of I tokens sums these over L = 1..I
+Local-window layers use ``min(L, window)``. DeepSeek-V4 compressed attention (one shared key/value head of width
+c, keys = values; DeepSeek-V4 technical report, 2026) costs ``4 h c`` per attended entry: every layer attends its
+``min(L, window)`` uncompressed tokens, an HCA layer all ``L / m'`` compressed entries, a CSA layer the ``index_topk``
+entries its lightning indexer picks after scoring all ``L / m`` of them at ``2 h_I d_I`` each. The top-k term is
+counted as a constant ``4 h c k`` per token, exact once ``L / m >= k`` (4,096 tokens for DeepSeek-V4-Pro); below that
+it overstates the CSA layers' attention (at most ``L_csa 4 h c k``, 8.1 GFLOP per token for V4-Pro, 8 % of its
+matmul FLOPs). A causal prefill of I tokens sums these over L = 1..I
 (``I^2 / 2`` pairs, or ``W^2/2 + (I - W) W`` with a window W). Linear-attention (Gated DeltaNet) layers
 cost ``4 * h_v * d_k * d_v`` per token (state update and read-out), independent of L.
 
@@ -46,9 +52,12 @@ def attention_flops_coefficients(arch: Architecture) -> dict[str, float]:
     -------
     dict
         ``decode_full`` and ``decode_local`` [FLOP per query token per context token],
-        ``prefill_full`` and ``prefill_local`` [same, for prefill], ``linear`` [FLOP per token].
+        ``prefill_full`` and ``prefill_local`` [same, for prefill], ``linear`` [FLOP per token, whatever the
+        context: linear attention's state update, or the top-k entries of compressed sparse attention].
     """
     h = arch.num_attention_heads
+    if arch.attention_kind == "compressed":
+        return compressed_attention_flops_coefficients(arch)
     num_full = arch.num_layers - arch.num_local_attention_layers - arch.num_linear_attention_layers
     if arch.attention_kind == "mla":
         r_kv, d_rope = arch.kv_lora_rank or 0, arch.qk_rope_head_dim or 0
@@ -66,6 +75,40 @@ def attention_flops_coefficients(arch: Architecture) -> dict[str, float]:
         "prefill_full": num_full * prefill_per_layer,
         "prefill_local": arch.num_local_attention_layers * prefill_per_layer,
         "linear": arch.num_linear_attention_layers * linear_per_layer,
+    }
+
+
+def compressed_attention_flops_coefficients(arch: Architecture) -> dict[str, float]:
+    """Attention FLOP coefficients of DeepSeek-V4 compressed attention (same keys as
+    ``attention_flops_coefficients``).
+
+    Per query token over a context of L tokens, with one shared key/value head of width c (QK and AV both
+    ``2 c`` per head and attended entry)::
+
+        L_csa (2 h_I d_I / m) L + L_hca (4 h c / m') L      [whole context: indexer scores, HCA entries]
+        + L_layers 4 h c min(L, window)                       [every layer's uncompressed window]
+        + L_csa 4 h c k                                       [the k entries each CSA layer attends]
+
+    Prefill uses the same per-pair costs (keys are the cached entries themselves; no expansion as in MLA).
+    """
+    h, c = arch.num_attention_heads, float(arch.head_dim)
+    per_entry = 4.0 * h * c
+    full = 0.0
+    sparse = 0.0
+    if arch.num_compressed_sparse_layers:
+        m = float(arch.compressed_sparse_ratio or 4)
+        index_per_entry = 2.0 * (arch.index_num_heads or 0) * (arch.index_head_dim or 0)
+        full += arch.num_compressed_sparse_layers * index_per_entry / m
+        sparse = arch.num_compressed_sparse_layers * per_entry * float(arch.index_topk or 0)
+    if arch.num_heavily_compressed_layers:
+        full += arch.num_heavily_compressed_layers * per_entry / float(arch.heavily_compressed_ratio or 128)
+    window = arch.num_layers * per_entry
+    return {
+        "decode_full": full,
+        "decode_local": window,
+        "prefill_full": full,
+        "prefill_local": window,
+        "linear": sparse,
     }
 
 

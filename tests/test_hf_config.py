@@ -133,3 +133,33 @@ def test_deeply_nested_or_non_utf8_bytes_give_clear_errors():
         parse_hf_config_bytes(b"\xff\xfe{")
     with pytest.raises(HfConfigError, match="limit"):
         parse_hf_config_bytes(b" " * 3_000_000)
+
+
+def test_deepseek_v4_compressed_attention_from_compress_ratios():
+    pro, flash = fixture_arch("deepseek-v4-pro"), fixture_arch("deepseek-v4-flash")
+    assert pro.attention_kind == flash.attention_kind == "compressed"
+    # Pro's 62 compress_ratios: 128, 128, then (4, 128) x 29, 4, and 0 for the MTP layer (ignored).
+    assert (pro.num_compressed_sparse_layers, pro.num_heavily_compressed_layers, pro.num_local_attention_layers) == (
+        30, 31, 0)
+    # Flash's 44: 0, 0, (4, 128) x 20, 4, 0 (MTP).
+    assert (flash.num_compressed_sparse_layers, flash.num_heavily_compressed_layers,
+            flash.num_local_attention_layers) == (21, 20, 2)
+    assert flash.local_attention_window_tokens == 128 and flash.index_topk == 512 and pro.index_topk == 1024
+    assert (pro.o_groups, pro.o_lora_rank, pro.num_residual_streams, pro.num_kv_heads) == (16, 1024, 4, 1)
+    assert native_precision(load_hf_config(HF_CONFIGS / "deepseek-v4-flash.json")) == "fp4"  # expert_dtype fp4
+
+
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        ({"compress_ratios": [4, 128]}, "compress_ratios"),
+        ({"compress_ratios": [4, 64, 128] + [4] * 40}, "heavy compression ratios"),
+        ({"sliding_window": None}, "sliding_window"),
+        ({"o_groups": None}, "o_groups"),
+    ],
+)
+def test_deepseek_v4_bad_configs_name_the_field(change, message):
+    cfg = load_hf_config(HF_CONFIGS / "deepseek-v4-flash.json")
+    cfg.update(change)
+    with pytest.raises(HfConfigError, match=message):
+        architecture_from_hf_config(cfg)

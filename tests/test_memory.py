@@ -87,3 +87,30 @@ def test_max_concurrency_hand_computed():
     assert memory.max_concurrency(80.0, 0.1, 40.0, 0.5) == 64
     assert memory.max_concurrency(80.0, 0.1, 75.0, 0.5) == 0
     assert np.all(memory.max_concurrency(np.array([80.0, 160.0]), 0.1, 40.0, 0.5) == [64, 208])
+
+
+def test_kv_deepseek_v4_pro_at_1m_tokens_matches_vllm():
+    # DeepSeek-V4-Pro, bf16, 1,048,576 tokens (reference inference/model.py: each layer caches window + L // ratio
+    # entries of 512; CSA layers also L // 4 indexer keys of 128):
+    #   30 CSA layers: 262,144 x (512 + 128) x 2 B = 335,544,320 each -> 10,066,329,600
+    #   31 HCA layers:   8,192 x 512 x 2 B         =   8,388,608 each ->    260,046,848
+    #   61 windows:        128 x 512 x 2 B         =     131,072 each ->      7,995,392
+    #   total 10,334,371,840 B = 9.62 GiB: vLLM's DeepSeek-V4 blog (2026-04-24), "9.62 GiB per sequence in bf16".
+    arch = fixture_arch("deepseek-v4-pro")
+    full, local = memory.kv_elements_per_token(arch)
+    assert full == 30 * (512 + 128) / 4 + 31 * 512 / 128  # 4,924 elements per token of context
+    assert local == 61 * 512
+    per_seq = memory.kv_cache_bytes_per_sequence(1_048_576, full * 2, local * 2, 128, 0.0)
+    assert per_seq == 10_334_371_840
+    assert_allclose(per_seq / 2**30, 9.62, atol=0.005)
+    assert memory.kv_heads_effective(arch) == 1.0  # one shared latent: tensor parallelism copies it
+
+
+def test_kv_deepseek_v4_flash_window_only_layers():
+    # Flash: layers 0 and 1 keep only the 128-token window; 21 CSA + 20 HCA layers. At 1,048,576 tokens, bf16:
+    # 21 x 335,544,320 + 20 x 8,388,608 + 43 x 131,072 = 7,219,838,976 B = 6.72 GiB. At 100 tokens only the
+    # window part (100 of 128) and 100 x 3,440 compressed elements.
+    arch = fixture_arch("deepseek-v4-flash")
+    full, local = memory.kv_elements_per_token(arch)
+    assert memory.kv_cache_bytes_per_sequence(1_048_576, full * 2, local * 2, 128, 0.0) == 7_219_838_976
+    assert memory.kv_cache_bytes_per_sequence(100, full, local, 128, 0.0) == 100 * 3_440 + 100 * 43 * 512

@@ -78,3 +78,56 @@ def test_gpt_oss_active_excludes_the_embedding_table(catalog):
     assert_allclose(small.total / 1e9, 20.91, rtol=0.005)
     large = param_counts(fixture_arch("gpt-oss-120b"))
     assert_allclose(large.active / 1e9, 5.13, rtol=0.005)
+
+
+# DeepSeek-V4-Pro checkpoint tensors (main model, weights only; the MTP layer, the e8m0 .scale tensors and the
+# hash-routing tid2eid tables are left out), with element counts of the logical shapes (the FP4 experts are
+# stored int8-packed, two values per byte: w1 [3072, 3584] holds a 3072 x 7168 matrix). From the
+# safetensors listing of deepseek-ai/DeepSeek-V4-Pro (stored model report, find_string id 62525154746).
+# (rows, cols, number of tensors)
+V4_PRO_TENSORS = [
+    (129280, 7168, 2),  # embed, head
+    (1, 7168, 1 + 2 * 61),  # final norm; attn_norm and ffn_norm per layer
+    (1536, 7168, 61), (65536, 1536, 61), (512, 7168, 61),  # wq_a, wq_b, wkv
+    (16384, 4096, 61), (7168, 16384, 61),  # wo_a (16 groups x rank 1024 from 8192 each), wo_b
+    (1, 1536 + 512 + 128, 61),  # q_norm, kv_norm, attn_sink
+    (2 * 512, 7168, 31), (128, 512, 31),  # HCA compressor wkv + wgate, ape (layers 0, 1, 3, 5, ..., 59)
+    (2 * 1024, 7168, 30), (4, 1024, 30),  # CSA compressor wkv + wgate (overlapping: 2 x 512), ape
+    (1, 512, 61),  # compressor norm (every layer of Pro is compressed)
+    (8192, 1536, 30), (64, 7168, 30),  # indexer wq_b (64 heads x 128), weights_proj
+    (2 * 256, 7168, 30), (4, 256, 30), (1, 128, 30),  # indexer compressor wkv + wgate, ape, norm
+    (3 * 3072, 7168, 61 * 384), (3 * 3072, 7168, 61),  # routed experts w1, w2, w3; shared expert
+    (384, 7168, 61),  # router
+    (2 * 24, 28672, 61), (1, 2 * (24 + 3), 61), (4, 28672, 1), (1, 5, 1),  # mHC mixing (hc_mult 4)
+]
+
+
+def test_deepseek_v4_pro_counts_match_the_checkpoint_tensors():
+    # Sum of the tensors above: 1,572,997,179,491 (the router biases, 58 x 384 = 22,272, are left out here and by
+    # the formula). The model card's "1.6T" is 1.7 % above (2 % rule of the catalog);
+    # Hugging Face's "1.6T" includes the MTP layer (+25.9B).
+    expected = sum(rows * cols * n for rows, cols, n in V4_PRO_TENSORS)
+    counts = param_counts(fixture_arch("deepseek-v4-pro"))
+    assert_allclose(counts.total, expected, rtol=1e-7)
+    assert_allclose(counts.total / 1e9, 1600, rtol=0.02)
+    # Active: 61 x (attention 299,894,912 + 3 x 7168 x 3072 shared) + compressors/indexers 1,171,513,600
+    # + router, norms, mHC + 6 of 384 experts per layer (61 x 6 x 66,060,288 = 24,178,065,408) + head
+    # 926,679,040 = 48.85B; the card says 49B activated (0.3 % above).
+    assert_allclose(counts.active / 1e9, 49.0, rtol=0.005)
+    assert_allclose(counts.routed_expert * 6 * 61, 24_178_065_408)
+
+
+def test_deepseek_v4_flash_attention_by_hand():
+    # DeepSeek-V4-Flash config: d 4096, 64 heads, one 512-wide KV head, q_lora 1024, 8 output groups of rank 1024,
+    # 43 layers: 2 window-only, 21 CSA (ratio 4, indexer 64 x 128), 20 HCA (ratio 128).
+    #   core/layer   = 4096*1024 + 1024*64*512 + 4096*512 + 64*512*1024 + 8*1024*4096 + (1024+512+64) = 106,956,352
+    #   CSA extra    = (2*4096*1024 + 4*1024 + 512)                   compressor   8,393,216
+    #                + 1024*64*128 + 4096*64 + (2*4096*256 + 4*256 + 128)  indexer 10,749,056
+    #   HCA extra    = 2*4096*512 + 128*512 + 512                                  4,260,352
+    #   attention    = 43*106,956,352 + 21*19,142,272 + 20*4,260,352 = 5,086,317,888
+    counts = param_counts(fixture_arch("deepseek-v4-flash"))
+    assert counts.attention == 5_086_317_888
+    # Totals: model card 284B / 13B activated. Computed 284.33B (+0.1 %); active 13.27B (+2 %: the output head,
+    # 0.53B, is counted).
+    assert_allclose(counts.total / 1e9, 284.0, rtol=0.002)
+    assert_allclose(counts.active / 1e9, 13.27, rtol=0.001)

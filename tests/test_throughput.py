@@ -30,3 +30,29 @@ def test_allreduce_beyond_the_domain_uses_scale_out():
     # 16-way ring all-reduce of 1 token x 8192 x 2 B, 80 layers, over a 50 GB/s scale-out link, no latency:
     #   2 x 80 x 2 x 15/16 x 16,384 / 50e9 = 9.8304e-5 s
     assert_allclose(allreduce_time_s(1.0, 8192.0, 80.0, 16.0, 50.0, 0.0), 9.8304e-5, rtol=1e-12)
+
+
+def test_deepseek_v4_pro_decode_flops_at_1m_are_27_percent_of_v3_2():
+    # Per-token attention FLOPs of DeepSeek-V4-Pro at L = 1,048,576 (4 h c = 4 x 128 x 512 = 262,144 per attended
+    # entry; indexer 2 x 64 x 128 per scored entry):
+    #   whole context: 30 x 16,384 / 4 + 31 x 262,144 / 128 = 186,368 per context token -> 195,421,011,968
+    #   windows:       61 x 262,144 x 128                                                  ->   2,046,820,352
+    #   CSA top-1024:  30 x 262,144 x 1024                                                 ->   8,053,063,680
+    # plus 2 x 48.85B matmul FLOPs: 303.2 GFLOP per token.
+    from calculator.params import param_counts
+    from calculator.throughput import attention_flops_coefficients, decode_attention_flops
+    from tests.conftest import fixture_arch
+
+    length = 1_048_576
+    coef = attention_flops_coefficients(fixture_arch("deepseek-v4-pro"))
+    attn = decode_attention_flops(length, coef["decode_full"], coef["decode_local"], 128, coef["linear"])
+    assert attn == 195_421_011_968 + 2_046_820_352 + 8_053_063_680
+    v4 = attn + 2 * param_counts(fixture_arch("deepseek-v4-pro")).active
+    # DeepSeek-V3.2 at the same length (MLA + DeepSeek Sparse Attention, by hand; the catalog models V3.2 as plain
+    # MLA): indexer 61 x 2 x 64 x 128 x L, top-2048 absorbed MLA 61 x 2 x 128 x (576 + 512) x 2048, and
+    # 2 x active parameters of the V3 architecture.
+    v32 = 61 * 2 * 64 * 128 * length + 61 * 2 * 128 * (576 + 512) * 2048 + 2 * param_counts(
+        fixture_arch("deepseek-v3")).active
+    # DeepSeek-V4 technical report / model card: "DeepSeek-V4-Pro requires only 27% of single-token inference
+    # FLOPs ... compared with DeepSeek-V3.2" at 1M tokens. Computed 26.2 %.
+    assert_allclose(v4 / v32, 0.27, atol=0.015)
