@@ -35,6 +35,9 @@ all-reduces per layer. Expert parallel with data-parallel attention (MoE only; S
 TensorRT-LLM ADP + EP, vLLM DP + EP): each GPU serves attention for its own sequences with the whole
 attention weights (``memory.replicated_weights_bytes``) and its share of the cache, holds E/N of the
 experts, and exchanges tokens with the other GPUs in every MoE layer (``throughput.all_to_all_time_s``).
+Pipeline parallel (any model, beyond one scale-up domain): tensor parallel over the t GPUs of a scale-up
+domain, the layers cut into p = N / t stages (``pipeline_stages``), activations sent between stages over the
+scale-out network (``throughput.pipeline_round``; Narayanan et al., Megatron-LM PTD-P, SC'21, arXiv:2104.04473).
 
 Latency at the 99th percentile: ``calculator.queueing`` (TTFT) and the measured p99/mean ratio (TPOT).
 """
@@ -207,6 +210,7 @@ class Evaluation:
     output_tokens_per_s_per_gpu: npt.NDArray[np.float64]
     requests_per_s: npt.NDArray[np.float64]  # per replica
     num_nodes: npt.NDArray[np.float64]  # scale-up domains the deployment spans (8-GPU servers, NVL72 racks)
+    pipeline_stages: npt.NDArray[np.float64]  # 1 unless the layout is pipeline parallel
     usd_per_million_input_tokens: npt.NDArray[np.float64]
     usd_per_million_output_tokens: npt.NDArray[np.float64]
     usd_per_million_tokens: npt.NDArray[np.float64]  # blended over the I/O mix
@@ -248,6 +252,7 @@ def forward_step(
     num_sequences: FloatOrArray,
     kv_bytes: FloatOrArray,
     attention_flops: FloatOrArray,
+    pipeline_stages: FloatOrArray = 1.0,
 ) -> StepTime:
     """One forward step of ``num_tokens`` tokens over ``num_sequences`` sequences on N GPUs.
 
@@ -259,30 +264,50 @@ def forward_step(
     attention weights (``memory.bytes_per_gpu``), the experts are split, tokens go to their experts and back
     (``throughput.all_to_all_time_s``), and the busiest GPU's expert work sets the pace
     (``moe.expert_load_imbalance``).
+
+    Pipeline parallel (``pipeline_stages`` p > 1, tensor parallel over t = N / p GPUs per stage): the step's
+    sequences go through the stages in ``throughput.num_micro_batches`` micro-batches and the returned times
+    are those of one round, in which every sequence advances one step (``throughput.pipeline_round``): each
+    stage reads its weights once per micro-batch, the micro-batches' work is spread over the stages, the
+    tensor-parallel all-reduces stay inside the scale-up domain, and p - 1 activation sends cross the
+    scale-out network.
     """
     ep = np.asarray(expert_parallel, dtype=bool)
+    stages = np.asarray(pipeline_stages, dtype=float)
+    tp = num_gpus / stages
+    micro = throughput.num_micro_batches(num_sequences, stages)
+    tokens_micro = num_tokens / micro
     touched, w_read = moe.weight_bytes_read_at_batch(m.non_routed_read_bytes, m.num_moe_layers, m.expert_bytes,
-                                                     m.num_experts, m.experts_per_token, num_tokens, eff.routing_skew)
+                                                     m.num_experts, m.experts_per_token, tokens_micro,
+                                                     eff.routing_skew)
     replicated = np.where(ep, m.attention_weights_bytes, 0.0)
-    read_per_gpu = memory.bytes_per_gpu(w_read, replicated, num_gpus) + kv_bytes / num_gpus
     imbalance = np.where(ep, moe.expert_load_imbalance(num_tokens, m.experts_per_token, num_gpus), 1.0)
     flops = (throughput.matmul_flops(num_tokens, m.matmul_params) + attention_flops
              + (imbalance - 1.0) * throughput.matmul_flops(num_tokens, m.routed_matmul_params))
     flops_eff = np.where(np.asarray(gpu.fp4_compute) > 0, eff.fp4_flops_efficiency_frac, eff.flops_efficiency_frac)
-    all_reduce = throughput.allreduce_time_s(num_tokens, m.hidden_size, m.num_layers, num_gpus,
-                                             _link_gb_per_s(num_gpus, gpu, eff), eff.allreduce_latency_s)
+    all_reduce = throughput.allreduce_time_s(tokens_micro, m.hidden_size, m.num_layers, tp,
+                                             _link_gb_per_s(tp, gpu, eff), eff.allreduce_latency_s)
     all_to_all = throughput.all_to_all_time_s(num_tokens, m.hidden_size, m.num_moe_layers, m.experts_per_token,
                                               num_gpus, gpu.scale_up_domain_gpus, gpu.interconnect_gb_per_s,
                                               _scale_out_gb_per_s(gpu, eff), eff.allreduce_latency_s)
+    stage_send = throughput.stage_send_time_s(tokens_micro, m.hidden_size, stages, _scale_out_gb_per_s(gpu, eff),
+                                              eff.allreduce_latency_s)
+    rnd = throughput.pipeline_round(
+        weight_bytes_per_gpu=memory.bytes_per_gpu(w_read, replicated, tp),
+        kv_bytes_per_gpu=kv_bytes / tp,
+        flops_per_gpu=flops / tp,
+        num_micro_batches=micro,
+    )
     return StepTime(
         experts_touched_per_layer=touched,
         weight_bytes_read=w_read,
-        memory_s=throughput.memory_time_s(read_per_gpu, gpu.memory_bandwidth_gb_per_s,
+        memory_s=throughput.memory_time_s(rnd.bytes_per_gpu, gpu.memory_bandwidth_gb_per_s,
                                           eff.bandwidth_efficiency_frac),
-        compute_s=throughput.compute_time_s(flops / num_gpus, gpu.peak_tflops, flops_eff),
-        communication_s=np.where(ep, all_to_all, all_reduce),
-        overhead_s=throughput.step_overhead_s(m.num_layers, num_sequences, eff.step_overhead_s,
-                                              eff.layer_overhead_s, eff.sequence_overhead_s),
+        compute_s=throughput.compute_time_s(rnd.flops_per_gpu, gpu.peak_tflops, flops_eff),
+        communication_s=np.where(ep, all_to_all, all_reduce + stage_send),
+        overhead_s=stages * throughput.step_overhead_s(m.num_layers / stages, num_sequences / micro,
+                                                       eff.step_overhead_s, eff.layer_overhead_s,
+                                                       eff.sequence_overhead_s),
     )
 
 
@@ -326,8 +351,11 @@ def speculative_step(verify: StepTime, num_draft_tokens: FloatOrArray, num_layer
                    communication_s=verify.communication_s * scale, overhead_s=verify.overhead_s * scale)
 
 
-LAYOUTS: tuple[str, ...] = ("tp", "ep")  # layout codes are positions in this tuple
-LAYOUT_TP, LAYOUT_EP = 0.0, 1.0
+LAYOUTS: tuple[str, ...] = ("tp", "ep", "pp")  # layout codes are positions in this tuple
+LAYOUT_TP, LAYOUT_EP, LAYOUT_PP = 0.0, 1.0, 2.0
+# The layout a user sees: pipeline parallel is tensor parallel inside each scale-up domain, with a
+# ``pipeline_parallel`` size above 1 across domains (``--layout tp``; contract of issue 10).
+LAYOUT_SHOWN: dict[str, str] = {"tp": "tp", "ep": "ep", "pp": "tp"}
 
 
 def evaluate(
@@ -346,11 +374,12 @@ def evaluate(
 ) -> Evaluation:
     """Evaluate configurations (columns broadcast against each other). See the module docstring.
 
-    ``layout``: ``LAYOUT_TP`` (tensor parallel) or ``LAYOUT_EP`` (expert parallel with data-parallel attention;
-    MoE models on 2 or more GPUs only, else the configuration does not fit). ``cached_input_frac``: share of
-    each prompt found in the prefix cache [-], whose prefill is skipped. Speculative decoding: each step
-    verifies ``num_draft_tokens`` k drafts per sequence and emits ``accepted_tokens_per_step`` a of them on
-    average (1 and 0 without speculation; ``speculative_step``).
+    ``layout``: ``LAYOUT_TP`` (tensor parallel), ``LAYOUT_EP`` (expert parallel with data-parallel attention;
+    MoE models on 2 or more GPUs only, else the configuration does not fit) or ``LAYOUT_PP`` (tensor parallel
+    inside each scale-up domain, ``throughput.pipeline_stages`` stages across domains; one stage within one).
+    ``cached_input_frac``: share of each prompt found in the prefix cache [-], whose prefill is skipped.
+    Speculative decoding: each step verifies ``num_draft_tokens`` k drafts per sequence and emits
+    ``accepted_tokens_per_step`` a of them on average (1 and 0 without speculation; ``speculative_step``).
     """
     n = np.asarray(num_gpus, dtype=float)
     b = np.asarray(concurrency, dtype=float)
@@ -358,10 +387,13 @@ def evaluate(
     o = np.asarray(output_tokens, dtype=float)
     ep = np.asarray(layout, dtype=float) == LAYOUT_EP
     layout_ok = ~ep | ((np.asarray(m.num_experts) > 0) & (n >= 2))
+    stages = np.where(np.asarray(layout, dtype=float) == LAYOUT_PP,
+                      throughput.pipeline_stages(n, gpu.scale_up_domain_gpus), 1.0)
 
-    # Under data-parallel attention the cache is split by sequence: nothing is replicated.
-    kv_heads = np.where(ep, np.inf, m.kv_heads)
-    state_heads = np.where(ep, np.inf, m.state_heads)
+    # Under data-parallel attention the cache is split by sequence: nothing is replicated. Pipeline stages
+    # split it by layer: heads are replicated only beyond the N / p tensor-parallel GPUs of a stage.
+    kv_heads = np.where(ep, np.inf, m.kv_heads * stages)
+    state_heads = np.where(ep, np.inf, m.state_heads * stages)
 
     def kv_seq_per_gpu(context: FloatOrArray) -> FloatOrArray:
         return memory.kv_cache_bytes_per_sequence_per_gpu(
@@ -383,7 +415,7 @@ def evaluate(
                                                         m.window_tokens, m.attn_linear)
     k = np.asarray(num_draft_tokens, dtype=float)
     a = np.asarray(accepted_tokens_per_step, dtype=float)
-    verify = forward_step(m, gpu, eff, n, ep, b * (1.0 + k), b, kv_read, (1.0 + k) * attn_decode)
+    verify = forward_step(m, gpu, eff, n, ep, b * (1.0 + k), b, kv_read, (1.0 + k) * attn_decode, stages)
     decode = speculative_step(verify, k, m.num_layers)
 
     # Prompt tokens to prefill: the uncached suffix of each prompt, attending to the whole prompt.
@@ -398,7 +430,7 @@ def evaluate(
     prefill_tokens = b * a * uncached / o
     chunk = np.minimum(float(eff.prefill_chunk_tokens), np.maximum(uncached, prefill_tokens))
     chunk_verify = forward_step(m, gpu, eff, n, ep, b * (1.0 + k) + chunk, b, kv_read,
-                                (1.0 + k) * attn_decode + chunk / uncached * attn_prompt)
+                                (1.0 + k) * attn_decode + chunk / uncached * attn_prompt, stages)
     chunk_step = speculative_step(chunk_verify, k, m.num_layers)
     f = prefill_tokens / chunk
     step = mean_step(decode, chunk_step, f)  # eq. 1
@@ -406,7 +438,7 @@ def evaluate(
     t_per_output_token = mean_step(decode, chunk_step, f * (b - 1.0) / b).total_s / a  # eq. 2
 
     # A lone prefill of one request's uncached prompt.
-    prefill = forward_step(m, gpu, eff, n, ep, uncached, 1.0, 0.0, attn_prompt)
+    prefill = forward_step(m, gpu, eff, n, ep, uncached, 1.0, 0.0, attn_prompt, stages)
     # Time to first token: the prefill, the running step it waits for, and the queue of prompts ahead of it.
     prefill_share = np.clip((t_step - decode.total_s) / t_step, 0.0, 0.999)
     wait_mean, wait_p99 = queueing.prompt_wait_s(prefill_share, prefill.total_s, b)
@@ -450,6 +482,7 @@ def evaluate(
         output_tokens_per_s_per_gpu=full(out_tps / n),
         requests_per_s=full(out_tps / o),
         num_nodes=full(np.ceil(n / gpu.scale_up_domain_gpus)),
+        pipeline_stages=full(stages),
         usd_per_million_input_tokens=full(cost.usd_per_million_tokens(rate, request_s * input_share, i)),
         usd_per_million_output_tokens=full(cost.usd_per_million_tokens(rate, request_s * (1.0 - input_share), o)),
         usd_per_million_tokens=full(cost.usd_per_million_tokens(rate, request_s, i + o)),

@@ -1,7 +1,8 @@
 """Sizing: the fewest GPUs that hold a model, and the concurrency that gives the most throughput.
 
 ``estimate`` is the single-configuration entry point used by the CLI, the app and the validation: for each
-deployment layout it may use (tensor parallel; expert parallel with data-parallel attention for MoE models;
+deployment layout it may use (tensor parallel; beyond one scale-up domain, tensor parallel inside each domain
+with pipeline stages across domains; expert parallel with data-parallel attention for MoE models;
 ``calculator.pipeline``) it evaluates every concurrency 1..max_concurrency through
 ``calculator.pipeline.evaluate`` and picks the one with the highest output throughput that meets the TTFT and
 TPOT limits (or takes the concurrency given); then the layout with the most output per GPU, i.e. the
@@ -16,6 +17,8 @@ import numpy as np
 
 from calculator.pipeline import (
     LAYOUT_EP,
+    LAYOUT_PP,
+    LAYOUT_SHOWN,
     LAYOUT_TP,
     Evaluation,
     bound,
@@ -26,9 +29,11 @@ from calculator.pipeline import (
     stack,
 )
 from calculator.schemas import Architecture, Efficiency, Gpu, SpeculativeDecoding
+from calculator.throughput import pipeline_stages
 from calculator.units import MAX_USD_PER_GPU_HOUR, MS_PER_S, default_kv_precision
 
 GPU_COUNTS: tuple[int, ...] = (1, 2, 4, 8, 16, 32, 64, 128)
+LAYOUT_CODES: dict[str, float] = {"tp": LAYOUT_TP, "ep": LAYOUT_EP, "pp": LAYOUT_PP}
 LAYOUT_CHOICES: tuple[str, ...] = ("auto", "tp", "ep", "disagg")
 SPEC_DECODE_CHOICES: tuple[str, ...] = ("auto", "off")
 
@@ -88,6 +93,7 @@ class Estimate:
     ttft_p99_ms: float = 0.0
     tpot_p99_ms: float = 0.0
     cached_input_frac: float = 0.0
+    pipeline_parallel: int = 1
 
     def to_dict(self) -> dict[str, object]:
         return asdict(self)
@@ -116,7 +122,7 @@ def _evaluate_one(
     m = stack([model_features(arch, precision, kv_precision)], idx)
     g = stack([gpu_features(gpu, precision)], idx)
     return evaluate(m, g, float(num_gpus), concurrency, float(wl.input_tokens), float(wl.output_tokens),
-                    usd_per_gpu_hour, eff, layout=LAYOUT_EP if layout == "ep" else LAYOUT_TP,
+                    usd_per_gpu_hour, eff, layout=LAYOUT_CODES[layout],
                     cached_input_frac=cached_input_frac,
                     accepted_tokens_per_step=speculation.accepted_tokens_per_step if speculation else 1.0,
                     num_draft_tokens=float(speculation.num_draft_tokens) if speculation else 0.0)
@@ -139,7 +145,12 @@ def fewest_gpus(arch: Architecture, gpu: Gpu, precision: str, kv_precision: str,
 
 
 def layouts_for(arch: Architecture, layout: str, num_gpus: int | None) -> list[str]:
-    """The layouts an estimate compares: ``auto`` = tensor parallel, plus expert parallel for MoE models."""
+    """The layouts an estimate compares (``calculator.pipeline.LAYOUTS``).
+
+    ``tp``: flat tensor parallel and, beyond one scale-up domain, tensor parallel inside each domain with
+    pipeline stages across domains (``pp``, shown as ``tp`` with ``pipeline_parallel`` > 1). ``auto``: those,
+    plus expert parallel for MoE models.
+    """
     if layout not in LAYOUT_CHOICES:
         raise SizingError(f"layout must be one of {', '.join(LAYOUT_CHOICES)} (got {layout!r})")
     if layout == "disagg":
@@ -150,8 +161,8 @@ def layouts_for(arch: Architecture, layout: str, num_gpus: int | None) -> list[s
     if layout == "ep" and num_gpus == 1:
         raise SizingError("layout ep (expert parallel) needs num_gpus of at least 2")
     if layout == "auto":
-        return ["tp", "ep"] if arch.is_moe and num_gpus != 1 else ["tp"]
-    return [layout]
+        return ["tp", "pp", "ep"] if arch.is_moe and num_gpus != 1 else ["tp", "pp"]
+    return ["tp", "pp"] if layout == "tp" else [layout]
 
 
 def estimate(
@@ -179,7 +190,8 @@ def estimate(
     num_gpus : GPUs in the deployment; default the fewest that fit (per layout).
     concurrency : sequences decoded together; default the highest-throughput one within memory and limits.
     usd_per_gpu_hour : price of GPU time [$/GPU-hour]; costs are None without it.
-    layout : ``auto`` (the best of the layouts the model can use), ``tp`` or ``ep``.
+    layout : ``auto`` (the best of the layouts the model can use), ``tp`` (flat, or pipelined across scale-up
+        domains: ``pipeline_parallel`` in the result) or ``ep``.
     cached_input_frac : share of each prompt served from the prefix cache [-], in [0, 1).
     speculation : published speculative-decoding acceptance to decode with (``Catalog.speculative_for``);
         None decodes one token per step.
@@ -193,18 +205,21 @@ def estimate(
     check_range("usd_per_gpu_hour", usd_per_gpu_hour, 0.0, MAX_USD_PER_GPU_HOUR)
     check_range("cached_input_frac", cached_input_frac, 0.0, 0.99)
     kv_precision = kv_precision or default_kv_precision(precision)
-    candidates = [_estimate_layout(arch, gpu, wl, eff, precision, kv_precision, num_gpus, concurrency,
-                                   usd_per_gpu_hour, name, cached_input_frac, speculation)
-                  for name in layouts_for(arch, layout, num_gpus)]
+    candidates = []
+    for name in layouts_for(arch, layout, num_gpus):
+        n = num_gpus or fewest_gpus(arch, gpu, precision, kv_precision, wl, eff, name) or GPU_COUNTS[-1]
+        if name == "pp" and pipeline_stages(n, gpu.scale_up_domain_gpus) == 1:
+            continue  # within one scale-up domain pipeline parallel is plain tensor parallel
+        candidates.append(_estimate_layout(arch, gpu, wl, eff, precision, kv_precision, n, concurrency,
+                                           usd_per_gpu_hour, name, cached_input_frac, speculation))
     return max(candidates, key=lambda e: (e.fits and e.meets_limits, e.fits, e.output_tokens_per_s_per_gpu))
 
 
 def _estimate_layout(
     arch: Architecture, gpu: Gpu, wl: RequestShape, eff: Efficiency, precision: str, kv_precision: str,
-    num_gpus: int | None, concurrency: int | None, usd_per_gpu_hour: float | None, layout: str,
+    chosen_n: int, concurrency: int | None, usd_per_gpu_hour: float | None, layout: str,
     cached_input_frac: float, speculation: SpeculativeDecoding | None,
 ) -> Estimate:
-    chosen_n = num_gpus or fewest_gpus(arch, gpu, precision, kv_precision, wl, eff, layout) or GPU_COUNTS[-1]
     max_conc = max_concurrency(arch, gpu, precision, kv_precision, chosen_n, wl, eff, layout)
     if concurrency is not None:
         grid = np.array([float(concurrency)])
@@ -223,6 +238,7 @@ def _estimate_layout(
     message = _message(fits, meets, ev, j, chosen_n, gpu, wl)
     has_price = usd_per_gpu_hour is not None
     ep = layout == "ep"
+    stages = int(ev.pipeline_stages[j])
     return Estimate(
         fits=fits,
         num_gpus=chosen_n,
@@ -252,8 +268,8 @@ def _estimate_layout(
         usd_per_million_tokens=float(ev.usd_per_million_tokens[j]) if has_price else None,
         bound=str(bound(ev)[j]),
         message=message,
-        layout=layout,
-        tensor_parallel=1 if ep else chosen_n,
+        layout=LAYOUT_SHOWN[layout],
+        tensor_parallel=1 if ep else chosen_n // stages,
         expert_parallel=chosen_n if ep else 1,
         data_parallel_attention=ep,
         num_nodes=int(ev.num_nodes[j]),
@@ -261,6 +277,7 @@ def _estimate_layout(
         ttft_p99_ms=float(ev.ttft_p99_s[j] * MS_PER_S),
         tpot_p99_ms=float(ev.tpot_p99_s[j] * MS_PER_S),
         cached_input_frac=cached_input_frac,
+        pipeline_parallel=stages,
     )
 
 

@@ -6,8 +6,10 @@ per configuration. ``bench/bench_sweep.py`` prints its configurations per second
 
 Concurrencies are a geometric grid (x1.5 steps) plus, for every deployment, the largest concurrency that
 fits in memory, so the memory-limited optimum is always among the rows. Layouts (``calculator.pipeline``):
-tensor parallel for every model, expert parallel with data-parallel attention for MoE models on 2 or more
-GPUs; ``best_per_deployment`` then picks the cheapest layout, GPU count and concurrency.
+tensor parallel for every model, pipeline parallel across scale-up domains for every model on more GPUs
+than one domain holds (shown as layout ``tp`` with ``pipeline_parallel`` > 1), expert parallel with
+data-parallel attention for MoE models on 2 or more GPUs; ``best_per_deployment`` then picks the cheapest
+layout, GPU count and concurrency.
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ import numpy.typing as npt
 import pandas as pd
 
 from calculator.pipeline import (
+    LAYOUT_SHOWN,
     LAYOUTS,
     Evaluation,
     bound,
@@ -80,9 +83,12 @@ def sweep_arrays(
     codes = np.array([LAYOUTS.index(name) for name in layouts], dtype=np.int64)
     mi, gi, pi, ni, li = (a.ravel() for a in np.meshgrid(np.arange(num_m), np.arange(num_g), np.arange(num_p),
                                                          np.arange(num_n), codes, indexing="ij"))
-    # Expert parallelism only for MoE models on 2 or more GPUs.
+    # Expert parallelism only for MoE models on 2 or more GPUs; pipeline stages only beyond one scale-up domain.
     is_moe = np.array([m.architecture.is_moe for m in models], dtype=bool)
-    keep = (li == LAYOUTS.index("tp")) | (is_moe[mi] & (np.asarray(gpu_counts)[ni] >= 2))
+    domain = np.array([g.scale_up_domain_gpus for g in gpus], dtype=float)
+    counts = np.asarray(gpu_counts, dtype=float)[ni]
+    keep = ((li == LAYOUTS.index("tp")) | ((li == LAYOUTS.index("ep")) & is_moe[mi] & (counts >= 2))
+            | ((li == LAYOUTS.index("pp")) & (counts > domain[gi])))
     mi, gi, pi, ni, li = mi[keep], gi[keep], pi[keep], ni[keep], li[keep]
     n_arr = np.asarray(gpu_counts, dtype=float)[ni]
     l_arr = li.astype(float)
@@ -110,13 +116,18 @@ def to_frame(arrays: SweepArrays, models: Sequence[Model], gpus: Sequence[Gpu],
     """Tidy table of a sweep: one row per configuration, unit-suffixed columns."""
     ev = arrays.evaluation
     ep = arrays.layout_index == LAYOUTS.index("ep")
+    shown = [LAYOUT_SHOWN[name] for name in LAYOUTS]
+    categories = list(dict.fromkeys(shown))
+    layout_codes = np.array([categories.index(name) for name in shown])[arrays.layout_index]
+    stages = ev.pipeline_stages
     return pd.DataFrame({
         "model_id": pd.Categorical.from_codes(arrays.model_index, [m.id for m in models]),
         "gpu_id": pd.Categorical.from_codes(arrays.gpu_index, [g.id for g in gpus]),
         "precision": pd.Categorical.from_codes(arrays.precision_index, list(precisions)),
         "num_gpus": arrays.num_gpus.astype(int),
-        "layout": pd.Categorical.from_codes(arrays.layout_index, list(LAYOUTS)),
-        "tensor_parallel": np.where(ep, 1, arrays.num_gpus).astype(int),
+        "layout": pd.Categorical.from_codes(layout_codes, categories),
+        "tensor_parallel": np.where(ep, 1, arrays.num_gpus / stages).astype(int),
+        "pipeline_parallel": stages.astype(int),
         "expert_parallel": np.where(ep, arrays.num_gpus, 1).astype(int),
         "data_parallel_attention": ep,
         "num_nodes": ev.num_nodes.astype(int),

@@ -39,6 +39,8 @@ the scale-out network's ``scale_out_gb_per_s``.
 
 from __future__ import annotations
 
+from typing import NamedTuple
+
 import numpy as np
 
 from calculator.schemas import Architecture
@@ -222,3 +224,86 @@ def all_to_all_time_s(
     inside = volume * (domain - 1.0) / n / (scale_up_gb_per_s * BYTES_PER_GB)
     outside = volume * (n - domain) / n / (scale_out_gb_per_s * BYTES_PER_GB)
     return np.where(n > 1, 2.0 * num_moe_layers * (latency_s + np.maximum(inside, outside)), 0.0)
+
+
+def num_micro_batches(num_sequences: FloatOrArray, num_stages: FloatOrArray) -> FloatOrArray:
+    """Micro-batches a pipeline-parallel step splits its sequences into [-]: ``m = min(p, max(B, 1))``.
+
+    Engines split the running batch into as many micro-batches as there are stages, so every stage has
+    work (vLLM's virtual engines, SGLang's pipeline micro-batches); with fewer sequences than stages each
+    sequence is its own micro-batch and the stages idle in turn (the pipeline bubble). Continuous batching
+    keeps the pipeline full without the fill/drain bubble of training schedules (Narayanan et al.,
+    arXiv:2104.04473, sec. 2.2), since a new micro-batch enters as soon as the previous one leaves a stage.
+    """
+    return np.minimum(np.asarray(num_stages, dtype=float), np.maximum(np.asarray(num_sequences, dtype=float), 1.0))
+
+
+def stage_send_time_s(
+    num_tokens_per_micro_batch: FloatOrArray,
+    hidden_size: FloatOrArray,
+    num_stages: FloatOrArray,
+    scale_out_gb_per_s: FloatOrArray,
+    latency_s: float,
+) -> FloatOrArray:
+    """Activation sends of one pipeline round [s] (eq. 5); 0 with one stage.
+
+    A micro-batch of T_m tokens crosses the p - 1 stage boundaries one after another; at each, every GPU of
+    the sending stage sends the ``T_m * d * 2 B`` hidden states over its own scale-out NIC (each tensor-parallel
+    rank sends its copy; Megatron's scatter/gather optimisation, which sends 1/t of it, is not assumed)::
+
+        t_send = (p - 1) * (t_lat + T_m * d * 2 B / B_out)                                         (5)
+    """
+    p = np.asarray(num_stages, dtype=float)
+    one = latency_s + num_tokens_per_micro_batch * hidden_size * ACTIVATION_BYTES / (scale_out_gb_per_s * BYTES_PER_GB)
+    return (p - 1.0) * one
+
+
+class PipelineRound(NamedTuple):
+    """What each GPU reads and computes in one pipeline round (every sequence advances one step)."""
+
+    bytes_per_gpu: FloatOrArray  # [B]
+    flops_per_gpu: FloatOrArray  # [FLOP]
+
+
+def pipeline_round(
+    weight_bytes_per_gpu: FloatOrArray,
+    kv_bytes_per_gpu: FloatOrArray,
+    flops_per_gpu: FloatOrArray,
+    num_micro_batches: FloatOrArray,
+) -> PipelineRound:
+    """Bytes and FLOPs per GPU that set the time of one pipeline-parallel round (eq. 4).
+
+    Parameters are those of the whole step as if one stage of t GPUs ran every layer: ``weight_bytes_per_gpu``
+    W/t, ``kv_bytes_per_gpu`` K/t (the step's KV cache), ``flops_per_gpu`` F/t (all of the step's tokens)
+    [B, B, FLOP]; m micro-batches (``num_micro_batches``) over p stages of L/p layers each. A micro-batch's
+    token passes the p stages in turn, so the round lasts p stage steps; in each stage step a stage reads its weights
+    ``W / (p t)``, the micro-batch's cache ``K / (m p t)`` and computes ``F / (m p t)``::
+
+        bytes_round = p * (W/(p t) + K/(m p t)) = W/t + K/(m t)
+        flops_round = p * F/(m p t) = F/(m t)                                                     (4)
+
+    so in a memory-bound round each stage re-reads its weights once per micro-batch: at equal batch, p stages
+    give the per-token bandwidth cost of one stage (pipeline parallelism adds memory capacity, not weight
+    bandwidth per token), while the KV reads and the FLOPs are spread over all N = p t GPUs once m = p.
+    With m < p (fewer sequences than stages) the stages idle in turn: the bubble. With p = 1 this is the
+    plain step (m = 1). Narayanan et al., "Efficient Large-Scale Language Model Training on GPU Clusters
+    Using Megatron-LM", SC'21, arXiv:2104.04473, sec. 2.2 (pipeline schedule) and sec. 3 (PTD-P).
+    """
+    m = np.asarray(num_micro_batches, dtype=float)
+    return PipelineRound(bytes_per_gpu=weight_bytes_per_gpu + kv_bytes_per_gpu / m, flops_per_gpu=flops_per_gpu / m)
+
+
+def pipeline_stages(num_gpus: FloatOrArray, scale_up_domain_gpus: FloatOrArray) -> FloatOrArray:
+    """Pipeline stages of a deployment that keeps tensor parallelism inside one scale-up domain [-].
+
+    The fewest stages p that divide N with N / p <= D (D GPUs per NVLink domain): 16 H100 (D = 8) -> 2
+    stages of TP8; 128 GB200 (D = 72) -> 2 stages of TP64; N <= D -> 1.
+    """
+    n = np.asarray(num_gpus, dtype=float)
+    p = np.maximum(np.ceil(n / np.asarray(scale_up_domain_gpus, dtype=float)), 1.0)
+    for _ in range(int(np.max(n, initial=1.0))):
+        bad = np.mod(n, p) != 0
+        if not bad.any():
+            break
+        p = np.where(bad, p + 1.0, p)
+    return p

@@ -146,7 +146,11 @@ def test_estimate_layout_keys_and_wide_expert_parallelism(capsys):
     _, out, _ = run(capsys, *base, "--layout", "tp")
     tp = json.loads(out)
     assert tp["layout"] == "tp" and tp["data_parallel_attention"] is False
-    assert auto["output_tokens_per_s_per_gpu"] > 2 * tp["output_tokens_per_s_per_gpu"]
+    # tp beyond one NVLink domain is now TP8 inside each node x 2 pipeline stages (no all-reduce over
+    # InfiniBand): ~765 tok/s/GPU against the flat TP16's ~373; expert parallelism still reads far fewer
+    # expert bytes per GPU per step (~1,360).
+    assert tp["tensor_parallel"] == 8 and tp["pipeline_parallel"] == 2 and tp["num_nodes"] == 2
+    assert auto["output_tokens_per_s_per_gpu"] > 1.5 * tp["output_tokens_per_s_per_gpu"]
     assert auto["ttft_p99_ms"] >= auto["ttft_ms"] and auto["tpot_p99_ms"] >= auto["tpot_ms"]
 
 

@@ -19,8 +19,14 @@ def frame(catalog):
 
 def test_shape_and_no_nan(frame):
     # models x gpus x precisions x counts x (24 grid + memory max) with tensor parallelism, plus expert
-    # parallelism for the two MoE models on the 6 GPU counts of 2 or more.
-    assert len(frame) == 3 * 3 * 2 * 7 * 25 + 2 * 3 * 2 * 6 * 25
+    # parallelism for the two MoE models on the 6 GPU counts of 2 or more, plus pipeline parallelism for
+    # every model on the 3 counts beyond the 8-GPU scale-up domain of all three GPUs (16, 32, 64).
+    assert len(frame) == 3 * 3 * 2 * 7 * 25 + 2 * 3 * 2 * 6 * 25 + 3 * 3 * 2 * 3 * 25
+    piped = frame[frame.pipeline_parallel > 1]
+    assert len(piped) == 3 * 3 * 2 * 3 * 25
+    assert (piped.layout == "tp").all()  # shown as tensor parallel inside each domain, pipelined across
+    assert (piped.tensor_parallel == 8).all()
+    assert (piped.tensor_parallel * piped.pipeline_parallel == piped.num_gpus).all()
     assert set(frame.loc[frame.layout == "ep", "model_id"]) == {"qwen3.5-397b-a17b", "gpt-oss-120b"}
     assert (frame.loc[frame.layout == "ep", "num_gpus"] >= 2).all()
     numeric = frame.select_dtypes("number")

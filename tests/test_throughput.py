@@ -4,7 +4,14 @@ from __future__ import annotations
 
 from numpy.testing import assert_allclose
 
-from calculator.throughput import all_to_all_time_s, allreduce_time_s
+from calculator.throughput import (
+    all_to_all_time_s,
+    allreduce_time_s,
+    num_micro_batches,
+    pipeline_round,
+    pipeline_stages,
+    stage_send_time_s,
+)
 
 
 def test_all_to_all_over_two_nvlink_domains():
@@ -56,3 +63,30 @@ def test_deepseek_v4_pro_decode_flops_at_1m_are_27_percent_of_v3_2():
     # DeepSeek-V4 technical report / model card: "DeepSeek-V4-Pro requires only 27% of single-token inference
     # FLOPs ... compared with DeepSeek-V3.2" at 1M tokens. Computed 26.2 %.
     assert_allclose(v4 / v32, 0.27, atol=0.015)
+
+
+def test_pipeline_stages_keep_tensor_parallelism_inside_the_domain():
+    # Fewest p dividing N with N / p <= D: 16 H100 (D = 8) -> 2 x TP8; 24 -> 3 x TP8; 128 GB200 (D = 72):
+    # p = ceil(128/72) = 2 divides 128 -> 2 x TP64; 96 on D = 72: 2 divides 96 (TP48); 8 on 8 -> 1.
+    assert_allclose(pipeline_stages([16.0, 24.0, 128.0, 96.0, 8.0, 1.0], [8.0, 8.0, 72.0, 72.0, 8.0, 8.0]),
+                    [2.0, 3.0, 2.0, 2.0, 1.0, 1.0])
+    # 40 GPUs in 16-GPU domains: ceil(40/16) = 3 does not divide 40, 4 does -> 4 stages of TP10.
+    assert_allclose(pipeline_stages(40.0, 16.0), 4.0)
+
+
+def test_micro_batches_and_stage_sends():
+    # One micro-batch per stage once there are enough sequences; fewer sequences than stages: the bubble.
+    assert_allclose(num_micro_batches([1.0, 3.0, 64.0], 4.0), [1.0, 3.0, 4.0])
+    # 2 stages, micro-batch of 32 tokens x 16,384 x 2 B = 1,048,576 B over 50 GB/s, 5 us latency:
+    #   (2 - 1) x (5e-6 + 1,048,576 / 50e9) = 2.597152e-5 s; one stage sends nothing.
+    assert_allclose(stage_send_time_s(32.0, 16384.0, 2.0, 50.0, 5e-6), 2.597152e-5, rtol=1e-12)
+    assert stage_send_time_s(32.0, 16384.0, 1.0, 50.0, 5e-6) == 0.0
+
+
+def test_pipeline_round_rereads_weights_per_micro_batch():
+    # W/t = 100 GB, K/t = 8 GB, F/t = 1e15 FLOP. m = 1 (one sequence): the plain step, 108 GB and 1e15.
+    # m = 4: weights re-read in each of the 4 stage steps of the round -> 100 + 8/4 = 102 GB, 1e15/4 FLOP.
+    one = pipeline_round(100e9, 8e9, 1e15, 1.0)
+    four = pipeline_round(100e9, 8e9, 1e15, 4.0)
+    assert_allclose([one.bytes_per_gpu, one.flops_per_gpu], [108e9, 1e15], rtol=1e-12)
+    assert_allclose([four.bytes_per_gpu, four.flops_per_gpu], [102e9, 2.5e14], rtol=1e-12)
