@@ -359,3 +359,17 @@ def test_known_retirements_are_marked(cat: Catalog, api_id: str, retired_on: dt.
     entry = cat.api_model(api_id)
     assert entry.retired_on == retired_on
     assert entry.lifecycle_source
+
+
+def test_trainium2_chip_figures_match_the_trn2_instance_table(cat: Catalog):
+    # The chip entry comes from AWS's Trainium2 chip page; AWS's Trn2 architecture page lists the instance:
+    # trn2.48xlarge = 16 chips, 20.8 FP8 PFLOPS, 10.7 FP16/BF16 PFLOPS, 1,536 GiB device memory
+    # (https://awsdocs-neuron.readthedocs-hosted.com/en/latest/general/arch/neuron-hardware/trn2-arch.html).
+    # Per chip: 20,800 / 16 = 1,300 TFLOPS (stored 1,299); 10,700 / 16 = 668.75 (stored 667);
+    # 1,536 GiB / 16 = 96 GiB = 96 * 2**30 / 1e9 = 103.08 GB. A per-instance or GiB/GB slip fails here.
+    trn2 = next(g for g in cat.gpus if g.id == "trainium2")
+    assert trn2.fp8_dense_tflops == pytest.approx(20_800 / 16, rel=0.01)
+    assert trn2.bf16_dense_tflops == pytest.approx(10_700 / 16, rel=0.01)
+    assert trn2.memory_gb == pytest.approx(1536 / 16 * 2**30 / 1e9, rel=1e-3)
+    # Scale-up domain: the 16-chip 4x4 torus of one instance, not the 64-chip UltraServer.
+    assert trn2.scale_up_domain_gpus == 16
