@@ -114,3 +114,14 @@ def test_kv_deepseek_v4_flash_window_only_layers():
     full, local = memory.kv_elements_per_token(arch)
     assert memory.kv_cache_bytes_per_sequence(1_048_576, full * 2, local * 2, 128, 0.0) == 7_219_838_976
     assert memory.kv_cache_bytes_per_sequence(100, full, local, 128, 0.0) == 100 * 3_440 + 100 * 43 * 512
+
+
+def test_qwen3_8_2_4t_kv_and_state_match_the_published_arithmetic():
+    # Qwen3.8-2.4T-A95B: 23 full-attention layers x 2 x 4 KV heads x 256 x 2 B = 94,208 B/token in bf16 (a stored
+    # serving note on the HF config gets the same 94,208). 69 Gated DeltaNet layers, float32 state:
+    # recurrent 128 x 128 x 128 = 2,097,152 and conv (2 x 16 x 128 + 128 x 128) x (4 - 1) = 61,440 elements per layer
+    # -> 69 x 2,158,592 x 4 B = 595,771,392 B per sequence (the note's 552 MiB recurrent part is 578,813,952 B).
+    arch = fixture_arch("qwen3.8-2.4t-a95b")
+    full, local = memory.kv_elements_per_token(arch)
+    assert (full * 2, local) == (94_208, 0)
+    assert memory.linear_state_bytes_per_sequence(arch) == 595_771_392
