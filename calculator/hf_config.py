@@ -3,9 +3,10 @@
 Families handled (by ``model_type``): Llama, Mistral/Mixtral, Qwen2/Qwen3 dense, Qwen3-MoE, Qwen3-Next and
 Qwen3.5-MoE (hybrid Gated DeltaNet), DeepSeek-V3 / Kimi K2 (MLA, shared experts, dense first layers),
 DeepSeek-V4 (compressed attention: CSA/HCA layers from ``compress_ratios``, one shared KV head, grouped
-low-rank output, hyper-connections), GLM-4.5 MoE, MiniMax-M2, Llama 4 (nested ``text_config``, interleaved
-MoE layers, chunked attention), gpt-oss (sliding window, MXFP4) and Gemma 3 (nested ``text_config``, sliding
-window). Key names and defaults follow the ``transformers`` configuration classes of each family.
+low-rank output, hyper-connections), GLM-4.5 MoE, MiniMax-M2/M3 (M3: per-layer ``moe_layer_freq``, its
+block-sparse attention read as full attention), Llama 4 (nested ``text_config``, interleaved MoE layers, chunked
+attention), gpt-oss (sliding window, MXFP4) and Gemma 3 (nested ``text_config``, sliding window). Key names
+and defaults follow the ``transformers`` configuration classes of each family.
 
 The same parser builds the shipped catalog's architectures (checked against the fixtures in
 ``tests/fixtures/hf_configs``) and the app's "bring your own model".
@@ -137,6 +138,9 @@ def _moe_layers(cfg: dict[str, Any], num_layers: int, model_type: str, num_exper
     if model_type.startswith("llama4"):
         step = _int(cfg, "interleave_moe_layer_step", default=1) or 1
         return len(range(step - 1, num_layers, step))
+    freq = cfg.get("moe_layer_freq")
+    if isinstance(freq, list):  # MiniMax-M3: one 0/1 flag per layer (1 = MoE)
+        return sum(1 for flag in freq[:num_layers] if flag)
     first_dense = _int(cfg, "first_k_dense_replace", default=0) or 0
     mlp_only = cfg.get("mlp_only_layers") or []
     step = _int(cfg, "decoder_sparse_step", default=1) or 1
@@ -171,9 +175,11 @@ def architecture_from_hf_config(config: dict[str, Any]) -> Architecture:
     else:
         dense_width = _int(cfg, "intermediate_size", "ffn_dim", default=0)
         expert_width = _int(cfg, "moe_intermediate_size", default=dense_width if num_experts else None)
+        if cfg.get("dense_intermediate_size") is not None:  # MiniMax-M3: intermediate_size is the expert width
+            dense_width = _int(cfg, "dense_intermediate_size")
     num_moe = _moe_layers(cfg, num_layers, model_type, num_experts)
     shared_count = _int(cfg, "n_shared_experts", "num_shared_experts", default=0) or 0
-    shared_width = _int(cfg, "shared_expert_intermediate_size")
+    shared_width = _int(cfg, "shared_expert_intermediate_size", "shared_intermediate_size")
     if is_llama4 and num_experts:
         shared_count, shared_width = 1, expert_width
     elif shared_width and shared_count == 0:

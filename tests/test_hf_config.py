@@ -163,3 +163,12 @@ def test_deepseek_v4_bad_configs_name_the_field(change, message):
     cfg.update(change)
     with pytest.raises(HfConfigError, match=message):
         architecture_from_hf_config(cfg)
+
+
+def test_minimax_m3_per_layer_moe_flags_and_dense_width():
+    # MiniMax-M3 text_config: moe_layer_freq [0, 0, 0, 1 x 57]; intermediate_size 3072 is the expert width and
+    # dense_intermediate_size 12288 the width of the 3 dense layers; 1 shared expert of shared_intermediate_size.
+    a = fixture_arch("minimax-m3")
+    assert (a.num_dense_layers, a.intermediate_size, a.moe_intermediate_size) == (3, 12288, 3072)
+    assert (a.num_experts, a.num_experts_per_token, a.num_shared_experts, a.shared_expert_intermediate_size) == (
+        128, 4, 1, 3072)
