@@ -2,16 +2,17 @@
 
 from __future__ import annotations
 
-import dataclasses
 import datetime as dt
+import math
 import re
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import asdict
+from typing import Any
 
-import pandas as pd
 import streamlit as st
-from pydantic import ValidationError
+from pydantic import BaseModel, ValidationError
 
-from app_pages import catalog_uploads, common
+from app_pages import catalog_uploads, common, tables
 from app_pages.importers import MAX_LITELLM_BYTES, MAX_USER_FILE_BYTES
 from calculator.audit import audit, summarise_counts
 from calculator.catalog import format_validation_error
@@ -22,9 +23,55 @@ from calculator.schemas import Gpu
 from pricing.scenario import CustomModel
 
 MAX_CUSTOM_MODELS = 5
-PROVENANCE = {"source": st.column_config.TextColumn("Source", width="medium"),
-              "as_of": st.column_config.DateColumn("As of"),
-              "estimate": st.column_config.CheckboxColumn("Estimate?")}
+C = tables.Column
+# The reference tables' columns: field, header with unit, number format (app_pages/tables.py).
+MODEL_COLUMNS = (C("id", "Id"), C("name", "Model"), C("kind", "Type"), C("total_params_b", "Total params [B]", ",.1f"),
+                 C("active_params_b", "Active params per token [B]", ",.1f"),
+                 C("context_length_tokens", "Context [tokens]", ",.0f"), C("native_precision", "Native precision"),
+                 C("license", "License"), C("retired_on", "Retired on"), *tables.PROVENANCE)
+GPU_COLUMNS = (C("id", "Id"), C("name", "GPU"), C("vendor", "Vendor"), C("memory_gb", "Memory [GB]", ",.0f"),
+               C("memory_bandwidth_gb_per_s", "Bandwidth [GB/s]", ",.0f"),
+               C("bf16_dense_tflops", "BF16 dense [TFLOP/s]", ",.0f"),
+               C("fp8_dense_tflops", "FP8 dense [TFLOP/s]", ",.0f"),
+               C("fp4_dense_tflops", "FP4 dense [TFLOP/s]", ",.0f"),
+               C("interconnect_gb_per_s", "GPU-GPU link [GB/s]", ",.0f"), C("tdp_w", "Power [W]", ",.0f"),
+               *tables.PROVENANCE)
+RENTAL_COLUMNS = (C("gpu_id", "GPU"), C("provider", "Provider"), C("provider_kind", "Provider type"),
+                  C("pricing_tier", "Pricing tier"), C("usd_per_gpu_hour", "Price [$ / GPU-hour]", ",.2f"),
+                  C("instance", "Instance"), C("region", "Region"), *tables.PROVENANCE)
+PURCHASE_COLUMNS = (C("gpu_id", "GPU"), C("usd_per_gpu_low", "Low [$ per GPU]", ",.0f"),
+                    C("usd_per_gpu_typical", "Typical [$ per GPU]", ",.0f"),
+                    C("usd_per_gpu_high", "High [$ per GPU]", ",.0f"), C("includes", "Includes"), *tables.PROVENANCE)
+API_COLUMNS = (C("id", "Id"), C("name", "API model"), C("provider", "Provider"), C("open_model_id", "Open model"),
+               C("usd_per_million_input_tokens", "Input [$ / 1M tokens]", ",.3f"),
+               C("usd_per_million_output_tokens", "Output [$ / 1M tokens]", ",.3f"),
+               C("usd_per_million_cached_input_tokens", "Cached input [$ / 1M tokens]", ",.3f"),
+               C("context_length_tokens", "Context [tokens]", ",.0f"), C("retired_on", "Retired on"),
+               C("superseded_by", "Superseded by"), *tables.PROVENANCE)
+BENCHMARK_COLUMNS = (C("id", "Id"), C("name", "Benchmark"), C("description", "What it tests"),
+                     C("chance_value", "Chance level [%]", ",.2f"), C("chance_source", "Chance level from"),
+                     *tables.PROVENANCE[:2])
+SCORE_COLUMNS = (C("model_id", "Model"), C("benchmark_id", "Benchmark"), C("value", "Score [%]", ",.1f"),
+                 C("setting", "Setting"), C("harness", "Harness"), *tables.PROVENANCE)
+USAGE_COLUMNS = (C("model_id", "Model"), C("workload_id", "Workload"), C("setting", "Setting"),
+                 C("reasoning_tokens_per_request", "Thinking tokens per request", ",.0f"), *tables.PROVENANCE)
+WORKLOAD_COLUMNS = (C("id", "Id"), C("name", "Workload"), C("input_tokens", "Input [tokens]", ",.0f"),
+                    C("output_tokens", "Output [tokens]", ",.0f"), C("ttft_slo_ms", "TTFT limit [ms]", ",.0f"),
+                    C("tpot_slo_ms", "TPOT limit [ms]", ",.0f"),
+                    C("quality_weights", "Quality index = weighted benchmarks"), *tables.PROVENANCE)
+FINDING_COLUMNS = (C("id", "Entry"), C("kind", "Catalog"), C("problem", "Problem"), C("detail", "Detail"))
+MY_SCORE_COLUMNS = (*SCORE_COLUMNS[:3], *tables.PROVENANCE[:2])
+MY_PRICE_COLUMNS = (RENTAL_COLUMNS[0], RENTAL_COLUMNS[1], RENTAL_COLUMNS[3], RENTAL_COLUMNS[4], RENTAL_COLUMNS[5],
+                    RENTAL_COLUMNS[6], tables.PROVENANCE[1])
+MY_API_COLUMNS = (API_COLUMNS[0], API_COLUMNS[2], API_COLUMNS[4], API_COLUMNS[5], tables.PROVENANCE[1])
+
+
+def _show(rows: Iterable[Mapping[str, Any]], columns: Sequence[tables.Column]) -> None:
+    st.dataframe(tables.readable(rows, columns), hide_index=True, width="stretch")
+
+
+def _dumps(items: Iterable[BaseModel]) -> list[dict[str, Any]]:
+    return [x.model_dump() for x in items]
 
 
 def _slug(text: str) -> str:
@@ -192,8 +239,7 @@ with st.expander(f"What may be out of date: {len(stale)} findings ({summarise_co
     st.caption("Entries past retirement, prices observed longer ago than their shelf life (API and rental prices "
                "3 months, purchase prices 12 months), entries without a release date, and API models whose "
                "provider sells a newer one in this catalog. Refresh steps: data/README.md.")
-    st.dataframe(pd.DataFrame([asdict(f) for f in stale], columns=["id", "kind", "problem", "detail"]),
-                 hide_index=True, width="stretch")
+    _show([asdict(f) for f in stale], FINDING_COLUMNS)
 
 tabs = st.tabs(["Open models", "GPUs", "GPU prices", "API models", "Benchmark scores", "Workload profiles",
                 "Add your own"])
@@ -201,98 +247,43 @@ with tabs[0]:
     rows = []
     for m in cat.models:
         counts = param_counts(m.architecture)
-        rows.append({"id": m.id, "name": m.name, "kind": "MoE" if m.architecture.is_moe else "dense",
-                     "total_params_b": counts.total / 1e9, "active_params_b": counts.active / 1e9,
-                     "context_length_tokens": m.context_length_tokens, "native_precision": m.native_precision,
-                     "license": m.license, "retired_on": m.retired_on, "source": m.source, "as_of": m.as_of,
-                     "estimate": m.estimate})
-    st.dataframe(pd.DataFrame(rows), hide_index=True, width="stretch", column_config={
-        "total_params_b": st.column_config.NumberColumn("Total params [B]", format="%.1f"),
-        "active_params_b": st.column_config.NumberColumn("Active params [B]", format="%.1f",
-                                                         help="Parameters each token uses"),
-        "context_length_tokens": st.column_config.NumberColumn("Context [tokens]", format="%d"), **PROVENANCE})
+        rows.append({**m.model_dump(), "kind": "MoE" if m.architecture.is_moe else "dense",
+                     "total_params_b": counts.total / 1e9, "active_params_b": counts.active / 1e9})
+    _show(rows, MODEL_COLUMNS)
 with tabs[1]:
-    cols = ["id", "name", "vendor", "memory_gb", "memory_bandwidth_gb_per_s", "bf16_dense_tflops",
-            "fp8_dense_tflops", "fp4_dense_tflops", "interconnect_gb_per_s", "tdp_w", "source", "as_of", "estimate"]
-    st.dataframe(pd.DataFrame([g.model_dump() for g in cat.gpus])[cols], hide_index=True, width="stretch",
-                 column_config={
-                     "memory_gb": st.column_config.NumberColumn("Memory [GB]", format="%.0f"),
-                     "memory_bandwidth_gb_per_s": st.column_config.NumberColumn("Bandwidth [GB/s]", format="%.0f"),
-                     "bf16_dense_tflops": st.column_config.NumberColumn("BF16 dense [TFLOP/s]", format="%.0f"),
-                     "fp8_dense_tflops": st.column_config.NumberColumn("FP8 dense [TFLOP/s]", format="%.0f"),
-                     "fp4_dense_tflops": st.column_config.NumberColumn("FP4 dense [TFLOP/s]", format="%.0f"),
-                     "interconnect_gb_per_s": st.column_config.NumberColumn("GPU-GPU link [GB/s]", format="%.0f"),
-                     "tdp_w": st.column_config.NumberColumn("Power [W]", format="%.0f"), **PROVENANCE})
+    _show(_dumps(cat.gpus), GPU_COLUMNS)
 with tabs[2]:
     st.markdown("**Rental prices** [$ per GPU-hour]")
-    cols = ["gpu_id", "provider", "provider_kind", "pricing_tier", "usd_per_gpu_hour", "instance", "region",
-            "source", "as_of", "estimate"]
-    st.dataframe(pd.DataFrame([p.model_dump() for p in cat.rental_prices])[cols], hide_index=True, width="stretch",
-                 column_config={"usd_per_gpu_hour": st.column_config.NumberColumn("$ per GPU-hour", format="%.2f"),
-                                **PROVENANCE})
+    _show(_dumps(cat.rental_prices), RENTAL_COLUMNS)
     st.markdown("**Purchase prices** [$ per GPU]")
-    cols = ["gpu_id", "usd_per_gpu_low", "usd_per_gpu_typical", "usd_per_gpu_high", "includes", "source", "as_of",
-            "estimate"]
-    st.dataframe(pd.DataFrame([p.model_dump() for p in cat.purchase_prices])[cols], hide_index=True,
-                 width="stretch", column_config={
-                     "usd_per_gpu_low": st.column_config.NumberColumn("Low [$]", format="%.0f"),
-                     "usd_per_gpu_typical": st.column_config.NumberColumn("Typical [$]", format="%.0f"),
-                     "usd_per_gpu_high": st.column_config.NumberColumn("High [$]", format="%.0f"), **PROVENANCE})
+    _show(_dumps(cat.purchase_prices), PURCHASE_COLUMNS)
 with tabs[3]:
-    cols = ["id", "name", "provider", "open_model_id", "usd_per_million_input_tokens",
-            "usd_per_million_output_tokens", "usd_per_million_cached_input_tokens", "context_length_tokens",
-            "retired_on", "superseded_by", "source", "as_of", "estimate"]
-    st.dataframe(pd.DataFrame([a.model_dump() for a in cat.api_models])[cols], hide_index=True, width="stretch",
-                 column_config={
-                     "usd_per_million_input_tokens": st.column_config.NumberColumn("Input [$ / 1M tok]", format="%.3f"),
-                     "usd_per_million_output_tokens": st.column_config.NumberColumn("Output [$ / 1M tok]",
-                                                                                    format="%.3f"),
-                     "usd_per_million_cached_input_tokens": st.column_config.NumberColumn("Cached input [$ / 1M tok]",
-                                                                                          format="%.3f"),
-                     "context_length_tokens": st.column_config.NumberColumn("Context [tokens]", format="%d"),
-                     **PROVENANCE})
+    _show(_dumps(cat.api_models), API_COLUMNS)
 with tabs[4]:
-    bench = pd.DataFrame([b.model_dump() for b in cat.benchmarks])
-    st.markdown("**Benchmarks** (scores are percent, 0-100)")
-    st.dataframe(bench[["id", "name", "description", "chance_value", "chance_source", "source", "as_of"]],
-                 hide_index=True, width="stretch", column_config={
-                     "chance_value": st.column_config.NumberColumn("Chance level [%]", format="%.2f",
-                                                                   help="Score of uniform guessing; success counts "
-                                                                        "only above it (Method page)."),
-                     **PROVENANCE})
+    st.markdown("**Benchmarks** (scores are percent, 0-100). A score counts only above the chance level "
+                "(Method page).")
+    _show(_dumps(cat.benchmarks), BENCHMARK_COLUMNS)
     st.markdown("**Scores**")
-    scores = pd.DataFrame([x.model_dump() for x in cat.scores])
-    st.dataframe(scores[["model_id", "benchmark_id", "value", "setting", "harness", "source", "as_of", "estimate"]],
-                 hide_index=True, width="stretch",
-                 column_config={"value": st.column_config.NumberColumn("Score [%]", format="%.1f"), **PROVENANCE})
+    _show(_dumps(cat.scores), SCORE_COLUMNS)
     st.markdown("**Quality index per workload profile** (0 = chance level, 100 = perfect) and the share of it "
                 "that comes from estimated scores (Method page, 'Quality')")
-    cells = pd.DataFrame([dataclasses.asdict(c) for c in index_table(cat)])
-    if not cells.empty:
-        index = cells.pivot(index="model_id", columns="workload_id", values="index")
-        est = cells.pivot(index="model_id", columns="workload_id", values="estimated_frac")
-        table = index.round(1).astype(object).where(index.notna(), "no score")
-        for col in table.columns:
-            table[col] = [f"{v} ({e:.0%} est.)" if isinstance(v, float) and e else v
-                          for v, e in zip(table[col], est[col].fillna(0.0), strict=True)]
-        st.dataframe(table.reset_index(), hide_index=True, width="stretch")
+    cells = index_table(cat)
+    if cells:
+        workloads = {w.id: w.name for w in cat.workloads}
+        by_model: dict[str, dict[str, Any]] = {}
+        for c in cells:
+            shown = (tables.text(c.index, ",.1f") + (f" ({c.estimated_frac:.0%} est.)" if c.estimated_frac else "")
+                     if c.index is not None and math.isfinite(c.index) else tables.NO_SCORE)
+            by_model.setdefault(c.model_id, {"model_id": c.model_id})[c.workload_id] = shown
+        order = sorted({c.workload_id for c in cells})
+        _show(by_model.values(), (C("model_id", "Model"), *(C(w, workloads.get(w, w)) for w in order)))
     st.markdown("**Thinking tokens per request** (reasoning models; others use the workload preset's default "
                 "for reasoning models, or 0)")
-    usage = pd.DataFrame([t.model_dump() for t in cat.token_usage])
-    if not usage.empty:
-        st.dataframe(usage[["model_id", "workload_id", "setting", "reasoning_tokens_per_request", "source", "as_of",
-                            "estimate"]], hide_index=True, width="stretch", column_config=PROVENANCE)
+    if cat.token_usage:
+        _show(_dumps(cat.token_usage), USAGE_COLUMNS)
 with tabs[5]:
-    rows = [{"id": w.id, "name": w.name, "input_tokens": w.input_tokens, "output_tokens": w.output_tokens,
-             "ttft_slo_ms": w.ttft_slo_ms, "tpot_slo_ms": w.tpot_slo_ms,
-             "quality_weights": ", ".join(f"{k} {v:.0%}" for k, v in w.quality_weights.items()),
-             "source": w.source, "as_of": w.as_of, "estimate": w.estimate} for w in cat.workloads]
-    st.dataframe(pd.DataFrame(rows), hide_index=True, width="stretch", column_config={
-        "input_tokens": st.column_config.NumberColumn("Input [tokens]"),
-        "output_tokens": st.column_config.NumberColumn("Output [tokens]"),
-        "ttft_slo_ms": st.column_config.NumberColumn("TTFT limit [ms]"),
-        "tpot_slo_ms": st.column_config.NumberColumn("TPOT limit [ms]"),
-        "quality_weights": st.column_config.TextColumn("Quality index = weighted benchmarks"), **PROVENANCE})
+    _show([{**w.model_dump(), "quality_weights": ", ".join(f"{k} {v:.0%}" for k, v in w.quality_weights.items())}
+           for w in cat.workloads], WORKLOAD_COLUMNS)
 
 with tabs[6]:
     st.subheader("Your own model (Hugging Face config.json)")
@@ -358,8 +349,7 @@ with tabs[6]:
                                         "source"))
         st.form_submit_button("Add scores from file", on_click=_upload_scores)
     if st.session_state["x_cscore"]:
-        st.dataframe(pd.DataFrame([x.model_dump() for x in st.session_state["x_cscore"]])[
-            ["model_id", "benchmark_id", "value", "source", "as_of"]], hide_index=True)
+        _show(_dumps(st.session_state["x_cscore"]), MY_SCORE_COLUMNS)
         if st.button("Remove my scores", key="cat_rm_scores"):
             st.session_state["x_cscore"] = []
             st.rerun()
@@ -377,10 +367,7 @@ with tabs[6]:
                              "region, source"))
         st.form_submit_button("Add prices", on_click=_upload_prices)
     if st.session_state["x_cprice"]:
-        st.dataframe(pd.DataFrame([p.model_dump() for p in st.session_state["x_cprice"]])[
-            ["gpu_id", "provider", "pricing_tier", "usd_per_gpu_hour", "instance", "region", "as_of"]],
-            hide_index=True, column_config={
-                "usd_per_gpu_hour": st.column_config.NumberColumn("$ per GPU-hour", format="%.2f")})
+        _show(_dumps(st.session_state["x_cprice"]), MY_PRICE_COLUMNS)
         st.button("Remove my prices", key="cat_rm_prices", on_click=_remove_prices)
 
     st.subheader("API models from LiteLLM's price list")
@@ -397,11 +384,7 @@ with tabs[6]:
         st.form_submit_button("Add API models", on_click=_upload_apis)
     if st.session_state["x_capi"]:
         st.caption(f"{len(st.session_state['x_capi']):,} API models from your file(s).")
-        st.dataframe(pd.DataFrame([a.model_dump() for a in st.session_state["x_capi"]])[
-            ["id", "provider", "usd_per_million_input_tokens", "usd_per_million_output_tokens", "as_of"]],
-            hide_index=True, column_config={
-                "usd_per_million_input_tokens": st.column_config.NumberColumn("Input [$ / 1M tok]", format="%.3f"),
-                "usd_per_million_output_tokens": st.column_config.NumberColumn("Output [$ / 1M tok]", format="%.3f")})
+        _show(_dumps(st.session_state["x_capi"]), MY_API_COLUMNS)
         st.button("Remove my API models", key="cat_rm_apis", on_click=_remove_apis,
                   help="Also removes them from the candidates and drops your scores for them.")
     st.caption("Your uploaded prices, scores and API models stay in this session only; the link does not carry "

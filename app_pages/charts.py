@@ -17,6 +17,7 @@ import pandas as pd
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
+from app_pages import tables
 from pricing.kinds import KIND_API, KIND_DENSE, KIND_MOE, SHARED_FLEET
 
 KIND_STYLE: dict[str, dict[str, str]] = {
@@ -271,15 +272,6 @@ def time_split(prefill_ms: float, decode_step_ms: float, step_ms: float, ttft_ms
 
 
 # Calibration metric -> (label, unit), for legends and hover text.
-METRIC_LABELS: dict[str, tuple[str, str]] = {
-    "output_tokens_per_s_per_gpu": ("Output tokens/s per GPU", "tokens/s"),
-    "total_tokens_per_s_per_gpu": ("Total tokens/s per GPU", "tokens/s"),
-    "output_tokens_per_s_per_user": ("Output tokens/s per user", "tokens/s"),
-    "tpot_ms": ("Time per output token", "ms"),
-    "ttft_ms": ("Time to first token", "ms"),
-}
-
-
 def validation_errors(rows: pd.DataFrame) -> go.Figure:
     """Error of each prediction [%] (predicted / measured - 1), one column of points per metric, with the
     median and mean absolute error in the title and a +-25 % band. One unit on the axis, whatever the metric.
@@ -289,7 +281,7 @@ def validation_errors(rows: pd.DataFrame) -> go.Figure:
     d = rows[_finite(rows["measured"]) & _finite(rows["predicted"]) & _finite(rows["error_frac"])]
     fig = go.Figure()
     for metric, part in d.groupby("metric", sort=True):
-        label, unit = METRIC_LABELS.get(str(metric), (str(metric), ""))
+        label, unit = tables.METRIC_LABELS.get(str(metric), (str(metric), ""))
         fig.add_trace(go.Box(
             x=[label] * len(part), y=(part["error_frac"].astype(float) * 100.0).tolist(), name=label,
             boxpoints="all", jitter=0.5, pointpos=-1.8,

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from app_pages import charts, common
+from app_pages import charts, common, tables
 from calculator import quality
 
 cat = common.shipped_catalog()
@@ -102,17 +102,7 @@ c2.metric("FLOP/s achieved (bf16/fp8)", f"{eff.flops_efficiency_frac:.0%}", help
 c3.metric("Fixed overhead per step", f"{eff.step_overhead_s * 1e3:.1f} ms", help="Per forward step [ms].")
 c4.metric("Largest batch", f"{eff.max_batch_size:,}", help="Engine's cap on running sequences [-].")
 st.plotly_chart(charts.validation_errors(table), width="stretch")
-st.dataframe(table, hide_index=True, width="stretch", column_config={
-    "id": st.column_config.TextColumn("Measurement"), "model_id": st.column_config.TextColumn("Model"),
-    "gpu_id": st.column_config.TextColumn("GPU"), "num_gpus": st.column_config.NumberColumn("GPUs", format="%d"),
-    "precision": st.column_config.TextColumn("Precision"), "scenario": st.column_config.TextColumn("Scenario"),
-    "metric": st.column_config.TextColumn("Metric"),
-    "measured": st.column_config.NumberColumn("Measured", format="%.4g"),
-    "predicted": st.column_config.NumberColumn("Predicted", format="%.4g"),
-    "error_frac": st.column_config.NumberColumn("Error [%]", format="percent"),
-    "input_tokens": st.column_config.NumberColumn("Input [tokens]", format="%.0f"),
-    "output_tokens": st.column_config.NumberColumn("Output [tokens]", format="%.0f"),
-    "source": st.column_config.TextColumn("Source")})
+st.dataframe(tables.validation_table(rows), hide_index=True, width="stretch")
 
 st.header("6. How sure is the answer")
 scorecard, overall, calibration_date = common.out_of_sample_scorecard()
@@ -132,9 +122,4 @@ st.markdown(
 st.markdown(f"**Out-of-sample error of the speed model: median {overall[0]:.1%}, p90 {overall[1]:.1%} over "
             f"{overall[2]} measurements; calibration set last extended {calibration_date} (newest as_of; "
             "measurements from undated pages carry the day they were read).**")
-st.dataframe(pd.DataFrame(scorecard), hide_index=True, width="stretch", column_config={
-    "class": st.column_config.TextColumn("Class"),
-    "num_measurements": st.column_config.NumberColumn("Measurements", format="%d"),
-    "median_abs_error_frac": st.column_config.NumberColumn("Median abs. error", format="percent"),
-    "p90_abs_error_frac": st.column_config.NumberColumn("p90 abs. error", format="percent"),
-    "within_25_percent_frac": st.column_config.NumberColumn("Within +-25 %", format="percent")})
+st.dataframe(tables.readable(scorecard, tables.SCORECARD_COLUMNS), hide_index=True, width="stretch")

@@ -1,14 +1,20 @@
-"""The comparison table as the buyer sees it, and the figures of one deployment.
+"""Every table the app shows, as the buyer sees it: human headers with units, rounded numbers, no gaps printed
+as 'None'.
 
 Pure (no streamlit). ``display_table`` turns ``pricing.options.compare_options`` rows into labelled,
 formatted cells (units in the headers). A missing quantity is never NaN: the cell shows why (the option's
-status, or "no score"). The downloads (tidy CSV, workbook) are ``pricing.report``'s, with the raw numbers.
+status, or "no score"). ``readable`` does the same for every other table (the Catalog's reference tables, the
+Method page's measurements): one ``Column`` per shown field, with its header and number format; a field the
+catalog leaves empty shows ``GAP``. ``estimate_figures`` lists one deployment's figures. The downloads (tidy
+CSV, workbook) are ``pricing.report``'s, with the raw numbers.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import math
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 import pandas as pd
@@ -135,7 +141,7 @@ def workload_rows(options: pd.DataFrame, workload: str) -> tuple[pd.DataFrame, l
     return rows.assign(option_label=[labels[r["option_id"]] for r in records]), records, labels
 
 
-# Estimate field -> (label with unit, format). Fields not listed are shown with their name.
+# Estimate field -> (label with unit, ``text`` format). A field not listed is shown in words (``humanise``).
 ESTIMATE_LABELS: dict[str, tuple[str, str]] = {
     "fits": ("Fits in memory", ""),
     "num_gpus": ("GPUs per replica", ",.0f"),
@@ -164,27 +170,122 @@ ESTIMATE_LABELS: dict[str, tuple[str, str]] = {
     "usd_per_million_output_tokens": ("Output [$ / 1M tokens]", ",.3f"),
     "usd_per_million_tokens": ("Blended [$ / 1M tokens]", ",.3f"),
     "bound": ("Limited by", ""),
+    "layout": ("Layout (tp: tensor parallel; ep: expert parallel)", ""),
+    "tensor_parallel": ("Tensor-parallel GPUs", ",.0f"),
+    "expert_parallel": ("Expert-parallel GPUs", ",.0f"),
+    "data_parallel_attention": ("Attention split by sequence (data parallel)", ""),
+    "num_nodes": ("Servers per replica", ",.0f"),
+    "accepted_tokens_per_step": ("Tokens per decode step (speculative decoding)", ",.2f"),
+    "ttft_p99_ms": ("Time to first token, 99th percentile [ms]", ",.0f"),
+    "tpot_p99_ms": ("Time per output token, 99th percentile [ms]", ",.1f"),
+    "cached_input_frac": ("Prompt served from the prefix cache [%]", ".0%"),
     "message": ("Status", ""),
 }
 
 
-def _figure(value: Any, spec: str) -> str:
-    if value is None:
-        return "n/a"
+# A calibration metric (``calculator.validate``) -> (name, unit): the Method page's table and chart.
+METRIC_LABELS: dict[str, tuple[str, str]] = {
+    "output_tokens_per_s_per_gpu": ("Output tokens/s per GPU", "tokens/s"),
+    "total_tokens_per_s_per_gpu": ("Total tokens/s per GPU", "tokens/s"),
+    "output_tokens_per_s_per_user": ("Output tokens/s per user", "tokens/s"),
+    "tpot_ms": ("Time per output token", "ms"),
+    "ttft_ms": ("Time to first token", "ms"),
+}
+GAP = "—"  # the cell of a field the catalog leaves empty (no FP8 on an A100, no retirement date)
+
+
+def _significant(x: float, digits: int) -> str:
+    """``x`` with ``digits`` significant digits, written out with thousands separators (no exponent); a number
+    of more than ``digits`` whole digits is shown whole (15863.5 -> '15,864', 6.03928 -> '6.039')."""
+    if x == 0:
+        return "0"
+    decimals = max(0, digits - 1 - math.floor(math.log10(abs(x))))
+    return f"{x:,.{decimals}f}"
+
+
+def text(value: Any, spec: str = "") -> str:
+    """One cell as the reader sees it.
+
+    ``spec``: a format spec for numbers (``",.0f"``, ``"+.1%"``), ``"sigN"`` (N significant digits, whole
+    numbers whole, no exponent), ``"kB"``/``"GB"`` (bytes shown in kB/GB with one/two decimals), or ""
+    (4 significant digits).
+    None, NaN and infinity show ``GAP``; True/False 'yes'/'no'; a date YYYY-MM-DD; other values their text.
+    """
+    if value is None or value is pd.NA or value is pd.NaT:
+        return GAP
     if isinstance(value, bool):
         return "yes" if value else "no"
-    if not _is_number(value):
-        return str(value)
-    x = float(value)
-    if spec == "kB":
-        return f"{x / 1e3:,.1f}"
-    if spec == "GB":
-        return f"{x / 1e9:,.2f}"
-    return f"{x:{spec or '.4g'}}"
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    if isinstance(value, int | float):
+        if not math.isfinite(float(value)):
+            return GAP
+        x = float(value)
+        if spec == "kB":
+            return f"{x / 1e3:,.1f}"
+        if spec == "GB":
+            return f"{x / 1e9:,.2f}"
+        if spec.startswith("sig"):
+            return _significant(x, int(spec[3:]))
+        if spec:
+            return f"{x:{spec}}"
+        short = _significant(x, 4)
+        return short.rstrip("0").rstrip(".") if "." in short else short
+    return str(value)
+
+
+@dataclass(frozen=True)
+class Column:
+    """One column of a shown table: the field it reads, its header (unit in brackets) and the number format
+    (``text``'s ``spec``)."""
+
+    field: str
+    header: str
+    spec: str = ""
+
+
+PROVENANCE: tuple[Column, ...] = (Column("source", "Source"), Column("as_of", "As of"),
+                                  Column("estimate", "Estimate?"))
+
+
+def readable(rows: Iterable[Mapping[str, Any]] | pd.DataFrame, columns: Sequence[Column]) -> pd.DataFrame:
+    """The table a reader sees: one row per record, the ``columns``' headers, every cell ``text`` (rounded to the
+    column's format; a gap is ``GAP``, never 'None' or NaN). A column whose field a record lacks shows ``GAP``."""
+    records = rows.to_dict("records") if isinstance(rows, pd.DataFrame) else list(rows)
+    data = {c.header: [text(r.get(c.field), c.spec) for r in records] for c in columns}
+    return pd.DataFrame(data, columns=[c.header for c in columns])
+
+
+def humanise(name: str) -> str:
+    """A field name in words, for a field no label covers yet: 'max_batch_size' -> 'Max batch size'."""
+    return name.replace("_", " ").strip().capitalize()
 
 
 def estimate_figures(est: dict[str, Any]) -> pd.DataFrame:
     """Every figure of one ``calculator.sizing.Estimate`` as (quantity with unit, value as text, rounded)."""
-    rows = [(ESTIMATE_LABELS.get(k, (k, ""))[0], _figure(v, ESTIMATE_LABELS.get(k, (k, ""))[1]))
+    rows = [(ESTIMATE_LABELS.get(k, (humanise(k), ""))[0], text(v, ESTIMATE_LABELS.get(k, ("", ""))[1]))
             for k, v in est.items()]
     return pd.DataFrame(rows, columns=["Quantity", "Value"])
+
+
+VALIDATION_COLUMNS: tuple[Column, ...] = (
+    Column("id", "Measurement"), Column("model_id", "Model"), Column("gpu_id", "GPU"),
+    Column("num_gpus", "GPUs", ",.0f"), Column("precision", "Precision"), Column("scenario", "Benchmark scenario"),
+    Column("input_tokens", "Input [tokens]", ",.0f"), Column("output_tokens", "Output [tokens]", ",.0f"),
+    Column("metric", "Metric"), Column("unit", "Unit"), Column("measured", "Measured", "sig4"),
+    Column("predicted", "Predicted", "sig4"), Column("error_frac", "Error [%]", "+.1%"), Column("source", "Source"))
+SCORECARD_COLUMNS: tuple[Column, ...] = (
+    Column("class", "Class of deployment"), Column("num_measurements", "Measurements", ",.0f"),
+    Column("median_abs_error_frac", "Median absolute error [%]", ".1%"),
+    Column("p90_abs_error_frac", "p90 absolute error [%]", ".1%"),
+    Column("within_25_percent_frac", "Within +-25 % [% of measurements]", ".0%"))
+
+
+def validation_table(rows: Iterable[Mapping[str, Any]]) -> pd.DataFrame:
+    """Predicted vs measured (rows of ``calculator.validate.table``) as shown: metric names in words with their
+    unit, values to 4 significant digits, the error as a signed percentage."""
+    shown = []
+    for r in rows:
+        name, unit = METRIC_LABELS.get(str(r["metric"]), (humanise(str(r["metric"])), ""))
+        shown.append({**r, "metric": name, "unit": unit, "scenario": str(r["scenario"]).replace("_", " ")})
+    return readable(shown, VALIDATION_COLUMNS)

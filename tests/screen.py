@@ -5,6 +5,10 @@ dataframe an AppTest rendered. A cell is bad when it is a number that is not fin
 missing value (None, ``pd.NA``, ``NaT``), or text holding the word nan/inf/infinity (any case) or None
 (as Python prints it, except in "None of"), matched on word boundaries so that "nan," "(inf)", "None}" or
 "None ms" are caught and "Infinite", "financial" or "None of these inputs" are not.
+
+``table_style_problems(at)`` looks at how every dataframe reads: a header that is a field name (snake_case such
+as ``fp8_dense_tflops``) instead of words with a unit, and a number shown unrounded (a float cell with more
+than 4 decimals, or text such as "14.100000000000001").
 """
 
 from __future__ import annotations
@@ -77,4 +81,32 @@ def screen_problems(at: AppTest, dataframes: bool = True, echoed: Sequence[str] 
             out.append(f"{kind} shows '{word}': {str(text)[:120]}")
     for n, d in enumerate(at.dataframe if dataframes else []):
         out.extend(frame_problems(d.value, f"dataframe {n}", echoed))
+    return out
+
+
+SNAKE_CASE = re.compile(r"^[a-z0-9]+(?:_[a-z0-9]+)+$")
+UNROUNDED = re.compile(r"[-+]?\d+\.\d{6,}%?")
+
+
+def unrounded(value: Any) -> bool:
+    """A number shown with more digits than anyone reads: a float cell with more than 4 decimals, or a word of
+    text that is a number with 6+ decimals ("14.100000000000001"). Web addresses, which may hold such digit
+    runs, are left alone."""
+    if isinstance(value, float) and math.isfinite(value):
+        return value != round(value, 4)
+    if not isinstance(value, str) or "/" in value:
+        return False
+    return any(UNROUNDED.fullmatch(word) for word in value.replace(",", "").split())
+
+
+def table_style_problems(at: AppTest) -> list[str]:
+    """Every dataframe header that is a snake_case field name and every unrounded number, as 'where: what'."""
+    out: list[str] = []
+    for n, d in enumerate(at.dataframe):
+        frame = d.value
+        out.extend(f"dataframe {n} header is a field name: {c!r}" for c in frame.columns if SNAKE_CASE.match(str(c)))
+        for col in frame.columns:
+            bad = [v for v in frame[col].tolist() if unrounded(v)]
+            if bad:
+                out.append(f"dataframe {n}[{col!r}] shows unrounded numbers, e.g. {bad[0]!r}")
     return out

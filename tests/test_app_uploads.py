@@ -364,8 +364,8 @@ def test_catalog_page_renders_with_user_entries_and_api_models_become_candidates
     assert not at.exception, [e.value for e in at.exception]
     assert any("Catalog" in t.value for t in at.title)
     frames = [d.value for d in at.dataframe]
-    assert any("acme-my-model" in set(f.get("id", [])) for f in frames)  # API models tab and the user's table
-    assert any("Acme Cloud" in set(f.get("provider", [])) for f in frames)  # GPU prices tab
+    assert any("acme-my-model" in set(f.get("Id", [])) for f in frames)  # API models tab and the user's table
+    assert any("Acme Cloud" in set(f.get("Provider", [])) for f in frames)  # GPU prices tab
     assert any(b.label == "Remove my API models" for b in at.button)
     assert "API: acme/my-model — acme" in at.multiselect(key="s_apis").options  # the sidebar reads the session catalog
     at.multiselect(key="s_apis").select("acme-my-model")
