@@ -15,7 +15,7 @@ import datetime as dt
 import math
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeGuard
 
 import pandas as pd
 
@@ -67,7 +67,7 @@ COLUMNS: tuple[tuple[str, str, Formatter | None], ...] = (
 HEADERS: dict[str, str] = {col: header for col, header, _ in COLUMNS}
 
 
-def _is_number(value: Any) -> bool:
+def _is_number(value: Any) -> TypeGuard[int | float]:
     return isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(float(value))
 
 
@@ -172,6 +172,7 @@ ESTIMATE_LABELS: dict[str, tuple[str, str]] = {
     "bound": ("Limited by", ""),
     "layout": ("Layout (tp: tensor parallel; ep: expert parallel)", ""),
     "tensor_parallel": ("Tensor-parallel GPUs", ",.0f"),
+    "pipeline_parallel": ("Pipeline stages (one per scale-up domain)", ",.0f"),
     "expert_parallel": ("Expert-parallel GPUs", ",.0f"),
     "data_parallel_attention": ("Attention split by sequence (data parallel)", ""),
     "num_nodes": ("Servers per replica", ",.0f"),
