@@ -5,7 +5,8 @@ Qwen3.5-MoE (hybrid Gated DeltaNet), DeepSeek-V3 / Kimi K2 (MLA, shared experts,
 DeepSeek-V4 (compressed attention: CSA/HCA layers from ``compress_ratios``, one shared KV head, grouped
 low-rank output, hyper-connections), GLM-4.5 MoE, MiniMax-M2/M3 (M3: per-layer ``moe_layer_freq``, its
 block-sparse attention read as full attention), Llama 4 (nested ``text_config``, interleaved MoE layers, chunked
-attention), gpt-oss (sliding window, MXFP4) and Gemma 3 (nested ``text_config``, sliding window). Key names
+attention), gpt-oss (sliding window, MXFP4), Gemma 3 (nested ``text_config``, sliding window) and Gemma 4 (full
+layers with their own KV heads and head width, K = V; MoE beside a dense MLP). Key names
 and defaults follow the ``transformers`` configuration classes of each family.
 
 The same parser builds the shipped catalog's architectures (checked against the fixtures in
@@ -30,6 +31,7 @@ FAMILY_DEFAULTS: dict[str, dict[str, Any]] = {
     "gemma3_text": {"vocab_size": 262208, "head_dim": 256, "sliding_window": 4096,
                     "sliding_window_pattern": 6, "tie_word_embeddings": True},
     "gemma3": {"tie_word_embeddings": True},
+    "gemma4_text": {"tie_word_embeddings": True},
     "qwen2": {"attention_bias": True},
     "llama4_text": {"no_rope_layer_interval": 4, "interleave_moe_layer_step": 1},
 }
@@ -131,6 +133,22 @@ def _compressed_fields(cfg: dict[str, Any], num_layers: int) -> dict[str, Any]:
     return fields
 
 
+def _gemma4_fields(cfg: dict[str, Any]) -> dict[str, Any]:
+    """Gemma 4's full-attention layers: wider heads (``global_head_dim``) and, with ``attention_k_eq_v``, their
+    own KV heads (``num_global_key_value_heads``) and one projection for keys and values.
+
+    The small E2B/E4B checkpoints (per-layer input embeddings, KV shared across layers) are not modelled.
+    """
+    for key in ("num_kv_shared_layers", "hidden_size_per_layer_input"):
+        if _int(cfg, key, default=0):
+            raise HfConfigError(f"config field '{key}' is above 0 (Gemma 4 E-models); this layout is not modelled")
+    fields: dict[str, Any] = {"global_head_dim": _int(cfg, "global_head_dim")}
+    if cfg.get("attention_k_eq_v"):
+        fields["global_k_eq_v"] = True
+        fields["global_num_kv_heads"] = _int(cfg, "num_global_key_value_heads", "num_key_value_heads")
+    return fields
+
+
 def _moe_layers(cfg: dict[str, Any], num_layers: int, model_type: str, num_experts: int) -> int:
     """Number of layers with routed experts."""
     if num_experts == 0:
@@ -167,7 +185,7 @@ def architecture_from_hf_config(config: dict[str, Any]) -> Architecture:
     kv_heads = _int(cfg, "num_key_value_heads", "num_kv_heads", default=heads)
     head_dim = _int(cfg, "head_dim", default=hidden // heads)
     num_experts = _int(cfg, "n_routed_experts", "num_local_experts", "num_experts", default=0) or 0
-    top_k = _int(cfg, "num_experts_per_tok", "experts_per_token", "moe_topk", default=0) or 0
+    top_k = _int(cfg, "num_experts_per_tok", "experts_per_token", "moe_topk", "top_k_experts", default=0) or 0
     is_llama4 = model_type.startswith("llama4")
     if is_llama4:
         dense_width = _int(cfg, "intermediate_size_mlp", "intermediate_size", default=0)
@@ -182,6 +200,8 @@ def architecture_from_hf_config(config: dict[str, Any]) -> Architecture:
     shared_width = _int(cfg, "shared_expert_intermediate_size", "shared_intermediate_size")
     if is_llama4 and num_experts:
         shared_count, shared_width = 1, expert_width
+    elif model_type.startswith("gemma4") and num_experts:  # a dense MLP runs beside the experts in every layer
+        shared_count, shared_width = 1, dense_width or None
     elif shared_width and shared_count == 0:
         shared_count = 1
     elif shared_count and not shared_width:
@@ -215,6 +235,8 @@ def architecture_from_hf_config(config: dict[str, Any]) -> Architecture:
     }
     if compressed:
         fields.update(_compressed_fields(cfg, num_layers))
+    if model_type.startswith("gemma4"):
+        fields.update(_gemma4_fields(cfg))
     if mla:
         for key in ("q_lora_rank", "kv_lora_rank", "qk_nope_head_dim", "qk_rope_head_dim", "v_head_dim"):
             fields[key] = _int(cfg, key)

@@ -96,7 +96,13 @@ def kv_elements_per_token(arch: Architecture) -> tuple[float, float]:
         return compressed_kv_elements_per_token(arch)
     per_layer = kv_elements_per_token_per_layer(arch)
     num_full = arch.num_layers - arch.num_local_attention_layers - arch.num_linear_attention_layers
-    return num_full * per_layer, arch.num_local_attention_layers * per_layer
+    full_per_layer = per_layer
+    if arch.global_num_kv_heads is not None or arch.global_head_dim is not None:
+        # Gemma 4: full layers cache 2 x h_kv,g x d_g (keys and values are stored apart even when one projection
+        # makes both: keys get RoPE and a scaled norm, values an unscaled norm).
+        full_per_layer = float(2 * (arch.global_num_kv_heads or arch.num_kv_heads)
+                               * (arch.global_head_dim or arch.head_dim))
+    return num_full * full_per_layer, arch.num_local_attention_layers * per_layer
 
 
 def linear_state_bytes_per_sequence(arch: Architecture) -> float:
@@ -135,7 +141,11 @@ def kv_heads_effective(arch: Architecture) -> float:
     data-parallel attention ("DP attention" in SGLang, TensorRT-LLM's ADP, vLLM's DP + EP for DeepSeek), which
     splits the cache by sequence: the expert-parallel layout of ``calculator.pipeline``.
     """
-    return 1.0 if arch.attention_kind in ("mla", "compressed") else float(arch.num_kv_heads)
+    if arch.attention_kind in ("mla", "compressed"):
+        return 1.0
+    # With their own KV heads (Gemma 4) the full-attention layers, which hold all but a window of the cache at long
+    # context, set the split; the local layers' (more) heads are then split at least as far.
+    return float(arch.global_num_kv_heads or arch.num_kv_heads)
 
 
 def kv_cache_bytes_per_sequence(

@@ -42,15 +42,30 @@ from dataclasses import dataclass
 from calculator.schemas import Architecture
 
 
-def gqa_attention_params(arch: Architecture) -> float:
-    """Parameters of one GQA/MHA attention layer [-] (projections, biases, q/k norms ignored)."""
+def gqa_attention_params(arch: Architecture, full_layer: bool = False) -> float:
+    """Parameters of one GQA/MHA attention layer [-] (projections, biases, q/k norms ignored).
+
+    ``full_layer``: a full-attention layer of a model whose full layers have their own KV heads and head width
+    (``global_num_kv_heads``, ``global_head_dim``; Gemma 4), with one projection for keys and values when
+    ``global_k_eq_v``: ``q = d h d_g; k = d h_kv,g d_g (v the same unless K = V); o = h d_g d``.
+    """
     d, h, h_kv, d_h = arch.hidden_size, arch.num_attention_heads, arch.num_kv_heads, arch.head_dim
+    kv_projections = 2.0
+    if full_layer:
+        h_kv = arch.global_num_kv_heads or h_kv
+        d_h = arch.global_head_dim or d_h
+        kv_projections = 1.0 if arch.global_k_eq_v else 2.0
     gate = 2.0 if arch.attention_output_gate else 1.0
     q = d * h * d_h * gate
-    kv = 2.0 * d * h_kv * d_h
+    kv = kv_projections * d * h_kv * d_h
     o = h * d_h * d
-    bias = (h + 2 * h_kv) * d_h if arch.attention_bias else 0.0
+    bias = (h + kv_projections * h_kv) * d_h if arch.attention_bias else 0.0
     return float(q + kv + o + bias)
+
+
+def has_global_attention_shape(arch: Architecture) -> bool:
+    """Whether the full-attention layers have their own KV heads, head width or shared K/V projection."""
+    return arch.global_num_kv_heads is not None or arch.global_head_dim is not None or arch.global_k_eq_v
 
 
 def mla_attention_params(arch: Architecture) -> float:
@@ -234,6 +249,11 @@ def param_counts(arch: Architecture) -> ParamCounts:
     num_softmax = arch.num_layers - num_linear
     if arch.attention_kind == "compressed":
         attention = compressed_attention_params(arch)
+    elif has_global_attention_shape(arch):
+        num_local = arch.num_local_attention_layers
+        attention = (num_local * gqa_attention_params(arch)
+                     + (num_softmax - num_local) * gqa_attention_params(arch, full_layer=True)
+                     + num_linear * linear_attention_params(arch))
     else:
         attention = num_softmax * softmax_attention_params(arch) + num_linear * linear_attention_params(arch)
 

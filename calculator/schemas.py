@@ -143,6 +143,10 @@ class Architecture(Closed):
     ``num_heavily_compressed_layers`` HCA layers (one entry per ``heavily_compressed_ratio`` tokens, all attended);
     its ``num_local_attention_layers`` attend to the window only. ``num_residual_streams`` is the width of the
     hyper-connected residual stream (mHC ``hc_mult``; 1 = an ordinary residual).
+
+    GQA models whose full-attention layers differ from their local-window layers (Gemma 4) give the full layers'
+    KV heads and head width in ``global_num_kv_heads`` and ``global_head_dim`` (None: as the local layers);
+    ``global_k_eq_v`` says their keys and values come from one projection (no ``v_proj``).
     """
 
     num_layers: int = Field(ge=1, le=1000)
@@ -180,6 +184,9 @@ class Architecture(Closed):
     o_groups: int | None = Field(default=None, ge=1, le=1024)
     o_lora_rank: int | None = Field(default=None, ge=1)
     num_residual_streams: int = Field(default=1, ge=1, le=64)
+    global_num_kv_heads: int | None = Field(default=None, ge=1, le=1024)
+    global_head_dim: int | None = Field(default=None, ge=8, le=2048)
+    global_k_eq_v: bool = False
     num_experts: int = Field(default=0, ge=0, le=100000)
     num_experts_per_token: int = Field(default=0, ge=0)
     moe_intermediate_size: int | None = Field(default=None, ge=1)
@@ -204,6 +211,11 @@ class Architecture(Closed):
             self._check_compressed()
         elif self.num_compressed_sparse_layers or self.num_heavily_compressed_layers:
             raise ValueError("compressed-attention layers need attention_kind compressed")
+        has_global = self.global_num_kv_heads is not None or self.global_head_dim is not None or self.global_k_eq_v
+        if has_global and self.attention_kind != "gqa":
+            raise ValueError("global_num_kv_heads, global_head_dim and global_k_eq_v apply to attention_kind gqa only")
+        if self.global_num_kv_heads is not None and self.global_num_kv_heads > self.num_attention_heads:
+            raise ValueError("global_num_kv_heads exceeds num_attention_heads")
         if self.num_linear_attention_layers > 0:
             for name in ("linear_num_key_heads", "linear_num_value_heads", "linear_key_head_dim",
                          "linear_value_head_dim"):

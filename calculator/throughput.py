@@ -68,14 +68,17 @@ def attention_flops_coefficients(arch: Architecture) -> dict[str, float]:
         prefill_per_layer = 2.0 * h * (d_nope + d_rope + d_v)
     else:
         decode_per_layer = prefill_per_layer = 4.0 * h * arch.head_dim
+    local_decode, local_prefill = decode_per_layer, prefill_per_layer
+    if arch.global_head_dim is not None:  # Gemma 4: full-attention layers use wider heads than local ones
+        decode_per_layer = prefill_per_layer = 4.0 * h * arch.global_head_dim
     linear_per_layer = 4.0 * (arch.linear_num_value_heads or 0) * (arch.linear_key_head_dim or 0) * (
         arch.linear_value_head_dim or 0
     )
     return {
         "decode_full": num_full * decode_per_layer,
-        "decode_local": arch.num_local_attention_layers * decode_per_layer,
+        "decode_local": arch.num_local_attention_layers * local_decode,
         "prefill_full": num_full * prefill_per_layer,
-        "prefill_local": arch.num_local_attention_layers * prefill_per_layer,
+        "prefill_local": arch.num_local_attention_layers * local_prefill,
         "linear": arch.num_linear_attention_layers * linear_per_layer,
     }
 

@@ -172,3 +172,13 @@ def test_minimax_m3_per_layer_moe_flags_and_dense_width():
     assert (a.num_dense_layers, a.intermediate_size, a.moe_intermediate_size) == (3, 12288, 3072)
     assert (a.num_experts, a.num_experts_per_token, a.num_shared_experts, a.shared_expert_intermediate_size) == (
         128, 4, 1, 3072)
+
+
+def test_gemma4_global_layers_and_e_models_refused():
+    a = fixture_arch("gemma-4-31b")
+    assert (a.num_local_attention_layers, a.local_attention_window_tokens) == (50, 1024)
+    assert (a.global_num_kv_heads, a.global_head_dim, a.global_k_eq_v, a.tie_word_embeddings) == (4, 512, True, True)
+    cfg = load_hf_config(HF_CONFIGS / "gemma-4-31b.json")
+    cfg["text_config"]["num_kv_shared_layers"] = 20  # E2B-style KV sharing across layers
+    with pytest.raises(HfConfigError, match="num_kv_shared_layers"):
+        architecture_from_hf_config(cfg)

@@ -125,3 +125,14 @@ def test_qwen3_8_2_4t_kv_and_state_match_the_published_arithmetic():
     full, local = memory.kv_elements_per_token(arch)
     assert (full * 2, local) == (94_208, 0)
     assert memory.linear_state_bytes_per_sequence(arch) == 595_771_392
+
+
+def test_gemma4_31b_kv_full_layers_use_global_heads():
+    # 10 full layers x 2 x 4 KV heads x 512 = 40,960 elements per token; 50 window layers x 2 x 16 x 256 = 409,600
+    # per token for at most 1,024 tokens. At 32,768 tokens in bf16: 32,768 x 40,960 x 2 + 1,024 x 409,600 x 2
+    # = 2,684,354,560 + 838,860,800 = 3,523,215,360 B. Tensor parallelism splits by the full layers' 4 KV heads.
+    arch = fixture_arch("gemma-4-31b")
+    full, local = memory.kv_elements_per_token(arch)
+    assert (full, local) == (40_960, 409_600)
+    assert memory.kv_cache_bytes_per_sequence(32_768, full * 2, local * 2, 1024, 0.0) == 3_523_215_360
+    assert memory.kv_heads_effective(arch) == 4.0

@@ -131,3 +131,26 @@ def test_deepseek_v4_flash_attention_by_hand():
     # 0.53B, is counted).
     assert_allclose(counts.total / 1e9, 284.0, rtol=0.002)
     assert_allclose(counts.active / 1e9, 13.27, rtol=0.001)
+
+
+def test_gemma4_31b_full_layers_with_their_own_heads():
+    # Gemma 4 31B text config: d 5376, 32 heads, 60 layers = 50 sliding (16 KV heads of 256) + 10 full (4 KV heads of
+    # 512, one projection for K and V), GeGLU 21504, vocab 262144 tied.
+    #   sliding attention/layer = 5376*32*256 (q) + 2*5376*16*256 (k, v) + 32*256*5376 (o) = 132,120,576
+    #   full attention/layer    = 5376*32*512 (q) + 5376*4*512 (k = v)    + 32*512*5376 (o) = 187,170,816
+    #   MLP/layer = 3*5376*21504 = 346,816,512; embedding 262144*5376 = 1,409,286,144 (tied); norms (2*60+1)*5376
+    #   total = 50*132,120,576 + 10*187,170,816 + 60*346,816,512 + 1,409,286,144 + 650,496 = 30,696,664,320
+    # The model card: 30.7B parameters.
+    counts = param_counts(fixture_arch("gemma-4-31b"))
+    assert counts.attention == 50 * 132_120_576 + 10 * 187_170_816
+    assert counts.total == 30_696_664_320
+    assert_allclose(counts.total / 1e9, 30.7, rtol=0.001)
+
+
+def test_gemma4_26b_a4b_dense_mlp_beside_the_experts():
+    # 30 layers of d 2816; every layer: 128 experts of 704 (top 8) plus a 2112-wide dense MLP, counted as one shared
+    # expert. Model card: 25.2B total, 3.8B active.
+    counts = param_counts(fixture_arch("gemma-4-26b-a4b"))
+    assert counts.shared_experts == 30 * gated_mlp_params(2816, 2112)
+    assert_allclose(counts.total / 1e9, 25.2, rtol=0.005)
+    assert_allclose(counts.active / 1e9, 3.8, rtol=0.01)

@@ -90,3 +90,13 @@ def test_pipeline_round_rereads_weights_per_micro_batch():
     four = pipeline_round(100e9, 8e9, 1e15, 4.0)
     assert_allclose([one.bytes_per_gpu, one.flops_per_gpu], [108e9, 1e15], rtol=1e-12)
     assert_allclose([four.bytes_per_gpu, four.flops_per_gpu], [102e9, 2.5e14], rtol=1e-12)
+
+
+def test_gemma4_full_layers_attend_with_their_wider_heads():
+    # Gemma 4 31B: 10 full layers x 4 x 32 heads x 512 = 655,360 FLOP per context token; 50 window layers
+    # x 4 x 32 x 256 = 1,638,400 per context token inside the 1,024-token window.
+    from calculator.throughput import attention_flops_coefficients
+    from tests.conftest import fixture_arch
+
+    coef = attention_flops_coefficients(fixture_arch("gemma-4-31b"))
+    assert (coef["decode_full"], coef["decode_local"]) == (655_360, 1_638_400)
