@@ -27,7 +27,6 @@ import dataclasses
 import datetime as dt
 import difflib
 import io
-import json
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from pathlib import PurePath
@@ -38,7 +37,7 @@ from annotated_types import Ge, Gt, Le, Lt
 from pydantic import BaseModel, ValidationError
 
 from calculator.catalog import Catalog, closest_ids
-from calculator.litellm import LITELLM_CHAT_MODES, MAX_LITELLM_BYTES, prices_from_entry
+from calculator.litellm import LITELLM_CHAT_MODES, MAX_LITELLM_BYTES, LiteLLMError, parse_price_map, prices_from_entry
 from calculator.schemas import ApiModel, Gpu, Model, RentalPrice, Score
 
 MAX_USER_FILE_BYTES = 1_000_000  # a user's price or score file
@@ -308,17 +307,12 @@ def api_models_from_litellm(
         Only modes in ``LITELLM_CHAT_MODES`` are kept (embeddings, images, audio are skipped).
     """
     if isinstance(data, Mapping):
-        entries: Any = data
+        entries: Mapping[str, Any] = data
     else:
-        text = _decode(_check_size(data, MAX_LITELLM_BYTES, source), source)
-        try:
-            entries = json.loads(text)
-        except json.JSONDecodeError as exc:
-            raise ImporterError(f"{source}: not valid JSON ({exc.msg} at line {exc.lineno})") from exc
-        except RecursionError as exc:
-            raise ImporterError(f"{source}: JSON nested too deeply to be a price map") from exc
-    if not isinstance(entries, Mapping):
-        raise ImporterError(f"{source}: expected a JSON object mapping model names to price entries")
+        try:  # the core's reader, also behind `python -m calculator refresh-prices`
+            entries = parse_price_map(_decode(_check_size(data, MAX_LITELLM_BYTES, source), source), source)
+        except LiteLLMError as exc:
+            raise ImporterError(str(exc)) from exc
     notes = skipped if skipped is not None else []
     out: dict[str, ApiModel] = {}
     for key, entry in entries.items():
