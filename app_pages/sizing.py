@@ -2,8 +2,9 @@
 
 The option opens at the deployment Compare prices it at (GPUs per replica and concurrency of its row in
 ``pricing.options.compare_options``), so both pages show one deployment per option; the option and any other
-GPUs-per-replica choice travel in the link (``opt``, ``n``: ``app_pages.state.VIEW_KEYS``). A deployment that
-does not fit shows the smallest ones that do (``calculator.fit``) and no speed figures.
+GPUs-per-replica and layout choices travel in the link (``opt``, ``n``, ``lay``: ``app_pages.state.VIEW_KEYS``).
+A deployment that does not fit shows the smallest ones that do (``calculator.fit``) and no speed figures. Models
+with a published speculative-decoding figure decode with it, as on Compare (``Catalog.speculative_for``).
 """
 
 from __future__ import annotations
@@ -20,24 +21,27 @@ from app_pages.state import GPU_COUNT_CHOICES
 from calculator import fit, memory, moe
 from calculator.catalog import Catalog
 from calculator.pipeline import model_features
-from calculator.sizing import RequestShape, SizingError, estimate
+from calculator.sizing import LAYOUT_CHOICES, RequestShape, SizingError, estimate
 from calculator.sweep import CONCURRENCY_GRID, sweep
 from calculator.token_usage import tokens_per_request
 from calculator.units import default_kv_precision
 
+LAYOUT_LABELS: dict[str, str] = {"auto": "auto", "tp": "tensor parallel", "ep": "expert parallel",
+                                 "disagg": "prefill/decode pools"}
 BATCHES = np.unique(np.round(np.geomspace(1, 2048, 40))).astype(float)
 
 
 @st.cache_data(show_spinner=False, max_entries=128)
 def _size(model_id: str, gpu_id: str, precision: str, num_gpus: int, concurrency: int | None, input_tokens: int,
-          output_tokens: int, ttft_slo_ms: float | None, tpot_slo_ms: float | None, cat_key: str,
+          output_tokens: int, ttft_slo_ms: float | None, tpot_slo_ms: float | None, layout: str, cat_key: str,
           _cat: Catalog) -> dict[str, Any]:
     model, gpu = _cat.model(model_id), _cat.gpu(gpu_id)
     eff = _cat.efficiency
     assert eff is not None
     wl = RequestShape(input_tokens, output_tokens, ttft_slo_ms, tpot_slo_ms)
+    speculation = _cat.speculative_for(model_id)
     est = estimate(model.architecture, gpu, wl, eff, precision=precision, num_gpus=num_gpus or None,
-                   concurrency=concurrency)
+                   concurrency=concurrency, layout=layout, speculation=speculation)
     out: dict[str, Any] = {"estimate": est.to_dict(), "is_moe": model.architecture.is_moe,
                            "model_name": model.name, "gpu_name": gpu.name,
                            "scale_up_domain_gpus": gpu.scale_up_domain_gpus, "alternatives": []}
@@ -46,7 +50,11 @@ def _size(model_id: str, gpu_id: str, precision: str, num_gpus: int, concurrency
         return out
     grid = [c for c in CONCURRENCY_GRID if c <= max(est.max_concurrency, 1)]
     curve = sweep([model], [gpu], [precision], input_tokens, output_tokens, eff, gpu_counts=[est.num_gpus],
-                  concurrencies=grid, ttft_slo_ms=ttft_slo_ms, tpot_slo_ms=tpot_slo_ms)
+                  concurrencies=grid, ttft_slo_ms=ttft_slo_ms, tpot_slo_ms=tpot_slo_ms, speculation=[speculation])
+    # The curve of the estimate's layout (of its pipeline stages, or its prefill pool's share).
+    same = ((curve["layout"] == est.layout) & (curve["pipeline_parallel"] == est.pipeline_parallel)
+            & (curve["num_prefill_gpus"] == est.num_prefill_gpus))
+    curve = curve[same] if same.any() else curve[curve["layout"] == est.layout]
     out["curve"] = curve[curve["fits"]].drop_duplicates("concurrency").sort_values("concurrency")
     if model.architecture.is_moe:
         f = model_features(model.architecture, precision, default_kv_precision(precision))
@@ -78,6 +86,7 @@ def _on_pick() -> None:
     ss = st.session_state
     ss["x_opt"] = f"self|{ss['sz_model']}|{ss['sz_gpu']}|{ss['sz_prec']}"
     ss["x_n"] = int(ss["sz_n"])
+    ss["x_lay"] = str(ss["sz_lay"])
 
 
 s = common.scenario()
@@ -111,12 +120,14 @@ else:
 st.session_state["sz_model"], st.session_state["sz_gpu"], st.session_state["sz_prec"] = focus
 linked_n = int(st.session_state.get("x_n") or 0)
 st.session_state["sz_n"] = linked_n if linked_n in GPU_COUNT_CHOICES else 0
+linked_layout = str(st.session_state.get("x_lay") or "auto")
+st.session_state["sz_lay"] = linked_layout if linked_layout in LAYOUT_CHOICES else "auto"
 
 row = rows.get("self|" + "|".join(focus))
 compare_n = int(row["num_gpus_per_replica"]) if row is not None and row["num_gpus_per_replica"] else 0
 compare_c = int(row["concurrency_per_replica"]) if compare_n else None
 
-c1, c2, c3, c4 = st.columns(4)
+c1, c2, c3, c4, c5 = st.columns(5)
 model_id = c1.selectbox("Model", model_ids, format_func=lambda i: names.get(i, i), key="sz_model",
                         on_change=_on_pick, help="One of the scenario's open models (sidebar).")
 gpu_id = c2.selectbox("GPU", gpu_ids, format_func=lambda i: gpu_names.get(i, i), key="sz_gpu",
@@ -128,15 +139,23 @@ num_gpus = c4.selectbox("GPUs per replica", GPU_COUNT_CHOICES, key="sz_n", on_ch
                         format_func=lambda n: as_compare if n == 0 else str(n),
                         help="GPUs that hold one copy of the model (tensor parallel) [GPUs]. Default: the "
                              "deployment Compare prices (fewest paid GPU-hours for this workload).")
+layout = c5.selectbox("Layout", LAYOUT_CHOICES, key="sz_lay", on_change=_on_pick,
+                      format_func=lambda x: LAYOUT_LABELS.get(x, x),
+                      help="How the GPUs share the model: tensor parallel (pipelined across nodes beyond one), "
+                           "expert parallel with data-parallel attention (MoE), or separate prefill and decode "
+                           "pools. auto: the one Compare prices, else the most output per GPU within the limits.")
 
 n_used = int(num_gpus) or compare_n
+# auto opens at Compare's layout when looking at Compare's deployment.
+compare_layout = str(row["layout"]) if row is not None and compare_n and row.get("layout") else "auto"
+layout_used = layout if layout != "auto" or n_used != compare_n else compare_layout
 # The model decodes its own tokens: the answer plus its thinking tokens (as on Compare).
 tokens = tokens_per_request(model_id, w.output_tokens, w.preset, cat, w.reasoning_tokens_overrides.get(model_id),
                             w.quality_profile)
 try:
     result = _size(model_id, gpu_id, precision, n_used, compare_c if n_used == compare_n else None,
                    w.input_tokens, max(1, round(tokens.output_tokens)), w.ttft_slo_ms, w.tpot_slo_ms,
-                   common.catalog_key(), cat)
+                   layout_used, common.catalog_key(), cat)
 except (SizingError, ValueError) as exc:
     st.error(f"This deployment cannot be sized: {exc}")
     st.stop()
@@ -167,7 +186,7 @@ if not est["fits"]:
                     width="stretch")
     st.stop()
 
-if est["num_gpus"] > result["scale_up_domain_gpus"]:
+if est["num_gpus"] > result["scale_up_domain_gpus"] and est["layout"] == "tp" and est["pipeline_parallel"] == 1:
     st.warning(f"{est['num_gpus']} GPUs per replica span more than one scale-up domain of {gpu_name} "
                f"({result['scale_up_domain_gpus']} GPUs): tensor-parallel all-reduces cross the slower scale-out "
                "network. Consider fewer GPUs per replica with a lower precision or a bigger GPU.",
@@ -185,7 +204,12 @@ m4.metric("Time per output token", _fmt(est["tpot_ms"], ",.1f", " ms"),
           help="One decode step under load [ms]; 1000 / TPOT = tokens/s each user sees.")
 m5.metric("Throughput per GPU", _fmt(est["output_tokens_per_s_per_gpu"], ",.0f", " tok/s"),
           help="Output tokens per second per GPU at the chosen concurrency [tokens/s].")
-st.caption(f"Limited by **{est['bound']}**. Meets the latency limits: **{'yes' if est['meets_limits'] else 'no'}**. "
+layout_text = tables.layout_words(est["layout"], est["num_gpus"], est["num_nodes"], est["pipeline_parallel"],
+                                  est["num_prefill_gpus"])
+st.caption(f"Layout: **{layout_text}**"
+           + (f", {est['accepted_tokens_per_step']:.2f} tokens accepted per step (speculative decoding)"
+              if est["accepted_tokens_per_step"] > 1.0 else "") + ". "
+           f"Limited by **{est['bound']}**. Meets the latency limits: **{'yes' if est['meets_limits'] else 'no'}**. "
            f"KV cache: {_fmt(est['kv_cache_bytes_per_token'] / 1e3, ',.1f', ' kB')} per token of context.")
 
 st.plotly_chart(charts.memory_breakdown(est["weights_gb_per_gpu"], est["kv_cache_gb_per_gpu"],

@@ -19,6 +19,7 @@ from typing import Any, get_args
 from pydantic import ValidationError
 
 from calculator.catalog import Catalog, first_error
+from calculator.sizing import LAYOUT_CHOICES
 from calculator.units import PRECISIONS
 from pricing.fleet import million_tokens_per_month, requests_per_month
 from pricing.rental import PROVIDER_CLASSES
@@ -224,8 +225,9 @@ def distinct_extras(primary_name: str, extras: list[WorkloadSpec]) -> list[Workl
 
 # --- what the pages look at, beside the scenario: in the link, not in the scenario codec ---------------------
 # link key -> session-state key. ``opt``: the self-hosted option the Sizing page opens (``self|model|gpu|precision``,
-# the option ids of ``pricing.options``); ``n``: its GPUs per replica (0 = as Compare prices it).
-VIEW_KEYS: dict[str, str] = {"opt": "x_opt", "n": "x_n"}
+# the option ids of ``pricing.options``); ``n``: its GPUs per replica (0 = as Compare prices it); ``lay``: its
+# deployment layout (``calculator.sizing.LAYOUT_CHOICES``; auto = as Compare prices it, else the search's pick).
+VIEW_KEYS: dict[str, str] = {"opt": "x_opt", "n": "x_n", "lay": "x_lay"}
 GPU_COUNT_CHOICES: tuple[int, ...] = (0, 1, 2, 4, 8, 16, 32, 64)
 
 
@@ -241,7 +243,8 @@ LINK_LABELS: dict[str, str] = {
     "ops": "Operations overhead", "px": "Your GPU prices (Catalog page)", "cm": "Your config.json models",
     "xw": "Workloads in the mix (Economics page)", "share": "Share of the shared fleet", "date": "Prices as of (date)",
     "opt": "Option on Sizing",
-    "n": "GPUs per replica on Sizing", "cls": "Provider class", "nplus": "Spare replicas (always-on fleets)",
+    "n": "GPUs per replica on Sizing", "lay": "Layout on Sizing",
+    "cls": "Provider class", "nplus": "Spare replicas (always-on fleets)",
     "minr": "Minimum replicas", "spotloss": "Spot capacity lost to pre-emption", "wacc": "Cost of capital (WACC)",
     "resid": "Resale value at end of life", "net": "Network fabric and storage", "stfc": "Staff per cluster",
     "stfn": "Staff per server", "clus": "GPUs in the cluster", "sw": "Software [$ per GPU per year]",
@@ -283,7 +286,7 @@ def split_query(params: Mapping[str, list[str]]) -> tuple[dict[str, list[str]], 
 def view_to_state(view: Mapping[str, str]) -> tuple[dict[str, Any], list[str]]:
     """Session-state values of the view part of a link, and warnings for values that cannot be used."""
     warnings: list[str] = []
-    state: dict[str, Any] = {"x_opt": "", "x_n": 0}
+    state: dict[str, Any] = {"x_opt": "", "x_n": 0, "x_lay": "auto"}
     opt = view.get("opt", "")
     if opt:
         if opt.startswith("self|") and len(opt.split("|")) == 4:
@@ -303,6 +306,12 @@ def view_to_state(view: Mapping[str, str]) -> tuple[dict[str, Any], list[str]]:
             warnings.append(f"GPUs per replica '{n[:20]}' is not one of "
                             f"{', '.join(str(c) for c in GPU_COUNT_CHOICES[1:])} (or 0 = as Compare prices it); "
                             "using the Compare deployment")
+    lay = view.get("lay")
+    if lay is not None:
+        if lay in LAYOUT_CHOICES:
+            state["x_lay"] = lay
+        else:
+            warnings.append(f"layout '{lay[:20]}' is not one of {', '.join(LAYOUT_CHOICES)}; using auto")
     return state, warnings
 
 
@@ -313,6 +322,8 @@ def view_to_query(state: Mapping[str, Any]) -> dict[str, str]:
         out["opt"] = str(state["x_opt"])
     if state.get("x_n"):
         out["n"] = str(int(state["x_n"]))
+    if state.get("x_lay") and state["x_lay"] != "auto":
+        out["lay"] = str(state["x_lay"])
     return out
 
 

@@ -71,6 +71,20 @@ def _is_number(value: Any) -> TypeGuard[int | float]:
     return isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(float(value))
 
 
+def layout_words(layout: str, num_gpus: int, num_nodes: int = 1, pipeline_parallel: int = 1,
+                 num_prefill_gpus: int = 0) -> str:
+    """A deployment layout in words: 'tensor parallel', 'tensor parallel in each node x 2 pipeline stages',
+    'expert parallel, data-parallel attention', 'disaggregated: 8 prefill + 8 decode GPUs'."""
+    if layout == "disagg":
+        return f"disaggregated: {num_prefill_gpus} prefill + {num_gpus - num_prefill_gpus} decode GPUs"
+    across = f" across {num_nodes} nodes" if num_nodes > 1 else ""
+    if layout == "ep":
+        return f"expert parallel, data-parallel attention{across}"
+    if pipeline_parallel > 1:
+        return f"tensor parallel in each node x {pipeline_parallel} pipeline stages"
+    return f"tensor parallel{across}" if layout else ""
+
+
 def deployment(row: dict[str, Any]) -> str:
     """How an option is served, in words: 'API (google)' or '4 x NVIDIA H200 (fp8) per replica, 2 replicas, ...'."""
     if row["kind"] == KIND_API:
@@ -78,8 +92,12 @@ def deployment(row: dict[str, Any]) -> str:
     if not row.get("gpus_total"):
         return f"{row['gpu_name']}, {row['precision']}"
     replicas = int(row["replicas"])
-    return (f"{int(row['num_gpus_per_replica'])} x {row['gpu_name']} ({row['precision']}) per replica, "
-            f"{replicas} replica{'s' if replicas != 1 else ''}, {int(row['concurrency_per_replica'])} "
+    n = int(row["num_gpus_per_replica"])
+    words = layout_words(str(row.get("layout") or ""), n, int(row.get("num_nodes") or 1),
+                         int(row.get("pipeline_parallel") or 1), int(row.get("num_prefill_gpus") or 0))
+    return (f"{n} x {row['gpu_name']} ({row['precision']}) per replica"
+            + (f" ({words})" if words else "")
+            + f", {replicas} replica{'s' if replicas != 1 else ''}, {int(row['concurrency_per_replica'])} "
             "concurrent requests each")
 
 

@@ -211,6 +211,7 @@ class Evaluation:
     requests_per_s: npt.NDArray[np.float64]  # per replica
     num_nodes: npt.NDArray[np.float64]  # scale-up domains the deployment spans (8-GPU servers, NVL72 racks)
     pipeline_stages: npt.NDArray[np.float64]  # 1 unless the layout is pipeline parallel
+    num_prefill_gpus: npt.NDArray[np.float64]  # GPUs of a separate prefill pool (0 when prompts are colocated)
     usd_per_million_input_tokens: npt.NDArray[np.float64]
     usd_per_million_output_tokens: npt.NDArray[np.float64]
     usd_per_million_tokens: npt.NDArray[np.float64]  # blended over the I/O mix
@@ -351,11 +352,42 @@ def speculative_step(verify: StepTime, num_draft_tokens: FloatOrArray, num_layer
                    communication_s=verify.communication_s * scale, overhead_s=verify.overhead_s * scale)
 
 
-LAYOUTS: tuple[str, ...] = ("tp", "ep", "pp")  # layout codes are positions in this tuple
+# Layout codes are positions in this tuple; ``evaluate`` takes the first three, ``evaluate_disaggregated``
+# deployments are named "disagg" (its pools each take one of the first three).
+LAYOUTS: tuple[str, ...] = ("tp", "ep", "pp", "disagg")
 LAYOUT_TP, LAYOUT_EP, LAYOUT_PP = 0.0, 1.0, 2.0
 # The layout a user sees: pipeline parallel is tensor parallel inside each scale-up domain, with a
 # ``pipeline_parallel`` size above 1 across domains (``--layout tp``; contract of issue 10).
-LAYOUT_SHOWN: dict[str, str] = {"tp": "tp", "ep": "ep", "pp": "tp"}
+LAYOUT_DISAGG_NAME = "disagg"  # separate prefill and decode pools (``evaluate_disaggregated``)
+LAYOUT_SHOWN: dict[str, str] = {"tp": "tp", "ep": "ep", "pp": "tp", LAYOUT_DISAGG_NAME: LAYOUT_DISAGG_NAME}
+
+
+def _cache_heads(m: ModelFeatures, ep: BoolOrArray, stages: FloatOrArray) -> tuple[FloatOrArray, FloatOrArray]:
+    """KV heads and linear-attention key heads the layout shards the cache over [-].
+
+    Under data-parallel attention the cache is split by sequence: nothing is replicated (inf). Pipeline stages
+    split it by layer: heads are replicated only beyond the N / p tensor-parallel GPUs of a stage (p h).
+    """
+    return np.where(ep, np.inf, m.kv_heads * stages), np.where(ep, np.inf, m.state_heads * stages)
+
+
+def _prompt_work(m: ModelFeatures, input_tokens: FloatOrArray,
+                 cached_input_frac: FloatOrArray) -> tuple[FloatOrArray, FloatOrArray]:
+    """Prompt tokens to prefill [tokens] (the uncached suffix) and their attention FLOPs [FLOP] (they attend to
+    the whole prompt: causal FLOPs of I tokens minus those of the cached prefix)."""
+    i = np.asarray(input_tokens, dtype=float)
+    cached = np.asarray(cached_input_frac, dtype=float) * i
+    uncached = np.maximum(i - cached, 1.0)
+    attn_prompt = throughput.prefill_attention_flops(i, m.attn_prefill_full, m.attn_prefill_local,
+                                                     m.window_tokens, m.attn_linear) - \
+        throughput.prefill_attention_flops(np.minimum(cached, i - 1.0), m.attn_prefill_full, m.attn_prefill_local,
+                                           m.window_tokens, m.attn_linear)
+    return uncached, attn_prompt
+
+
+def _stages(layout: FloatOrArray, num_gpus: FloatOrArray, gpu: GpuFeatures) -> FloatOrArray:
+    return np.where(np.asarray(layout, dtype=float) == LAYOUT_PP,
+                    throughput.pipeline_stages(num_gpus, gpu.scale_up_domain_gpus), 1.0)
 
 
 def evaluate(
@@ -371,6 +403,7 @@ def evaluate(
     cached_input_frac: FloatOrArray = 0.0,
     accepted_tokens_per_step: FloatOrArray = 1.0,
     num_draft_tokens: FloatOrArray = 0.0,
+    colocated_prefill: FloatOrArray = 1.0,
 ) -> Evaluation:
     """Evaluate configurations (columns broadcast against each other). See the module docstring.
 
@@ -380,6 +413,8 @@ def evaluate(
     ``cached_input_frac``: share of each prompt found in the prefix cache [-], whose prefill is skipped.
     Speculative decoding: each step verifies ``num_draft_tokens`` k drafts per sequence and emits
     ``accepted_tokens_per_step`` a of them on average (1 and 0 without speculation; ``speculative_step``).
+    ``colocated_prefill``: 1 when the deployment prefills its own prompts (chunked into its steps), 0 when a
+    separate prefill pool does (``evaluate_disaggregated``; its steps then decode only).
     """
     n = np.asarray(num_gpus, dtype=float)
     b = np.asarray(concurrency, dtype=float)
@@ -387,13 +422,9 @@ def evaluate(
     o = np.asarray(output_tokens, dtype=float)
     ep = np.asarray(layout, dtype=float) == LAYOUT_EP
     layout_ok = ~ep | ((np.asarray(m.num_experts) > 0) & (n >= 2))
-    stages = np.where(np.asarray(layout, dtype=float) == LAYOUT_PP,
-                      throughput.pipeline_stages(n, gpu.scale_up_domain_gpus), 1.0)
+    stages = _stages(layout, n, gpu)
 
-    # Under data-parallel attention the cache is split by sequence: nothing is replicated. Pipeline stages
-    # split it by layer: heads are replicated only beyond the N / p tensor-parallel GPUs of a stage.
-    kv_heads = np.where(ep, np.inf, m.kv_heads * stages)
-    state_heads = np.where(ep, np.inf, m.state_heads * stages)
+    kv_heads, state_heads = _cache_heads(m, ep, stages)
 
     def kv_seq_per_gpu(context: FloatOrArray) -> FloatOrArray:
         return memory.kv_cache_bytes_per_sequence_per_gpu(
@@ -418,13 +449,7 @@ def evaluate(
     verify = forward_step(m, gpu, eff, n, ep, b * (1.0 + k), b, kv_read, (1.0 + k) * attn_decode, stages)
     decode = speculative_step(verify, k, m.num_layers)
 
-    # Prompt tokens to prefill: the uncached suffix of each prompt, attending to the whole prompt.
-    cached = np.asarray(cached_input_frac, dtype=float) * i
-    uncached = np.maximum(i - cached, 1.0)
-    attn_prompt = throughput.prefill_attention_flops(i, m.attn_prefill_full, m.attn_prefill_local,
-                                                     m.window_tokens, m.attn_linear) - \
-        throughput.prefill_attention_flops(np.minimum(cached, i - 1.0), m.attn_prefill_full, m.attn_prefill_local,
-                                           m.window_tokens, m.attn_linear)
+    uncached, attn_prompt = _prompt_work(m, i, cached_input_frac)
 
     # Chunk step: the decode batch plus C prompt tokens; a fraction f = P / C of steps carry one (eq. 1).
     prefill_tokens = b * a * uncached / o
@@ -432,7 +457,7 @@ def evaluate(
     chunk_verify = forward_step(m, gpu, eff, n, ep, b * (1.0 + k) + chunk, b, kv_read,
                                 (1.0 + k) * attn_decode + chunk / uncached * attn_prompt, stages)
     chunk_step = speculative_step(chunk_verify, k, m.num_layers)
-    f = prefill_tokens / chunk
+    f = np.asarray(colocated_prefill, dtype=float) * prefill_tokens / chunk
     step = mean_step(decode, chunk_step, f)  # eq. 1
     t_step = step.total_s
     t_per_output_token = mean_step(decode, chunk_step, f * (b - 1.0) / b).total_s / a  # eq. 2
@@ -483,10 +508,108 @@ def evaluate(
         requests_per_s=full(out_tps / o),
         num_nodes=full(np.ceil(n / gpu.scale_up_domain_gpus)),
         pipeline_stages=full(stages),
+        num_prefill_gpus=full(0.0),
         usd_per_million_input_tokens=full(cost.usd_per_million_tokens(rate, request_s * input_share, i)),
         usd_per_million_output_tokens=full(cost.usd_per_million_tokens(rate, request_s * (1.0 - input_share), o)),
         usd_per_million_tokens=full(cost.usd_per_million_tokens(rate, request_s, i + o)),
     )
+
+
+def evaluate_disaggregated(
+    m: ModelFeatures,
+    gpu: GpuFeatures,
+    num_prefill_gpus: FloatOrArray,
+    num_decode_gpus: FloatOrArray,
+    concurrency: FloatOrArray,
+    input_tokens: FloatOrArray,
+    output_tokens: FloatOrArray,
+    usd_per_gpu_hour: FloatOrArray,
+    eff: Efficiency,
+    prefill_layout: FloatOrArray = LAYOUT_TP,
+    decode_layout: FloatOrArray = LAYOUT_TP,
+    cached_input_frac: FloatOrArray = 0.0,
+    accepted_tokens_per_step: FloatOrArray = 1.0,
+    num_draft_tokens: FloatOrArray = 0.0,
+) -> Evaluation:
+    """Disaggregated prefill and decode: one deployment of two pools (DistServe, Zhong et al., OSDI 2024;
+    Splitwise, Patel et al., ISCA 2024; the prefill/decode split of SGLang, Dynamo and vLLM).
+
+    The decode pool (N_d GPUs, ``decode_layout``, concurrency B) runs decode-only steps: ``evaluate`` with no
+    prompt chunks, so its TPOT has no prefill interference. The prefill pool (one instance of N_p GPUs,
+    ``prefill_layout``) runs prompt-only steps of ``C = max(C_max, I_u)`` tokens, ``C / I_u`` prompts each
+    (I_u the uncached prompt tokens), so it serves at most ``mu = (C / I_u) / t_batch`` requests/s. The decode
+    pool asks for ``lambda = B a / (t_decode O)`` requests/s; the deployment serves ``min(lambda, mu)``::
+
+        output tokens/s = O * min(lambda, mu),   per GPU: / (N_p + N_d)
+        TTFT = t_prefill(I_u) + W(rho = lambda / mu) + t_kv                                       (3)
+
+    with W the queueing wait of ``calculator.queueing`` (the prefill pool as one server busy rho of the time,
+    service time one lone prefill) and t_kv the prompt's KV cache sent to the decode pool
+    (``throughput.kv_transfer_time_s``): the first token comes out of the prefill, the second from the first
+    decode step. Memory: each pool must hold the weights; the decode pool holds the B sequences' caches, the
+    prefill pool the prompts in flight. Cost: every GPU of both pools, with the prefill pool's share
+    ``N_p / (N_p + N_d)`` attributed to input tokens.
+    """
+    n_p = np.asarray(num_prefill_gpus, dtype=float)
+    n_d = np.asarray(num_decode_gpus, dtype=float)
+    b = np.asarray(concurrency, dtype=float)
+    i = np.asarray(input_tokens, dtype=float)
+    o = np.asarray(output_tokens, dtype=float)
+    dec = evaluate(m, gpu, n_d, b, i, o, usd_per_gpu_hour, eff, decode_layout, cached_input_frac,
+                   accepted_tokens_per_step, num_draft_tokens, colocated_prefill=0.0)
+    pre = evaluate(m, gpu, n_p, 1.0, i, 1.0, 0.0, eff, prefill_layout, cached_input_frac)
+
+    # Prefill pool capacity: prompt-only steps of C tokens.
+    ep_p = np.asarray(prefill_layout, dtype=float) == LAYOUT_EP
+    stages_p = _stages(prefill_layout, n_p, gpu)
+    uncached, attn_prompt = _prompt_work(m, i, cached_input_frac)
+    chunk = np.maximum(float(eff.prefill_chunk_tokens), uncached)
+    prompts = chunk / uncached
+    batch = forward_step(m, gpu, eff, n_p, ep_p, chunk, prompts, 0.0, prompts * attn_prompt, stages_p)
+    capacity = prompts / batch.total_s  # [requests/s]
+    demand = dec.requests_per_s
+    served = np.minimum(demand, capacity)
+    wait_mean, wait_p99 = queueing.prompt_wait_s(demand / capacity, pre.prefill_s, b)
+
+    # KV of one prompt leaves the prefill pool from the GPUs that hold it (one GPU under DP attention).
+    kv_heads, state_heads = _cache_heads(m, ep_p, stages_p)
+    shard = memory.kv_cache_bytes_per_sequence_per_gpu(
+        i, m.kv_full_bytes_per_token, m.kv_local_bytes_per_token, m.window_tokens, m.state_bytes_per_sequence,
+        np.where(ep_p, 1.0, n_p), kv_heads, state_heads)
+    t_kv = throughput.kv_transfer_time_s(shard, _scale_out_gb_per_s(gpu, eff), eff.allreduce_latency_s)
+
+    n_total = n_p + n_d
+    out_tps = served * o
+    rate = cost.usd_per_s(n_total, usd_per_gpu_hour)
+    request_s = 1.0 / np.maximum(served, 1e-300)  # deployment time per request [s]
+    input_share = n_p / n_total
+    max_conc = np.where(pre.fits, dec.max_concurrency, 0.0)
+    return replace(
+        dec,
+        max_concurrency=max_conc,
+        fits=max_conc >= 1,
+        concurrency_fits=b <= max_conc,
+        prefill_s=pre.prefill_s,
+        ttft_s=pre.prefill_s + wait_mean + t_kv,
+        ttft_p99_s=pre.prefill_s + wait_p99 + t_kv,
+        output_tokens_per_s=out_tps * np.ones_like(dec.output_tokens_per_s),
+        output_tokens_per_s_per_gpu=out_tps / n_total * np.ones_like(dec.output_tokens_per_s),
+        requests_per_s=served * np.ones_like(dec.requests_per_s),
+        num_nodes=dec.num_nodes + pre.num_nodes,
+        num_prefill_gpus=n_p * np.ones_like(dec.num_prefill_gpus),
+        usd_per_million_input_tokens=cost.usd_per_million_tokens(rate, request_s * input_share, i)
+        * np.ones_like(dec.output_tokens_per_s),
+        usd_per_million_output_tokens=cost.usd_per_million_tokens(rate, request_s * (1.0 - input_share), o)
+        * np.ones_like(dec.output_tokens_per_s),
+        usd_per_million_tokens=cost.usd_per_million_tokens(rate, request_s, i + o)
+        * np.ones_like(dec.output_tokens_per_s),
+    )
+
+
+def concat(evaluations: Sequence[Evaluation]) -> Evaluation:
+    """Evaluations of several sets of configurations, one after another."""
+    return Evaluation(**{f.name: np.concatenate([getattr(e, f.name) for e in evaluations])
+                         for f in fields(Evaluation)})
 
 
 def bound(ev: Evaluation) -> npt.NDArray[np.str_]:

@@ -16,6 +16,7 @@ from dataclasses import asdict, dataclass
 import numpy as np
 
 from calculator.pipeline import (
+    LAYOUT_DISAGG_NAME,
     LAYOUT_EP,
     LAYOUT_PP,
     LAYOUT_SHOWN,
@@ -23,6 +24,7 @@ from calculator.pipeline import (
     Evaluation,
     bound,
     evaluate,
+    evaluate_disaggregated,
     gpu_features,
     meets_latency_limits,
     model_features,
@@ -94,6 +96,8 @@ class Estimate:
     tpot_p99_ms: float = 0.0
     cached_input_frac: float = 0.0
     pipeline_parallel: int = 1
+    num_prefill_gpus: int = 0  # GPUs of the prefill pool (layout disagg; 0 when prompts are colocated)
+    num_decode_gpus: int = 0  # GPUs that decode (all of them unless the layout is disagg)
 
     def to_dict(self) -> dict[str, object]:
         return asdict(self)
@@ -117,15 +121,52 @@ def _evaluate_one(
     arch: Architecture, gpu: Gpu, precision: str, kv_precision: str, num_gpus: int,
     concurrency: np.ndarray, wl: RequestShape, usd_per_gpu_hour: float, eff: Efficiency,
     layout: str = "tp", cached_input_frac: float = 0.0, speculation: SpeculativeDecoding | None = None,
+    num_prefill_gpus: int = 0,
 ) -> Evaluation:
+    """Evaluate one deployment over concurrencies; ``num_prefill_gpus`` > 0: ``num_gpus`` decode GPUs fed by a
+    separate prefill pool of that many GPUs (``pipeline.evaluate_disaggregated``; each pool's own layout is
+    ``pool_layout``)."""
     idx = np.zeros(concurrency.shape, dtype=np.int64)
     m = stack([model_features(arch, precision, kv_precision)], idx)
     g = stack([gpu_features(gpu, precision)], idx)
+    accepted = speculation.accepted_tokens_per_step if speculation else 1.0
+    drafts = float(speculation.num_draft_tokens) if speculation else 0.0
+    if num_prefill_gpus > 0:
+        return evaluate_disaggregated(
+            m, g, float(num_prefill_gpus), float(num_gpus), concurrency, float(wl.input_tokens),
+            float(wl.output_tokens), usd_per_gpu_hour, eff,
+            prefill_layout=LAYOUT_CODES[pool_layout(arch, gpu, num_prefill_gpus)],
+            decode_layout=LAYOUT_CODES[pool_layout(arch, gpu, num_gpus)], cached_input_frac=cached_input_frac,
+            accepted_tokens_per_step=accepted, num_draft_tokens=drafts)
     return evaluate(m, g, float(num_gpus), concurrency, float(wl.input_tokens), float(wl.output_tokens),
-                    usd_per_gpu_hour, eff, layout=LAYOUT_CODES[layout],
-                    cached_input_frac=cached_input_frac,
-                    accepted_tokens_per_step=speculation.accepted_tokens_per_step if speculation else 1.0,
-                    num_draft_tokens=float(speculation.num_draft_tokens) if speculation else 0.0)
+                    usd_per_gpu_hour, eff, layout=LAYOUT_CODES[layout], cached_input_frac=cached_input_frac,
+                    accepted_tokens_per_step=accepted, num_draft_tokens=drafts)
+
+
+def pool_layout(arch: Architecture, gpu: Gpu, num_gpus: int) -> str:
+    """Layout of one pool of a disaggregated deployment: expert parallel for MoE models on 2 or more GPUs, else
+    tensor parallel (pipelined across scale-up domains beyond one)."""
+    if arch.is_moe and num_gpus >= 2:
+        return "ep"
+    return "pp" if pipeline_stages(num_gpus, gpu.scale_up_domain_gpus) > 1 else "tp"
+
+
+def disagg_splits(arch: Architecture, gpu: Gpu, precision: str, kv_precision: str, wl: RequestShape,
+                  eff: Efficiency, num_gpus: int | None) -> list[tuple[int, int]]:
+    """(prefill GPUs, decode GPUs) splits a disaggregated estimate compares.
+
+    Each pool takes a size from GPU_COUNTS at least the fewest GPUs that hold the model in its pool layout
+    (F). With ``num_gpus`` N: every prefill size P with N - P >= F. Without: P in {F, 2F} and decode
+    sizes {F, 2F, 4F, 8F}, so the ratio follows the workload (long prompts, short outputs: more prefill).
+    """
+    fit = next((n for n in GPU_COUNTS
+                if max_concurrency(arch, gpu, precision, kv_precision, n, wl, eff, pool_layout(arch, gpu, n)) >= 1),
+               None)
+    if fit is None:
+        return []
+    if num_gpus is not None:
+        return [(p, num_gpus - p) for p in GPU_COUNTS if p >= fit and num_gpus - p >= fit]
+    return [(p, d) for p in (fit, 2 * fit) for d in (fit, 2 * fit, 4 * fit, 8 * fit)]
 
 
 def max_concurrency(arch: Architecture, gpu: Gpu, precision: str, kv_precision: str, num_gpus: int,
@@ -149,19 +190,20 @@ def layouts_for(arch: Architecture, layout: str, num_gpus: int | None) -> list[s
 
     ``tp``: flat tensor parallel and, beyond one scale-up domain, tensor parallel inside each domain with
     pipeline stages across domains (``pp``, shown as ``tp`` with ``pipeline_parallel`` > 1). ``auto``: those,
-    plus expert parallel for MoE models.
+    plus expert parallel for MoE models and disaggregated prefill/decode pools (``disagg``) when 2 or more GPUs
+    may be used.
     """
     if layout not in LAYOUT_CHOICES:
         raise SizingError(f"layout must be one of {', '.join(LAYOUT_CHOICES)} (got {layout!r})")
-    if layout == "disagg":
-        raise SizingError("layout disagg (separate prefill and decode pools) is not modelled yet; "
-                          "use auto, tp or ep")
     if layout == "ep" and not arch.is_moe:
         raise SizingError("layout ep (expert parallel) needs a mixture-of-experts model; use tp for dense models")
     if layout == "ep" and num_gpus == 1:
         raise SizingError("layout ep (expert parallel) needs num_gpus of at least 2")
+    if layout == "disagg" and num_gpus == 1:
+        raise SizingError("layout disagg (separate prefill and decode pools) needs num_gpus of at least 2")
     if layout == "auto":
-        return ["tp", "pp", "ep"] if arch.is_moe and num_gpus != 1 else ["tp", "pp"]
+        names = ["tp", "pp", "ep"] if arch.is_moe and num_gpus != 1 else ["tp", "pp"]
+        return names + ([LAYOUT_DISAGG_NAME] if num_gpus != 1 else [])
     return ["tp", "pp"] if layout == "tp" else [layout]
 
 
@@ -206,7 +248,17 @@ def estimate(
     check_range("cached_input_frac", cached_input_frac, 0.0, 0.99)
     kv_precision = kv_precision or default_kv_precision(precision)
     candidates = []
-    for name in layouts_for(arch, layout, num_gpus):
+    names = layouts_for(arch, layout, num_gpus)
+    for name in names:
+        if name == LAYOUT_DISAGG_NAME:
+            splits = disagg_splits(arch, gpu, precision, kv_precision, wl, eff, num_gpus)
+            if not splits and layout == LAYOUT_DISAGG_NAME:
+                raise SizingError(f"layout disagg needs num_gpus of at least twice the fewest GPUs that hold the "
+                                  f"model (got {num_gpus})")
+            candidates += [_estimate_layout(arch, gpu, wl, eff, precision, kv_precision, d, concurrency,
+                                            usd_per_gpu_hour, name, cached_input_frac, speculation, p)
+                           for p, d in splits]
+            continue
         n = num_gpus or fewest_gpus(arch, gpu, precision, kv_precision, wl, eff, name) or GPU_COUNTS[-1]
         if name == "pp" and pipeline_stages(n, gpu.scale_up_domain_gpus) == 1:
             continue  # within one scale-up domain pipeline parallel is plain tensor parallel
@@ -218,16 +270,19 @@ def estimate(
 def _estimate_layout(
     arch: Architecture, gpu: Gpu, wl: RequestShape, eff: Efficiency, precision: str, kv_precision: str,
     chosen_n: int, concurrency: int | None, usd_per_gpu_hour: float | None, layout: str,
-    cached_input_frac: float, speculation: SpeculativeDecoding | None,
+    cached_input_frac: float, speculation: SpeculativeDecoding | None, num_prefill_gpus: int = 0,
 ) -> Estimate:
-    max_conc = max_concurrency(arch, gpu, precision, kv_precision, chosen_n, wl, eff, layout)
+    """The best concurrency of one deployment (``chosen_n`` GPUs; with ``num_prefill_gpus`` > 0, ``chosen_n``
+    decode GPUs plus a prefill pool)."""
+    max_conc = int(_evaluate_one(arch, gpu, precision, kv_precision, chosen_n, np.array([1.0]), wl, 0.0, eff,
+                                 layout, num_prefill_gpus=num_prefill_gpus).max_concurrency[0])
     if concurrency is not None:
         grid = np.array([float(concurrency)])
     else:
         grid = np.arange(1.0, max(max_conc, 1) + 1.0)
     price = usd_per_gpu_hour if usd_per_gpu_hour is not None else 0.0
     ev = _evaluate_one(arch, gpu, precision, kv_precision, chosen_n, grid, wl, price, eff, layout,
-                       cached_input_frac, speculation)
+                       cached_input_frac, speculation, num_prefill_gpus)
     ok = ev.concurrency_fits & meets_latency_limits(ev, wl.ttft_slo_ms, wl.tpot_slo_ms, eff)
     if concurrency is not None or not ok.any():
         j = 0
@@ -237,11 +292,13 @@ def _estimate_layout(
     meets = bool(ok[j])
     message = _message(fits, meets, ev, j, chosen_n, gpu, wl)
     has_price = usd_per_gpu_hour is not None
-    ep = layout == "ep"
+    disagg = num_prefill_gpus > 0
+    decode_layout = pool_layout(arch, gpu, chosen_n) if disagg else layout
+    ep = decode_layout == "ep"
     stages = int(ev.pipeline_stages[j])
     return Estimate(
         fits=fits,
-        num_gpus=chosen_n,
+        num_gpus=chosen_n + num_prefill_gpus,
         precision=precision,
         kv_precision=kv_precision,
         concurrency=int(grid[j]),
@@ -268,7 +325,7 @@ def _estimate_layout(
         usd_per_million_tokens=float(ev.usd_per_million_tokens[j]) if has_price else None,
         bound=str(bound(ev)[j]),
         message=message,
-        layout=LAYOUT_SHOWN[layout],
+        layout=LAYOUT_SHOWN[layout] if not disagg else LAYOUT_DISAGG_NAME,
         tensor_parallel=1 if ep else chosen_n // stages,
         expert_parallel=chosen_n if ep else 1,
         data_parallel_attention=ep,
@@ -278,6 +335,8 @@ def _estimate_layout(
         tpot_p99_ms=float(ev.tpot_p99_s[j] * MS_PER_S),
         cached_input_frac=cached_input_frac,
         pipeline_parallel=stages,
+        num_prefill_gpus=num_prefill_gpus,
+        num_decode_gpus=chosen_n,
     )
 
 

@@ -15,25 +15,34 @@ layout, GPU count and concurrency.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 
 import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
 from calculator.pipeline import (
+    LAYOUT_DISAGG_NAME,
+    LAYOUT_EP,
+    LAYOUT_PP,
     LAYOUT_SHOWN,
+    LAYOUT_TP,
     LAYOUTS,
     Evaluation,
+    GpuFeatures,
+    ModelFeatures,
     bound,
+    concat,
     evaluate,
+    evaluate_disaggregated,
     gpu_features,
     meets_latency_limits,
     model_features,
     stack,
     take,
 )
-from calculator.schemas import Efficiency, Gpu, Model
+from calculator.schemas import Efficiency, Gpu, Model, SpeculativeDecoding
+from calculator.throughput import pipeline_stages
 from calculator.units import MS_PER_S, default_kv_precision
 
 CONCURRENCY_GRID: tuple[int, ...] = (1, 2, 3, 4, 6, 8, 12, 16, 24, 32, 48, 64, 96, 128, 192, 256, 384, 512,
@@ -70,31 +79,52 @@ def sweep_arrays(
     kv_precision: str | None = None,
     layouts: Sequence[str] = LAYOUTS,
     cached_input_frac: float = 0.0,
+    speculation: Sequence[SpeculativeDecoding | None] | None = None,
 ) -> SweepArrays:
-    """Evaluate every combination; return arrays (see :func:`sweep` for the DataFrame)."""
+    """Evaluate every combination; return arrays (see :func:`sweep` for the DataFrame).
+
+    ``speculation``: per model, the speculative decoding it is served with (``Catalog.speculative_for``, as
+    ``estimate`` takes it) or None; default none.
+    """
     num_m, num_g, num_p, num_n = len(models), len(gpus), len(precisions), len(gpu_counts)
     # Features per (model, precision) and (gpu, precision), flattened as index = a * num_p + p.
     m_feats = [model_features(m.architecture, p, kv_precision or default_kv_precision(p))
                for m in models for p in precisions]
     g_feats = [gpu_features(g, p) for g in gpus for p in precisions]
     prices = np.asarray(usd_per_gpu_hour if usd_per_gpu_hour is not None else np.zeros(num_g), dtype=float)
+    spec = list(speculation) if speculation is not None else [None] * num_m
+    accepted = np.array([s.accepted_tokens_per_step if s else 1.0 for s in spec], dtype=float)
+    drafts = np.array([float(s.num_draft_tokens) if s else 0.0 for s in spec], dtype=float)
 
-    # Pass 1: one configuration per deployment (concurrency 1) gives the memory-limited concurrency.
+    # Deployments: (model, GPU, precision, GPU count, layout, prefill share of the GPUs).
     codes = np.array([LAYOUTS.index(name) for name in layouts], dtype=np.int64)
-    mi, gi, pi, ni, li = (a.ravel() for a in np.meshgrid(np.arange(num_m), np.arange(num_g), np.arange(num_p),
-                                                         np.arange(num_n), codes, indexing="ij"))
-    # Expert parallelism only for MoE models on 2 or more GPUs; pipeline stages only beyond one scale-up domain.
+    mi, gi, pi, ni, li, fi = (a.ravel() for a in np.meshgrid(
+        np.arange(num_m), np.arange(num_g), np.arange(num_p), np.arange(num_n), codes,
+        np.arange(len(PREFILL_FRACS)), indexing="ij"))
+    # Expert parallelism only for MoE models on 2 or more GPUs; pipeline stages only beyond one scale-up domain;
+    # disaggregated pools from 2 GPUs (dense models: half the GPUs prefill; MoE models also a quarter).
     is_moe = np.array([m.architecture.is_moe for m in models], dtype=bool)
     domain = np.array([g.scale_up_domain_gpus for g in gpus], dtype=float)
     counts = np.asarray(gpu_counts, dtype=float)[ni]
-    keep = ((li == LAYOUTS.index("tp")) | ((li == LAYOUTS.index("ep")) & is_moe[mi] & (counts >= 2))
-            | ((li == LAYOUTS.index("pp")) & (counts > domain[gi])))
-    mi, gi, pi, ni, li = mi[keep], gi[keep], pi[keep], ni[keep], li[keep]
-    n_arr = np.asarray(gpu_counts, dtype=float)[ni]
-    l_arr = li.astype(float)
+    frac = np.asarray(PREFILL_FRACS)[fi]
+    disagg = li == LAYOUTS.index(LAYOUT_DISAGG_NAME)
+    first_frac = fi == 0
+    keep = np.where(
+        disagg,
+        (counts * frac >= 1.0) & (np.mod(counts * frac, 1.0) == 0) & (first_frac | is_moe[mi]) & (counts >= 2),
+        first_frac & ((li == LAYOUTS.index("tp")) | ((li == LAYOUTS.index("ep")) & is_moe[mi] & (counts >= 2))
+                      | ((li == LAYOUTS.index("pp")) & (counts > domain[gi]))))
+    # Colocated deployments first, then disaggregated ones (the order of the rows of the result).
+    order = np.concatenate([np.flatnonzero(keep & ~disagg), np.flatnonzero(keep & disagg)])
+    mi, gi, pi, ni, li, frac = mi[order], gi[order], pi[order], ni[order], li[order], frac[order]
+    rows = _Rows(n=np.asarray(gpu_counts, dtype=float)[ni], layout=li, prefill_frac=frac,
+                 moe=is_moe[mi], domain=domain[gi], accepted=accepted[mi], drafts=drafts[mi])
     m_cols = stack(m_feats, mi * num_p + pi)
     g_cols = stack(g_feats, gi * num_p + pi)
-    first = evaluate(m_cols, g_cols, n_arr, 1.0, input_tokens, output_tokens, 0.0, eff, l_arr, cached_input_frac)
+
+    # Pass 1: one configuration per deployment (concurrency 1) gives the memory-limited concurrency.
+    first = _evaluate_rows(rows, m_cols, g_cols, np.ones(mi.size), input_tokens, output_tokens, np.zeros(mi.size),
+                           eff, cached_input_frac)
     cap = np.maximum(first.max_concurrency, 1.0)
 
     # Pass 2: the grid plus the memory-limited concurrency of each deployment.
@@ -103,19 +133,69 @@ def sweep_arrays(
     width = conc.shape[1]
     rep = np.repeat(np.arange(mi.size), width)
     conc_flat = conc.ravel()
-    m_cols2 = take(m_cols, rep)
-    g_cols2 = take(g_cols, rep)
-    ev = evaluate(m_cols2, g_cols2, n_arr[rep], conc_flat, input_tokens, output_tokens, prices[gi[rep]], eff,
-                  l_arr[rep], cached_input_frac)
+    ev = _evaluate_rows(rows.take(rep), take(m_cols, rep), take(g_cols, rep), conc_flat, input_tokens,
+                        output_tokens, prices[gi[rep]], eff, cached_input_frac)
     ok = ev.fits & ev.concurrency_fits & meets_latency_limits(ev, ttft_slo_ms, tpot_slo_ms, eff)
-    return SweepArrays(mi[rep], gi[rep], pi[rep], n_arr[rep], li[rep], conc_flat, ev, ok)
+    return SweepArrays(mi[rep], gi[rep], pi[rep], rows.n[rep], li[rep], conc_flat, ev, ok)
+
+
+PREFILL_FRACS: tuple[float, ...] = (0.5, 0.25)  # shares of a disaggregated deployment's GPUs that prefill
+
+
+@dataclass(frozen=True)
+class _Rows:
+    """Per-deployment columns the evaluation needs beyond the features."""
+
+    n: npt.NDArray[np.float64]
+    layout: npt.NDArray[np.int64]
+    prefill_frac: npt.NDArray[np.float64]
+    moe: npt.NDArray[np.bool_]
+    domain: npt.NDArray[np.float64]
+    accepted: npt.NDArray[np.float64]
+    drafts: npt.NDArray[np.float64]
+
+    def take(self, index: npt.NDArray[np.int64]) -> _Rows:
+        return _Rows(*(np.asarray(getattr(self, f.name))[index] for f in fields(self)))
+
+
+def _pool_layout(num_gpus: npt.NDArray[np.float64], moe: npt.NDArray[np.bool_],
+                 domain: npt.NDArray[np.float64]) -> npt.NDArray[np.float64]:
+    """Layout code of a disaggregated pool (as ``calculator.sizing.pool_layout``)."""
+    piped = np.asarray(pipeline_stages(num_gpus, domain)) > 1
+    return np.where(moe & (num_gpus >= 2), LAYOUT_EP, np.where(piped, LAYOUT_PP, LAYOUT_TP))
+
+
+def _evaluate_rows(rows: _Rows, m: ModelFeatures, g: GpuFeatures, concurrency: npt.NDArray[np.float64],
+                   input_tokens: float, output_tokens: float, prices: npt.NDArray[np.float64], eff: Efficiency,
+                   cached_input_frac: float) -> Evaluation:
+    """Evaluate colocated rows with ``evaluate`` and disaggregated ones with ``evaluate_disaggregated``; the
+    colocated rows come first (``sweep_arrays`` orders them so)."""
+    dis = rows.layout == LAYOUTS.index(LAYOUT_DISAGG_NAME)
+    co, di = np.flatnonzero(~dis), np.flatnonzero(dis)
+    parts = []
+    if co.size:
+        r = rows.take(co)
+        parts.append(evaluate(take(m, co), take(g, co), r.n, concurrency[co], input_tokens, output_tokens,
+                              prices[co], eff, r.layout.astype(float), cached_input_frac, r.accepted, r.drafts))
+    if di.size:
+        r = rows.take(di)
+        n_p = r.n * r.prefill_frac
+        n_d = r.n - n_p
+        parts.append(evaluate_disaggregated(
+            take(m, di), take(g, di), n_p, n_d, concurrency[di], input_tokens, output_tokens, prices[di], eff,
+            _pool_layout(n_p, r.moe, r.domain), _pool_layout(n_d, r.moe, r.domain), cached_input_frac,
+            r.accepted, r.drafts))
+    return concat(parts)
 
 
 def to_frame(arrays: SweepArrays, models: Sequence[Model], gpus: Sequence[Gpu],
              precisions: Sequence[str]) -> pd.DataFrame:
     """Tidy table of a sweep: one row per configuration, unit-suffixed columns."""
     ev = arrays.evaluation
-    ep = arrays.layout_index == LAYOUTS.index("ep")
+    is_moe = np.array([m.architecture.is_moe for m in models], dtype=bool)[arrays.model_index]
+    decode_gpus = arrays.num_gpus - ev.num_prefill_gpus
+    disagg = arrays.layout_index == LAYOUTS.index(LAYOUT_DISAGG_NAME)
+    ep = (arrays.layout_index == LAYOUTS.index("ep")) | (disagg & is_moe & (decode_gpus >= 2))
     shown = [LAYOUT_SHOWN[name] for name in LAYOUTS]
     categories = list(dict.fromkeys(shown))
     layout_codes = np.array([categories.index(name) for name in shown])[arrays.layout_index]
@@ -126,11 +206,12 @@ def to_frame(arrays: SweepArrays, models: Sequence[Model], gpus: Sequence[Gpu],
         "precision": pd.Categorical.from_codes(arrays.precision_index, list(precisions)),
         "num_gpus": arrays.num_gpus.astype(int),
         "layout": pd.Categorical.from_codes(layout_codes, categories),
-        "tensor_parallel": np.where(ep, 1, arrays.num_gpus / stages).astype(int),
+        "tensor_parallel": np.where(ep, 1, decode_gpus / stages).astype(int),
         "pipeline_parallel": stages.astype(int),
-        "expert_parallel": np.where(ep, arrays.num_gpus, 1).astype(int),
+        "expert_parallel": np.where(ep, decode_gpus, 1).astype(int),
         "data_parallel_attention": ep,
         "num_nodes": ev.num_nodes.astype(int),
+        "num_prefill_gpus": ev.num_prefill_gpus.astype(int),
         "concurrency": arrays.concurrency.astype(int),
         "fits": ev.fits & ev.concurrency_fits,
         "meets_limits": arrays.meets_limits,

@@ -310,3 +310,17 @@ def pipeline_stages(num_gpus: FloatOrArray, scale_up_domain_gpus: FloatOrArray) 
             break
         p = np.where(bad, p + 1.0, p)
     return p
+
+
+def kv_transfer_time_s(kv_bytes_per_gpu: FloatOrArray, scale_out_gb_per_s: FloatOrArray,
+                       latency_s: float) -> FloatOrArray:
+    """Time to send one prompt's KV cache from the prefill pool to the decode pool [s] (eq. 6).
+
+    Each prefill GPU sends the share of the prompt's cache it holds, ``K_gpu`` [B], over its own scale-out NIC
+    (RDMA, all NICs at once: Mooncake transfer engine, NIXL; Qin et al., Mooncake, FAST 2025)::
+
+        t_kv = t_lat + K_gpu / B_out                                                               (6)
+
+    Counted in full in TTFT; engines that stream the cache layer by layer during the prefill hide part of it.
+    """
+    return latency_s + kv_bytes_per_gpu / (scale_out_gb_per_s * BYTES_PER_GB)

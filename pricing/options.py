@@ -104,7 +104,7 @@ class OptionRow:
     num_million_tokens_per_month: float
     monthly_idle_cost_usd: float | None = None  # paid GPU-hours not serving traffic x $/GPU-hour
     replica_requests_per_s: float | None = None  # one replica's throughput at the chosen concurrency
-    layout: str = ""  # deployment layout of a self-hosted option (calculator.pipeline.LAYOUTS)
+    layout: str = ""  # deployment layout of a self-hosted option: tp, ep or disagg (calculator.pipeline.LAYOUT_SHOWN)
     num_nodes: int = 0  # scale-up domains one replica spans [-]
     notes: str = ""
     provider_class: str | None = None  # of the rental quote taken: hyperscaler, specialist, marketplace (rental)
@@ -120,6 +120,9 @@ class OptionRow:
     expected_attempts: float = 1.0  # attempts per task under the retry policy (pricing.success) [-]
     usd_per_successful_task: float | None = None  # monthly cost / successful tasks (pricing.success) [$/task]
     retired: bool = False  # past its retirement date (catalog lifecycle): shown, never ranked
+    # Issue 10: the deployment layout's sizes beyond ``layout`` and ``num_nodes``.
+    pipeline_parallel: int = 0  # pipeline stages of a self-hosted replica (layout tp across scale-up domains) [-]
+    num_prefill_gpus: int = 0  # of the GPUs per replica, those of the prefill pool (layout disagg) [-]
 
     def __post_init__(self) -> None:
         if self.kind not in OPTION_KINDS:
@@ -305,8 +308,10 @@ class Deployment:
     gpu_hours_per_million_output_tokens: float
     gpu_hours_per_million_tokens: float  # blended over the workload's mix
     redundancy_replicas: int = 0  # spare replicas included in ``replicas`` [-]
-    layout: str = "tp"  # calculator.pipeline.LAYOUTS
+    layout: str = "tp"  # calculator.pipeline.LAYOUT_SHOWN: tp, ep or disagg
     num_nodes: int = 1
+    pipeline_parallel: int = 1  # pipeline stages across scale-up domains (layout tp) [-]
+    num_prefill_gpus: int = 0  # of num_gpus_per_replica, the prefill pool's (layout disagg) [-]
 
     @property
     def gpus_total(self) -> int:
@@ -339,6 +344,7 @@ def choose_deployment(feasible: pd.DataFrame, spec: WorkloadSpec, utilisation_fr
         gpu_hours_per_million_tokens=float(best["usd_per_million_tokens"]),
         redundancy_replicas=policy.redundancy_replicas if spec.requests_per_day > 0.0 else 0,
         layout=str(best.get("layout", "tp")), num_nodes=int(best.get("num_nodes", 1)),
+        pipeline_parallel=int(best.get("pipeline_parallel", 1)), num_prefill_gpus=int(best.get("num_prefill_gpus", 0)),
     )
 
 
@@ -422,8 +428,10 @@ def self_hosted_rows(scenario: Scenario, catalog: Catalog, spec: WorkloadSpec,
         q = _quality(cand.id, profile, catalog)
         load = _model_load(cand.id, spec, catalog, q)
         # Each model decodes its own tokens (answer + thinking) and serves its own attempts per task.
+        # Served with the model's published speculative decoding where it has one, as ``estimate`` decodes.
         df = sweep([cand], gpus, list(scenario.precisions), spec.input_tokens, load.spec.output_tokens, eff,  # type: ignore[list-item]
-                   usd_per_gpu_hour=[1.0] * len(gpus), ttft_slo_ms=spec.ttft_slo_ms, tpot_slo_ms=spec.tpot_slo_ms)
+                   usd_per_gpu_hour=[1.0] * len(gpus), ttft_slo_ms=spec.ttft_slo_ms, tpot_slo_ms=spec.tpot_slo_ms,
+                   speculation=[catalog.speculative_for(cand.id)])
         ctx = _context(scenario, catalog, load.spec, eff)
         groups = dict(list(df.groupby(["model_id", "gpu_id", "precision"], observed=True)))
         entry = next((m for m in catalog.models if m.id == cand.id), None)
@@ -482,6 +490,7 @@ def _self_row(ctx: _WorkloadContext, cand: Candidate, gpu: Gpu, precision: str, 
         gpu_id=gpu.id, gpu_name=gpu.name, precision=precision,
         num_gpus_per_replica=dep.num_gpus_per_replica if dep else 0,
         layout=dep.layout if dep else "", num_nodes=dep.num_nodes if dep else 0,
+        pipeline_parallel=dep.pipeline_parallel if dep else 0, num_prefill_gpus=dep.num_prefill_gpus if dep else 0,
         concurrency_per_replica=dep.concurrency_per_replica if dep else 0,
         replicas=dep.replicas if dep else 0, gpus_total=dep.gpus_total if dep else 0,
         usd_per_gpu_hour=price.usd_per_gpu_hour,

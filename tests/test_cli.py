@@ -154,6 +154,22 @@ def test_estimate_layout_keys_and_wide_expert_parallelism(capsys):
     assert auto["ttft_p99_ms"] >= auto["ttft_ms"] and auto["tpot_p99_ms"] >= auto["tpot_ms"]
 
 
+def test_estimate_disaggregated_pools_count_every_gpu(capsys):
+    base = ["estimate", "--model", "deepseek-v3", "--gpu", "h200-sxm", "--num-gpus", "16", "--precision", "fp8",
+            "--input-tokens", "2000", "--output-tokens", "2000", "--json"]
+    _, out, _ = run(capsys, *base, "--layout", "disagg")
+    dis = json.loads(out)
+    _, out, _ = run(capsys, *base, "--layout", "ep")
+    ep = json.loads(out)
+    # 8 H200 hold DeepSeek-V3 fp8, so 16 split into an 8-GPU prefill pool and an 8-GPU decode pool (EP8 each).
+    assert dis["layout"] == "disagg" and dis["num_prefill_gpus"] == 8 and dis["num_decode_gpus"] == 8
+    assert dis["num_gpus"] == 16 and dis["expert_parallel"] == 8 and dis["data_parallel_attention"] is True
+    assert dis["output_tokens_per_s_per_gpu"] * 16 == pytest.approx(dis["output_tokens_per_s"], rel=1e-12)
+    # Decode steps carry no prompt chunks and EP8 stays inside NVLink: lower TPOT than EP16 over InfiniBand.
+    assert dis["tpot_ms"] < ep["tpot_ms"]
+    assert REQUIRED_KEYS <= dis.keys() and NEW_KEYS <= dis.keys()
+
+
 def test_estimate_layout_errors_are_one_line(capsys):
     with pytest.raises(SystemExit) as exc:
         main(["estimate", "--model", "llama-3.1-70b", "--gpu", "h100-sxm", "--input-tokens", "100",
@@ -162,9 +178,14 @@ def test_estimate_layout_errors_are_one_line(capsys):
     err = capsys.readouterr().err.strip()
     assert "\n" not in err and "mixture-of-experts" in err
     with pytest.raises(SystemExit):
+        main(["estimate", "--model", "llama-3.1-70b", "--gpu", "h100-sxm", "--input-tokens", "100",
+              "--output-tokens", "10", "--layout", "disagg", "--num-gpus", "1"])
+    assert "disagg" in capsys.readouterr().err
+    with pytest.raises(SystemExit):  # DeepSeek-V3 fp8 needs 16 H100: no room for two pools in 16
         main(["estimate", "--model", "deepseek-v3", "--gpu", "h100-sxm", "--input-tokens", "100",
-              "--output-tokens", "10", "--layout", "disagg"])
-    assert "not modelled" in capsys.readouterr().err
+              "--output-tokens", "10", "--layout", "disagg", "--num-gpus", "16", "--precision", "fp8"])
+    err = capsys.readouterr().err.strip()
+    assert "\n" not in err and "twice the fewest GPUs" in err
     with pytest.raises(SystemExit):
         main(["estimate", "--model", "llama-3.1-70b", "--gpu", "h100-sxm", "--input-tokens", "100",
               "--output-tokens", "10", "--cached-input-frac", "1.5"])

@@ -14,6 +14,7 @@ from calculator.pipeline import (
     LAYOUT_PP,
     LAYOUT_TP,
     evaluate,
+    evaluate_disaggregated,
     forward_step,
     gpu_features,
     model_features,
@@ -335,3 +336,42 @@ def test_pipeline_parallel_llama_405b_on_two_h100_nodes(catalog):
     assert ev.output_tokens_per_s[1] > 1.3 * flat.output_tokens_per_s[0]
     # KV heads are not replicated across stages: twice the sequences fit (8 heads over TP16 replicate x2).
     assert ev.max_concurrency[0] > 1.9 * flat.max_concurrency[0]
+
+
+def test_disaggregated_pools_llama_70b_on_2_plus_2_h100(catalog):
+    arch = catalog.model("llama-3.1-70b").architecture
+    h100 = catalog.gpu("h100-sxm")
+    eff = fixed_efficiency()
+    idx = np.zeros(2, dtype=np.int64)
+    m = stack([model_features(arch, "fp8", "fp8")], idx)
+    g = stack([gpu_features(h100, "fp8")], idx)
+    b = np.array([8.0, 64.0])
+    ev = evaluate_disaggregated(m, g, 2.0, 2.0, b, 2000.0, 200.0, 2.0, eff)
+    colocated = evaluate(m, g, 2.0, b, 2000.0, 200.0, 2.0, eff)
+    # The decode pool runs decode-only steps: TPOT is the plain decode step, no prompt chunks in it.
+    assert_allclose(ev.tpot_s, colocated.decode_step_s, rtol=1e-12)
+    assert (ev.tpot_s < colocated.tpot_s).all()
+    # Prefill pool (TP2) capacity: steps of C = 8,192 tokens = 4.096 prompts of 2,000:
+    #   matmul 2 x 69,503,033,344 x 8,192 = 1.13873730e15 FLOP; attention 4.096 x 80 x 4 x 64 x 128 x 2000^2/2
+    #   = 2.14748365e13; over 2 GPUs at 1,979 TFLOP/s x 0.5 -> 0.586261 s (compute-bound: weights ~13 ms).
+    #   all-reduce 2 x 80 x (5e-6 + 2 x 1/2 x 8192 x 8192 x 2 B / 450e9) = 0.0485221 s; overhead 0.002 s.
+    #   mu = 4.096 / 0.636783 = 6.43232 requests/s.
+    flops = 2 * 69_503_033_344 * 8192 + 4.096 * 80 * 4 * 64 * 128 * 2000**2 / 2
+    t_batch = flops / 2 / (1979e12 * 0.5) + 2 * 80 * (5e-6 + 8192 * 8192 * 2 / 450e9) + 0.002
+    mu = 4.096 / t_batch
+    assert_allclose(mu, 6.43232, rtol=1e-5)
+    # B = 8: the decode pool asks for 8 / t_decode / 200 requests/s (< mu), all served.
+    # B = 64: it asks for more than mu: the prefill pool caps the deployment at mu x 200 tokens/s.
+    demand = b / colocated.decode_step_s / 200
+    assert demand[0] < mu < demand[1]
+    assert_allclose(ev.requests_per_s, [demand[0], mu], rtol=1e-9)
+    assert_allclose(ev.output_tokens_per_s_per_gpu, [demand[0] * 200 / 4, mu * 200 / 4], rtol=1e-9)
+    # TTFT at B = 8: lone prefill on the prefill pool + M/M/1 wait rho/(1-rho) S + KV transfer of the prompt's
+    # cache, 2,000 x 163,840 B (fp8) / 2 GPUs over each GPU's 50 GB/s NIC: 5e-6 + 3.2768e-3 s.
+    rho = demand[0] / mu
+    s = colocated.prefill_s[0]
+    assert_allclose(ev.ttft_s[0], s + rho / (1 - rho) * s + 5e-6 + 2000 * 163_840 / 2 / 50e9, rtol=1e-9)
+    # Cost: all 4 GPUs at 2 $/h over the served requests; the prefill pool's half billed to input.
+    usd_per_request = 4 * 2.0 / 3600 / ev.requests_per_s
+    assert_allclose(ev.usd_per_million_tokens, usd_per_request / 2200 * 1e6, rtol=1e-9)
+    assert_allclose(ev.usd_per_million_input_tokens, usd_per_request / 2 / 2000 * 1e6, rtol=1e-9)

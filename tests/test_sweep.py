@@ -20,9 +20,16 @@ def frame(catalog):
 def test_shape_and_no_nan(frame):
     # models x gpus x precisions x counts x (24 grid + memory max) with tensor parallelism, plus expert
     # parallelism for the two MoE models on the 6 GPU counts of 2 or more, plus pipeline parallelism for
-    # every model on the 3 counts beyond the 8-GPU scale-up domain of all three GPUs (16, 32, 64).
-    assert len(frame) == 3 * 3 * 2 * 7 * 25 + 2 * 3 * 2 * 6 * 25 + 3 * 3 * 2 * 3 * 25
-    piped = frame[frame.pipeline_parallel > 1]
+    # every model on the 3 counts beyond the 8-GPU scale-up domain of all three GPUs (16, 32, 64), plus
+    # disaggregated pools: half the GPUs prefill for every model on the 6 counts of 2 or more, a quarter for
+    # the two MoE models on the 5 counts of 4 or more.
+    assert len(frame) == (3 * 3 * 2 * 7 * 25 + 2 * 3 * 2 * 6 * 25 + 3 * 3 * 2 * 3 * 25
+                          + 3 * 3 * 2 * 6 * 25 + 2 * 3 * 2 * 5 * 25)
+    split = frame[frame.layout == "disagg"]
+    assert len(split) == 3 * 3 * 2 * 6 * 25 + 2 * 3 * 2 * 5 * 25
+    assert set((split.num_prefill_gpus / split.num_gpus).round(3)) == {0.5, 0.25}
+    assert (frame.loc[frame.layout != "disagg", "num_prefill_gpus"] == 0).all()
+    piped = frame[(frame.pipeline_parallel > 1) & (frame.layout != "disagg")]
     assert len(piped) == 3 * 3 * 2 * 3 * 25
     assert (piped.layout == "tp").all()  # shown as tensor parallel inside each domain, pipelined across
     assert (piped.tensor_parallel == 8).all()

@@ -7,6 +7,7 @@ from numpy.testing import assert_allclose
 from calculator.throughput import (
     all_to_all_time_s,
     allreduce_time_s,
+    kv_transfer_time_s,
     num_micro_batches,
     pipeline_round,
     pipeline_stages,
@@ -100,3 +101,10 @@ def test_gemma4_full_layers_attend_with_their_wider_heads():
 
     coef = attention_flops_coefficients(fixture_arch("gemma-4-31b"))
     assert (coef["decode_full"], coef["decode_local"]) == (655_360, 1_638_400)
+
+
+def test_kv_transfer_of_a_prompt_over_the_nic():
+    # 8,000 tokens x 70,272 B/token (DeepSeek-V3 MLA latent, 61 layers x 576 x 2 B) on one prefill GPU (DP
+    # attention holds a sequence on one GPU) over a 50 GB/s NIC, 20 us latency:
+    #   2e-5 + 562,176,000 / 50e9 = 0.01126352 s
+    assert_allclose(kv_transfer_time_s(8000 * 70_272, 50.0, 2e-5), 0.01126352, rtol=1e-12)
