@@ -49,14 +49,18 @@ def test_view_keys_travel_apart_from_the_scenario() -> None:
     assert scenario == {"in": ["4096"]}
     assert view == {"opt": QWEN_H200, "n": "8"}
     state, warnings = view_to_state(view)
-    assert state == {"x_opt": QWEN_H200, "x_n": 8}
+    assert state == {"x_opt": QWEN_H200, "x_n": 8, "x_lay": "auto"}
     assert warnings == []
-    assert view_to_query(state) == {"opt": QWEN_H200, "n": "8"}
-    state, warnings = view_to_state({"opt": "api|gpt-5", "n": "3"})
-    assert state == {"x_opt": "", "x_n": 0}
-    assert len(warnings) == 2
-    assert "GPUs per replica" in warnings[1]
+    assert view_to_query(state) == {"opt": QWEN_H200, "n": "8"}  # auto is the default: left out
+    state, warnings = view_to_state({"opt": "api|gpt-5", "n": "3", "lay": "zz"})
+    assert state == {"x_opt": "", "x_n": 0, "x_lay": "auto"}
+    assert len(warnings) == 3
+    assert "GPUs per replica" in warnings[1] and "layout 'zz'" in warnings[2]
     assert view_to_query(state) == {}
+    # A layout chosen on Sizing travels in the link.
+    state, warnings = view_to_state({"opt": QWEN_H200, "lay": "disagg"})
+    assert state["x_lay"] == "disagg" and warnings == []
+    assert view_to_query(state) == {"opt": QWEN_H200, "lay": "disagg"}
 
 
 def test_shared_link_opens_compares_deployment_on_sizing() -> None:
@@ -69,6 +73,9 @@ def test_shared_link_opens_compares_deployment_on_sizing() -> None:
     assert metric(at, "Concurrency").startswith(f"{row['concurrency_per_replica']} of ")
     assert at.selectbox(key="sz_model").value == "qwen3.5-397b-a17b"
     assert at.selectbox(key="sz_gpu").value == "h200-sxm"
+    # The layout Compare prices is named on the page (Qwen3.5 is MoE: expert or tensor parallel, or pools).
+    assert at.selectbox(key="sz_lay").value == "auto"
+    assert any(str(c.value).startswith("Layout: **") for c in at.caption)
     assert at.query_params["opt"] == QWEN_H200
     # Another GPUs-per-replica choice goes into the link and is said to differ from Compare's.
     other = 16 if row["num_gpus_per_replica"] != 16 else 8
