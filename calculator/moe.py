@@ -121,17 +121,22 @@ def expert_load_imbalance(num_tokens: FloatOrArray, experts_per_token: FloatOrAr
                           num_gpus: FloatOrArray) -> FloatOrArray:
     """Ratio of the busiest GPU's expert work to the mean under expert parallelism over N GPUs [-] (eq. 4).
 
-    A step routes T k token-expert pairs; with uniform routing each GPU (E/N experts) receives a binomial
-    share, mean ``mu = T k / N`` and standard deviation about ``sqrt(mu)``. The expected maximum of N such
-    loads is about ``mu + sqrt(2 mu ln N)`` (Gaussian extreme value), and the step waits for the busiest GPU::
+    A step routes M = T k token-expert pairs; with uniform routing each GPU (E/N experts) receives a binomial
+    share, mean ``mu = M / N`` and standard deviation about ``sqrt(mu)``. The expected maximum of N such loads
+    is about ``mu + sqrt(2 mu ln N)`` (Gaussian extreme value), and the step waits for the busiest GPU. A GPU
+    that receives work receives whole pairs, so once there is one pair (M >= 1) the busiest GPU holds at least
+    one: with fewer pairs than GPUs (mu < 1) the maximum is 1 unless two pairs collide (balls into bins;
+    Raab and Steger, "Balls into bins - a simple and tight analysis", RANDOM 1998). Hence::
 
-        imbalance = min(N, 1 + sqrt(2 ln N / mu))                                              (4)
+        L_max = max(1, mu + sqrt(2 mu ln N)),    imbalance = min(N, L_max / mu)                    (4)
 
-    1 on one GPU; it falls as the batch grows (large batches even out). Below about one pair per GPU
-    (mu < 1) the Gaussian form underestimates (one pair on one of 16 GPUs is 16x the mean, eq. 4 gives 10.4);
-    such steps are memory-bound, so their expert compute rarely sets the time. Real routers are skewed; serving
-    engines re-balance with redundant experts (DeepSeek EPLB), which this uniform-routing figure assumes.
+    For mu >= 1 this is ``1 + sqrt(2 ln N / mu)``; it is 1 on one GPU and falls as the batch grows (large batches
+    even out). Exact expected maxima for N = 16 (enumerating all placements): M = 1 -> 1 (imbalance 16; eq. 4:
+    16), M = 2 -> 1.0625 (8.5; eq. 4: 8.0), M = 4 -> 1.3486 (5.39; eq. 4: 5.71), M = 16 -> about 3 (eq. 4: 3.35).
+    Real routers are skewed; serving engines re-balance with redundant experts (DeepSeek EPLB), which this
+    uniform-routing figure assumes.
     """
     n = np.asarray(num_gpus, dtype=float)
     mu = np.maximum(np.asarray(num_tokens, dtype=float) * experts_per_token / n, 1e-12)
-    return np.where(n > 1, np.minimum(n, 1.0 + np.sqrt(2.0 * np.log(np.maximum(n, 1.0)) / mu)), 1.0)
+    busiest = np.maximum(1.0, mu + np.sqrt(2.0 * mu * np.log(np.maximum(n, 1.0))))
+    return np.where(n > 1, np.minimum(n, busiest / mu), 1.0)

@@ -121,11 +121,12 @@ def _evaluate_one(
     arch: Architecture, gpu: Gpu, precision: str, kv_precision: str, num_gpus: int,
     concurrency: np.ndarray, wl: RequestShape, usd_per_gpu_hour: float, eff: Efficiency,
     layout: str = "tp", cached_input_frac: float = 0.0, speculation: SpeculativeDecoding | None = None,
-    num_prefill_gpus: int = 0,
+    num_prefill_gpus: int = 0, decode_only: bool = False,
 ) -> Evaluation:
     """Evaluate one deployment over concurrencies; ``num_prefill_gpus`` > 0: ``num_gpus`` decode GPUs fed by a
     separate prefill pool of that many GPUs (``pipeline.evaluate_disaggregated``; each pool's own layout is
-    ``pool_layout``)."""
+    ``pool_layout``); ``decode_only``: the deployment decodes only (a decode pool fed by an unlimited prefill
+    pool, as benchmarks of one disaggregated pool measure it)."""
     idx = np.zeros(concurrency.shape, dtype=np.int64)
     m = stack([model_features(arch, precision, kv_precision)], idx)
     g = stack([gpu_features(gpu, precision)], idx)
@@ -140,7 +141,8 @@ def _evaluate_one(
             accepted_tokens_per_step=accepted, num_draft_tokens=drafts)
     return evaluate(m, g, float(num_gpus), concurrency, float(wl.input_tokens), float(wl.output_tokens),
                     usd_per_gpu_hour, eff, layout=LAYOUT_CODES[layout], cached_input_frac=cached_input_frac,
-                    accepted_tokens_per_step=accepted, num_draft_tokens=drafts)
+                    accepted_tokens_per_step=accepted, num_draft_tokens=drafts,
+                    colocated_prefill=0.0 if decode_only else 1.0)
 
 
 def pool_layout(arch: Architecture, gpu: Gpu, num_gpus: int) -> str:
@@ -220,6 +222,7 @@ def estimate(
     layout: str = "auto",
     cached_input_frac: float = 0.0,
     speculation: SpeculativeDecoding | None = None,
+    decode_only: bool = False,
 ) -> Estimate:
     """Estimate memory, latency, throughput and cost of one deployment.
 
@@ -237,6 +240,9 @@ def estimate(
     cached_input_frac : share of each prompt served from the prefix cache [-], in [0, 1).
     speculation : published speculative-decoding acceptance to decode with (``Catalog.speculative_for``);
         None decodes one token per step.
+    decode_only : the deployment is the decode pool of a disaggregated one, fed by a prefill pool not counted
+        (unlimited): its steps carry no prompt chunks; TTFT is then that of a colocated prefill, for reference.
+        The disagg layout is not among the candidates then.
     """
     check_range("input_tokens", wl.input_tokens, 1, 10_000_000)
     check_range("output_tokens", wl.output_tokens, 1, 1_000_000)
@@ -249,6 +255,8 @@ def estimate(
     kv_precision = kv_precision or default_kv_precision(precision)
     candidates = []
     names = layouts_for(arch, layout, num_gpus)
+    if decode_only:
+        names = [name for name in names if name != LAYOUT_DISAGG_NAME]
     for name in names:
         if name == LAYOUT_DISAGG_NAME:
             splits = disagg_splits(arch, gpu, precision, kv_precision, wl, eff, num_gpus)
@@ -263,7 +271,8 @@ def estimate(
         if name == "pp" and pipeline_stages(n, gpu.scale_up_domain_gpus) == 1:
             continue  # within one scale-up domain pipeline parallel is plain tensor parallel
         candidates.append(_estimate_layout(arch, gpu, wl, eff, precision, kv_precision, n, concurrency,
-                                           usd_per_gpu_hour, name, cached_input_frac, speculation))
+                                           usd_per_gpu_hour, name, cached_input_frac, speculation,
+                                           decode_only=decode_only))
     return max(candidates, key=lambda e: (e.fits and e.meets_limits, e.fits, e.output_tokens_per_s_per_gpu))
 
 
@@ -271,6 +280,7 @@ def _estimate_layout(
     arch: Architecture, gpu: Gpu, wl: RequestShape, eff: Efficiency, precision: str, kv_precision: str,
     chosen_n: int, concurrency: int | None, usd_per_gpu_hour: float | None, layout: str,
     cached_input_frac: float, speculation: SpeculativeDecoding | None, num_prefill_gpus: int = 0,
+    decode_only: bool = False,
 ) -> Estimate:
     """The best concurrency of one deployment (``chosen_n`` GPUs; with ``num_prefill_gpus`` > 0, ``chosen_n``
     decode GPUs plus a prefill pool)."""
@@ -282,7 +292,7 @@ def _estimate_layout(
         grid = np.arange(1.0, max(max_conc, 1) + 1.0)
     price = usd_per_gpu_hour if usd_per_gpu_hour is not None else 0.0
     ev = _evaluate_one(arch, gpu, precision, kv_precision, chosen_n, grid, wl, price, eff, layout,
-                       cached_input_frac, speculation, num_prefill_gpus)
+                       cached_input_frac, speculation, num_prefill_gpus, decode_only)
     ok = ev.concurrency_fits & meets_latency_limits(ev, wl.ttft_slo_ms, wl.tpot_slo_ms, eff)
     if concurrency is not None or not ok.any():
         j = 0

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from calculator import fit
 from calculator.catalog import Catalog
-from calculator.sizing import RequestShape
+from calculator.sizing import RequestShape, max_concurrency
+from tests.conftest import fixed_efficiency
 
 
 def test_llama_70b_bf16_on_one_h100_suggests_two_gpus_fp8_or_fp4_and_a_b200(catalog: Catalog) -> None:
@@ -45,3 +46,19 @@ def test_scale_up_domain(catalog: Catalog) -> None:
     n = l40s.scale_up_domain_gpus
     assert not fit.beyond_scale_up(l40s, n)
     assert fit.beyond_scale_up(l40s, n + 1)
+
+
+def test_expert_parallel_holds_what_tensor_parallel_cannot(catalog):
+    # Kimi K2 fp8 on 16 H100 (80 GB, 8 GB reserve), 400,000 + 1,000 tokens: its MLA latent (61 layers x 576 x 1 B
+    # = 35,136 B/token -> 14.09 GB per sequence) is one shared head, so TP16 copies it to every GPU:
+    # 64.3 GB weights + 8 + 14.09 > 80 -> 0 sequences. EP16 with DP attention keeps the attention weights whole
+    # (70.1 GB) but splits sequences: (80 - 8 - 70.1) / (14.09 / 16 = 0.88 GB) -> 2 sequences.
+    arch = catalog.model("kimi-k2").architecture
+    h100 = catalog.gpu("h100-sxm")
+    wl = RequestShape(400_000, 1000)
+    eff = fixed_efficiency()  # runtime reserve 10 %, independent of refits
+    assert max_concurrency(arch, h100, "fp8", "fp8", 16, wl, eff, "tp") == 0
+    assert fit.fits_in_layout(arch, h100, "fp8", 16, wl, eff) == (2, "ep")
+    alts = {a.change: a for a in fit.alternatives(arch, h100, "fp8", 8, wl, eff, [h100])}
+    assert alts["more GPUs"].num_gpus == 16 and alts["more GPUs"].layout == "ep"
+    assert alts["more GPUs"].label().endswith("(expert parallel)")

@@ -90,7 +90,13 @@ def test_expert_load_imbalance_by_hand():
     assert_allclose(expert_load_imbalance(64.0, 8.0, 16.0), 1.416277, rtol=1e-6)
     assert expert_load_imbalance(64.0, 8.0, 1.0) == 1.0
     assert expert_load_imbalance(1e7, 8.0, 16.0) < 1.01
-    # Below one pair per GPU the Gaussian form is rough: T = k = 1 on 16 GPUs gives 1 + sqrt(2 ln 16 x 16) = 10.42
-    # (the true busiest GPU holds the one pair: 16); the cap at N still holds.
-    assert_allclose(expert_load_imbalance(1.0, 1.0, 16.0), 1 + (2 * np.log(16.0) * 16) ** 0.5, rtol=1e-12)
-    assert expert_load_imbalance(1.0, 1.0, 2.0) == 2.0  # 1 + sqrt(2 ln 2 x 2) = 2.67, capped at N = 2
+    # Below one pair per GPU the busiest GPU still holds a whole pair. T = k = 1 on 16 GPUs: the one pair sits on
+    # one GPU, 16x the mean 1/16 (the Gaussian form alone gave 1 + sqrt(2 ln 16 x 16) = 10.42).
+    assert_allclose(expert_load_imbalance(1.0, 1.0, 16.0), 16.0, rtol=1e-12)
+    # M = 4 pairs on 16 GPUs: exact expected maximum 1.3486 by enumerating the 16^4 placements (imbalance 5.39);
+    # eq. 4: mu = 0.25, 0.25 + sqrt(2 x 0.25 x ln 16) = 1.427411 -> 5.709644 (within 6 %). M = 2: exact 1.0625
+    # (8.5); eq. 4: 0.125 + sqrt(0.25 ln 16) = 0.957 < 1 -> 1 / 0.125 = 8.
+    assert_allclose(expert_load_imbalance(4.0, 1.0, 16.0), 5.709644, rtol=1e-6)
+    assert_allclose(expert_load_imbalance(4.0, 1.0, 16.0), 1.3486328125 / 0.25, rtol=0.06)
+    assert_allclose(expert_load_imbalance(2.0, 1.0, 16.0), 8.0, rtol=1e-12)
+    assert expert_load_imbalance(1.0, 1.0, 2.0) == 2.0  # one pair on one of 2 GPUs: 2x the mean, = N

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import numpy as np
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from numpy.testing import assert_allclose
@@ -375,3 +376,18 @@ def test_disaggregated_pools_llama_70b_on_2_plus_2_h100(catalog):
     usd_per_request = 4 * 2.0 / 3600 / ev.requests_per_s
     assert_allclose(ev.usd_per_million_tokens, usd_per_request / 2200 * 1e6, rtol=1e-9)
     assert_allclose(ev.usd_per_million_input_tokens, usd_per_request / 2 / 2000 * 1e6, rtol=1e-9)
+
+
+def test_decode_only_pool_has_no_prompt_chunks(catalog):
+    # The decode pool of a disaggregated deployment measured alone (prefill unlimited): every step is a decode
+    # step, so TPOT = the decode step and output = B / t_decode (here B = 32: 32 / t_decode tokens/s).
+    arch = catalog.model("llama-3.1-70b").architecture
+    h100 = catalog.gpu("h100-sxm")
+    eff = fixed_efficiency()
+    wl = RequestShape(2000, 200)
+    alone = estimate(arch, h100, wl, eff, precision="fp8", num_gpus=2, concurrency=32, layout="tp", decode_only=True)
+    mixed = estimate(arch, h100, wl, eff, precision="fp8", num_gpus=2, concurrency=32, layout="tp")
+    assert alone.tpot_ms == pytest.approx(alone.decode_step_ms, rel=1e-12)
+    assert alone.output_tokens_per_s == pytest.approx(32 / (alone.decode_step_ms / 1000), rel=1e-12)
+    assert alone.decode_step_ms == pytest.approx(mixed.decode_step_ms, rel=1e-12)
+    assert mixed.tpot_ms > alone.tpot_ms  # colocated steps also carry the other requests' prompt chunks
