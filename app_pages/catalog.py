@@ -37,11 +37,12 @@ GPU_COLUMNS = (C("id", "Id"), C("name", "GPU"), C("vendor", "Vendor"), C("memory
                C("interconnect_gb_per_s", "GPU-GPU link [GB/s]", ",.0f"), C("tdp_w", "Power [W]", ",.0f"),
                *tables.PROVENANCE)
 RENTAL_COLUMNS = (C("gpu_id", "GPU"), C("provider", "Provider"), C("provider_kind", "Provider type"),
-                  C("pricing_tier", "Pricing tier"), C("usd_per_gpu_hour", "Price [$ / GPU-hour]", ",.2f"),
+                  C("pricing_tier", "Pricing tier", "words"), C("usd_per_gpu_hour", "Price [$ / GPU-hour]", ",.2f"),
                   C("instance", "Instance"), C("region", "Region"), *tables.PROVENANCE)
 PURCHASE_COLUMNS = (C("gpu_id", "GPU"), C("usd_per_gpu_low", "Low [$ per GPU]", ",.0f"),
                     C("usd_per_gpu_typical", "Typical [$ per GPU]", ",.0f"),
-                    C("usd_per_gpu_high", "High [$ per GPU]", ",.0f"), C("includes", "Includes"), *tables.PROVENANCE)
+                    C("usd_per_gpu_high", "High [$ per GPU]", ",.0f"), C("includes", "Includes", "words"),
+                    *tables.PROVENANCE)
 API_COLUMNS = (C("id", "Id"), C("name", "API model"), C("provider", "Provider"), C("open_model_id", "Open model"),
                C("usd_per_million_input_tokens", "Input [$ / 1M tokens]", ",.3f"),
                C("usd_per_million_output_tokens", "Output [$ / 1M tokens]", ",.3f"),
@@ -59,7 +60,8 @@ WORKLOAD_COLUMNS = (C("id", "Id"), C("name", "Workload"), C("input_tokens", "Inp
                     C("output_tokens", "Output [tokens]", ",.0f"), C("ttft_slo_ms", "TTFT limit [ms]", ",.0f"),
                     C("tpot_slo_ms", "TPOT limit [ms]", ",.0f"),
                     C("quality_weights", "Quality index = weighted benchmarks"), *tables.PROVENANCE)
-FINDING_COLUMNS = (C("id", "Entry"), C("kind", "Catalog"), C("problem", "Problem"), C("detail", "Detail"))
+FINDING_COLUMNS = (C("id", "Entry"), C("kind", "Catalog", "words"), C("problem", "Problem", "words"),
+                   C("detail", "Detail"))
 MY_SCORE_COLUMNS = (*SCORE_COLUMNS[:3], *tables.PROVENANCE[:2])
 MY_PRICE_COLUMNS = (RENTAL_COLUMNS[0], RENTAL_COLUMNS[1], RENTAL_COLUMNS[3], RENTAL_COLUMNS[4], RENTAL_COLUMNS[5],
                     RENTAL_COLUMNS[6], tables.PROVENANCE[1])

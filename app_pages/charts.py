@@ -187,7 +187,8 @@ def throughput_vs_latency(df: pd.DataFrame, tpot_limit_ms: float | None, ttft_li
                           chosen_concurrency: int | None = None) -> go.Figure:
     """Throughput per GPU against TPOT, and TTFT against concurrency, with the limits drawn.
 
-    ``df`` has one row per concurrency: concurrency, tpot_ms, ttft_ms, output_tokens_per_s_per_gpu.
+    ``df`` has one row per concurrency: concurrency, tpot_ms, ttft_ms, output_tokens_per_s_per_gpu and, when
+    present, tpot_p99_ms and ttft_p99_ms (the 99th percentiles the limits apply to; drawn dotted).
     """
     d = df[_finite(df["tpot_ms"]) & _finite(df["ttft_ms"]) & _finite(df["output_tokens_per_s_per_gpu"])]
     fig = make_subplots(rows=1, cols=2, subplot_titles=("Throughput vs time per output token",
@@ -200,12 +201,25 @@ def throughput_vs_latency(df: pd.DataFrame, tpot_limit_ms: float | None, ttft_li
     fig.add_trace(go.Scatter(x=d["concurrency"], y=d["ttft_ms"], mode="lines+markers", name="TTFT",
                              line={"color": "#33a02c"}, showlegend=False,
                              hovertemplate="concurrency %{x}<br>TTFT %{y:,.0f} ms<extra></extra>"), row=1, col=2)
+    # The limits apply to the 99th percentile (calculator.pipeline): draw it beside the mean, or a mean well
+    # inside a limit looks like a missed opportunity.
+    if {"tpot_p99_ms", "ttft_p99_ms"} <= set(d.columns):
+        p99 = d[_finite(d["tpot_p99_ms"]) & _finite(d["ttft_p99_ms"])]
+        fig.add_trace(go.Scatter(x=p99["tpot_p99_ms"], y=p99["output_tokens_per_s_per_gpu"], mode="lines",
+                                 name="99th percentile (the limits apply to it)", legendgroup="p99",
+                                 line={"color": "#1f78b4", "dash": "dot"},
+                                 hovertemplate="p99 TPOT %{x:.1f} ms<br>%{y:,.0f} tokens/s per GPU<extra></extra>"),
+                      row=1, col=1)
+        fig.add_trace(go.Scatter(x=p99["concurrency"], y=p99["ttft_p99_ms"], mode="lines", legendgroup="p99",
+                                 name="99th percentile", showlegend=False, line={"color": "#33a02c", "dash": "dot"},
+                                 hovertemplate="concurrency %{x}<br>p99 TTFT %{y:,.0f} ms<extra></extra>"),
+                      row=1, col=2)
     if tpot_limit_ms is not None:
         fig.add_vline(x=tpot_limit_ms, line={"color": LIMIT_COLOR, "dash": "dash"}, row=1, col=1,
-                      annotation_text=f"TPOT limit {tpot_limit_ms:g} ms")
+                      annotation_text=f"TPOT limit {tpot_limit_ms:g} ms (p99)")
     if ttft_limit_ms is not None:
         fig.add_hline(y=ttft_limit_ms, line={"color": LIMIT_COLOR, "dash": "dash"}, row=1, col=2,
-                      annotation_text=f"TTFT limit {ttft_limit_ms:g} ms")
+                      annotation_text=f"TTFT limit {ttft_limit_ms:g} ms (p99)")
     if chosen_concurrency is not None:
         pick = d[d["concurrency"] == chosen_concurrency]
         if not pick.empty:

@@ -92,7 +92,7 @@ else:
                "says why for each one.")
 
 # --- how sure: the Monte Carlo over model error, prices, tokens, quality and traffic (pricing.uncertainty) ---
-for line in report.confidence_lines(rows):
+for line in report.confidence_lines(rows, labels):
     st.markdown(f"**How sure?** {line} Each draw varies the throughput error (out-of-sample, by class), "
                 "the GPU price among the quotes of the chosen provider class, tokens per request, quality "
                 "and traffic together; P(cheapest) sums to 100% over the ranked options (Method page, 6).")

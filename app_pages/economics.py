@@ -8,7 +8,13 @@ import pandas as pd
 import streamlit as st
 
 from app_pages import charts, common, tables
-from app_pages.state import MAX_EXTRA_WORKLOADS, extras_from_selection, mix_choices, mix_selection
+from app_pages.state import (
+    MAX_EXTRA_WORKLOADS,
+    OWNERSHIP_LABELS,
+    extras_from_selection,
+    mix_choices,
+    mix_selection,
+)
 from calculator.catalog import Catalog
 from pricing import uncertainty
 from pricing.economics import (
@@ -81,7 +87,8 @@ def _ownership_stack(s: Scenario, cat: Catalog, gpu_id: str, gpu_name: str) -> N
     for name, value in b.cost.components.items():
         used = COMPONENT_DEFAULTS.get(name, ())
         rows.append({"Component": name.replace("_", " "), "$ per GPU-hour": f"{value:,.4f}",
-                     "Inputs": ", ".join(f"{d} = {b.defaults[d]['value']:,.4g}" for d in used if d in b.defaults),
+                     "Inputs": "; ".join(f"{OWNERSHIP_LABELS.get(d, tables.humanise(d))} = "
+                                         f"{b.defaults[d]['value']:,.4g}" for d in used if d in b.defaults),
                      "Source": " | ".join(str(b.defaults[d]["source"]) for d in used if d in b.defaults)})
     st.dataframe(pd.DataFrame(rows), hide_index=True, width="stretch", key="eco_tco_table")
     st.caption(f"Server power {b.cost.server_power_w_per_gpu:,.0f} W per GPU ({b.server_power_source}); "

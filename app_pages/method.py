@@ -122,4 +122,4 @@ st.markdown(
 st.markdown(f"**Out-of-sample error of the speed model: median {overall[0]:.1%}, p90 {overall[1]:.1%} over "
             f"{overall[2]} measurements; calibration set last extended {calibration_date} (newest as_of; "
             "measurements from undated pages carry the day they were read).**")
-st.dataframe(tables.readable(scorecard, tables.SCORECARD_COLUMNS), hide_index=True, width="stretch")
+st.dataframe(tables.scorecard_table(scorecard), hide_index=True, width="stretch")

@@ -15,6 +15,7 @@ import streamlit as st
 from app_pages.state import (
     BASIS_CHOICES,
     CUSTOM_PRESET,
+    OWNERSHIP_LABELS,
     PRECISION_CHOICES,
     PROVIDER_CLASS_CHOICES,
     STATISTIC_CHOICES,
@@ -216,41 +217,48 @@ def render(catalog: Catalog) -> None:
                         help="Average share of spot capacity reclaimed by the provider [0-0.9]; spot fleets get "
                              "extra replicas for it (default 0.15: AWS Spot Instance Advisor, H100 10-20 %).")
     with sb.expander("Ownership assumptions (owned GPUs)"):
-        st.number_input("GPU price [$ per GPU]", min_value=100.0, max_value=5_000_000.0, step=1000.0,
+        st.number_input(OWNERSHIP_LABELS["usd_per_gpu"], min_value=100.0, max_value=5_000_000.0, step=1000.0,
                         format="%.0f", key="s_capex", value=_v("s_capex"), placeholder="catalog price",
                         help="Purchase price of one GPU [$], 100 to 5,000,000. Empty = the catalog's typical price.")
-        st.number_input("Server overhead [share of GPU price]", min_value=0.0, max_value=5.0, step=0.01, key="s_srv",
+        st.number_input(OWNERSHIP_LABELS["server_overhead_frac"], min_value=0.0, max_value=5.0, step=0.01, key="s_srv",
                         value=_v("s_srv"),
                         help="Server, network and storage cost as a share of the GPU price [0-5].")
-        st.number_input("Depreciation [years]", min_value=0.5, max_value=15.0, step=0.5, key="s_dep", value=_v("s_dep"),
+        st.number_input(OWNERSHIP_LABELS["depreciation_years"],
+                        min_value=0.5, max_value=15.0, step=0.5, key="s_dep", value=_v("s_dep"),
                         help="Years over which the hardware is written off [years], 0.5 to 15.")
-        st.number_input("Electricity [$ per kWh]", min_value=0.0, max_value=2.0, step=0.01, key="s_kwh",
+        st.number_input(OWNERSHIP_LABELS["electricity_usd_per_kwh"],
+                        min_value=0.0, max_value=2.0, step=0.01, key="s_kwh",
                         value=_v("s_kwh"),
                         help="Price of power [$/kWh], 0 to 2.")
-        st.number_input("PUE", min_value=1.0, max_value=3.0, step=0.01, key="s_pue", value=_v("s_pue"),
+        st.number_input(OWNERSHIP_LABELS["pue"],
+                        min_value=1.0, max_value=3.0, step=0.01, key="s_pue", value=_v("s_pue"),
                         help="Power usage effectiveness: facility power / IT power [-], 1 to 3.")
-        st.number_input("Average load [share of server power]", min_value=0.0, max_value=1.0, step=0.05,
+        st.number_input(OWNERSHIP_LABELS["average_load_frac"], min_value=0.0, max_value=1.0, step=0.05,
                         key="s_load", value=_v("s_load"),
                         help="Average power draw as a share of the server's maximum power per GPU [0-1].")
-        st.number_input("Colocation [$ per kW-month]", min_value=0.0, max_value=5000.0, step=1.0, key="s_colo",
+        st.number_input(OWNERSHIP_LABELS["colocation_usd_per_kw_month"],
+                        min_value=0.0, max_value=5000.0, step=1.0, key="s_colo",
                         value=_v("s_colo"),
                         help="Data-centre space and cooling per kW of IT load [$/kW-month], 0 to 5,000.")
-        st.number_input("Support and spares [share of capex per year]", min_value=0.0, max_value=1.0, step=0.01,
+        st.number_input(OWNERSHIP_LABELS["operations_overhead_frac"], min_value=0.0, max_value=1.0, step=0.01,
                         key="s_ops", value=_v("s_ops"),
                         help="Support contracts, spares and monitoring per year as a share of the hardware price "
                              "[0-1]; staff is below.")
-        st.number_input("Cost of capital (WACC) [per year]", min_value=0.0, max_value=0.5, step=0.01, key="s_wacc",
+        st.number_input(OWNERSHIP_LABELS["wacc_frac"], min_value=0.0, max_value=0.5, step=0.01, key="s_wacc",
                         value=_v("s_wacc"), help="Weighted average cost of capital [0-0.5 per year].")
-        st.number_input("Resale value at end of life [share of capex]", min_value=0.0, max_value=1.0, step=0.05,
+        st.number_input(OWNERSHIP_LABELS["residual_value_frac"], min_value=0.0, max_value=1.0, step=0.05,
                         key="s_resid", value=_v("s_resid"), help="What the hardware fetches when retired [0-1].")
-        st.number_input("Network fabric and storage [share of capex]", min_value=0.0, max_value=2.0, step=0.01,
+        st.number_input(OWNERSHIP_LABELS["network_storage_frac"], min_value=0.0, max_value=2.0, step=0.01,
                         key="s_net", value=_v("s_net"), help="Cluster network and storage per GPU [0-2].")
-        st.number_input("Staff per cluster [$ per year]", min_value=0.0, max_value=1e8, step=1000.0, format="%.0f",
+        st.number_input(OWNERSHIP_LABELS["staff_usd_per_year_per_cluster"],
+                        min_value=0.0, max_value=1e8, step=1000.0, format="%.0f",
                         key="s_stfc", value=_v("s_stfc"), help="Fixed operations staff cost [$/year].")
-        st.number_input("Staff per server [$ per year]", min_value=0.0, max_value=1e7, step=100.0, format="%.0f",
+        st.number_input(OWNERSHIP_LABELS["staff_usd_per_year_per_node"],
+                        min_value=0.0, max_value=1e7, step=100.0, format="%.0f",
                         key="s_stfn", value=_v("s_stfn"), help="Hands-on staff cost per server [$/year].")
-        st.number_input("GPUs in the cluster", min_value=1, max_value=1_000_000, step=8, key="s_clus",
+        st.number_input(OWNERSHIP_LABELS["num_gpus_in_cluster"], min_value=1, max_value=1_000_000, step=8, key="s_clus",
                         value=_v("s_clus"), help="GPUs sharing the fixed staff cost, 1 to 1,000,000.")
-        st.number_input("Software [$ per GPU per year]", min_value=0.0, max_value=1e6, step=100.0, format="%.0f",
+        st.number_input(OWNERSHIP_LABELS["software_usd_per_gpu_year"],
+                        min_value=0.0, max_value=1e6, step=100.0, format="%.0f",
                         key="s_sw", value=_v("s_sw"),
                         help="Licences such as NVIDIA AI Enterprise ($4,500 per GPU per year); 0 for open source.")

@@ -73,6 +73,24 @@ OWNERSHIP_KEYS: dict[str, str] = {
     "s_clus": "num_gpus_in_cluster",
     "s_sw": "software_usd_per_gpu_year",
 }
+# Ownership field -> the sidebar's label with unit (also the Economics page's TCO table names its inputs so).
+OWNERSHIP_LABELS: dict[str, str] = {
+    "usd_per_gpu": "GPU price [$ per GPU]",
+    "server_overhead_frac": "Server overhead [share of GPU price]",
+    "depreciation_years": "Depreciation [years]",
+    "electricity_usd_per_kwh": "Electricity [$ per kWh]",
+    "pue": "PUE",
+    "average_load_frac": "Average load [share of server power]",
+    "colocation_usd_per_kw_month": "Colocation [$ per kW-month]",
+    "operations_overhead_frac": "Support and spares [share of capex per year]",
+    "wacc_frac": "Cost of capital (WACC) [per year]",
+    "residual_value_frac": "Resale value at end of life [share of capex]",
+    "network_storage_frac": "Network fabric and storage [share of capex]",
+    "staff_usd_per_year_per_cluster": "Staff per cluster [$ per year]",
+    "staff_usd_per_year_per_node": "Staff per server [$ per year]",
+    "num_gpus_in_cluster": "GPUs in the cluster",
+    "software_usd_per_gpu_year": "Software [$ per GPU per year]",
+}
 # widget key -> Scenario field
 SCENARIO_KEYS: dict[str, str] = {
     "s_name": "name",

@@ -226,8 +226,8 @@ def text(value: Any, spec: str = "") -> str:
     """One cell as the reader sees it.
 
     ``spec``: a format spec for numbers (``",.0f"``, ``"+.1%"``), ``"sigN"`` (N significant digits, whole
-    numbers whole, no exponent), ``"kB"``/``"GB"`` (bytes shown in kB/GB with one/two decimals), or ""
-    (4 significant digits).
+    numbers whole, no exponent), ``"kB"``/``"GB"`` (bytes shown in kB/GB with one/two decimals), ``"words"`` (a
+    catalog key such as 'on_demand' as words: 'on demand'), or "" (4 significant digits).
     None, NaN and infinity show ``GAP``; True/False 'yes'/'no'; a date YYYY-MM-DD; other values their text.
     """
     if value is None or value is pd.NA or value is pd.NaT:
@@ -236,6 +236,8 @@ def text(value: Any, spec: str = "") -> str:
         return "yes" if value else "no"
     if isinstance(value, dt.date):
         return value.isoformat()
+    if spec == "words" and isinstance(value, str):
+        return value.replace("_", " ")
     if isinstance(value, int | float):
         if not math.isfinite(float(value)):
             return GAP
@@ -293,8 +295,15 @@ VALIDATION_COLUMNS: tuple[Column, ...] = (
     Column("input_tokens", "Input [tokens]", ",.0f"), Column("output_tokens", "Output [tokens]", ",.0f"),
     Column("metric", "Metric"), Column("unit", "Unit"), Column("measured", "Measured", "sig4"),
     Column("predicted", "Predicted", "sig4"), Column("error_frac", "Error [%]", "+.1%"), Column("source", "Source"))
+# A class of the calibration set (``calculator.validate``: architecture, vendor, regime) in words.
+CLASS_LABELS: dict[str, str] = {
+    "all": "all measurements", "dense": "dense models", "moe_single_node": "MoE models on one server",
+    "moe_multi_node": "MoE models on several servers", "hybrid": "hybrid-attention models", "nvidia": "NVIDIA GPUs",
+    "amd": "AMD GPUs", "throughput_bound": "throughput-bound runs (large batches)",
+    "latency_bound": "latency-bound runs (small batches)",
+}
 SCORECARD_COLUMNS: tuple[Column, ...] = (
-    Column("class", "Class of deployment"), Column("num_measurements", "Measurements", ",.0f"),
+    Column("class", "Class of measurements"), Column("num_measurements", "Measurements", ",.0f"),
     Column("median_abs_error_frac", "Median absolute error [%]", ".1%"),
     Column("p90_abs_error_frac", "p90 absolute error [%]", ".1%"),
     Column("within_25_percent_frac", "Within +-25 % [% of measurements]", ".0%"))
@@ -308,3 +317,9 @@ def validation_table(rows: Iterable[Mapping[str, Any]]) -> pd.DataFrame:
         name, unit = METRIC_LABELS.get(str(r["metric"]), (humanise(str(r["metric"])), ""))
         shown.append({**r, "metric": name, "unit": unit, "scenario": str(r["scenario"]).replace("_", " ")})
     return readable(shown, VALIDATION_COLUMNS)
+
+
+def scorecard_table(rows: Iterable[Mapping[str, Any]]) -> pd.DataFrame:
+    """The out-of-sample error per class (``calculator.validate.error_by_class`` rows) as shown, classes in words."""
+    return readable([{**r, "class": CLASS_LABELS.get(str(r["class"]), text(r["class"], "words"))} for r in rows],
+                    SCORECARD_COLUMNS)

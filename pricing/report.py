@@ -20,6 +20,7 @@ import csv
 import io
 import math
 import numbers
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
@@ -231,16 +232,18 @@ def headline(scenario: Scenario, options: pd.DataFrame, workload_index: int = 0)
     return lines
 
 
-def confidence_lines(rows: pd.DataFrame) -> list[str]:
+def confidence_lines(rows: pd.DataFrame, names: Mapping[str, str] | None = None) -> list[str]:
     """Whether one workload's winner is robust or a close call, from the Monte Carlo's ``p_cheapest``.
 
     Robust: one option is the cheapest per successful task in at least ``ROBUST_P`` of the draws
     (``pricing.uncertainty``). Otherwise every option with at least ``CONTENDER_P`` of the draws is named.
+    ``names``: option_id -> the name to print (the app's option labels); by default the option id.
     """
     if "p_cheapest" not in rows.columns:
         return []
-    probs = sorted(((str(oid), float(p)) for oid, p in zip(rows["option_id"], rows["p_cheapest"], strict=True)
-                    if p is not None), key=lambda x: -x[1])
+    probs = sorted((((names or {}).get(str(oid), str(oid)), float(p))
+                    for oid, p in zip(rows["option_id"], rows["p_cheapest"], strict=True) if p is not None),
+                   key=lambda x: -x[1])
     if not probs:
         return []
     best, p = probs[0]

@@ -99,13 +99,21 @@ def unrounded(value: Any) -> bool:
     return any(UNROUNDED.fullmatch(word) for word in value.replace(",", "").split())
 
 
+# Columns that show names as their source wrote them (a benchmark's "setting" such as 'claude_sonnet_4_6_max').
+AS_WRITTEN = frozenset({"Setting"})
+
+
 def table_style_problems(at: AppTest) -> list[str]:
-    """Every dataframe header that is a snake_case field name and every unrounded number, as 'where: what'."""
+    """Every dataframe header that is a snake_case field name, every cell that is a snake_case key ('on_demand'
+    where 'on demand' reads), and every unrounded number, as 'where: what'."""
     out: list[str] = []
     for n, d in enumerate(at.dataframe):
         frame = d.value
         out.extend(f"dataframe {n} header is a field name: {c!r}" for c in frame.columns if SNAKE_CASE.match(str(c)))
         for col in frame.columns:
+            keys = [v for v in frame[col].tolist() if isinstance(v, str) and SNAKE_CASE.match(v)]
+            if keys and col not in AS_WRITTEN:
+                out.append(f"dataframe {n}[{col!r}] shows a key, not words, e.g. {keys[0]!r}")
             bad = [v for v in frame[col].tolist() if unrounded(v)]
             if bad:
                 out.append(f"dataframe {n}[{col!r}] shows unrounded numbers, e.g. {bad[0]!r}")

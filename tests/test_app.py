@@ -370,3 +370,18 @@ def test_answer_card_says_when_the_winners_gpu_price_is_an_estimate():
         texts[gpu] = " ".join(m.value for m in at.markdown)
     assert "GPU price from an estimated quote" in texts["mi300x"]
     assert "GPU price from an estimated quote" not in texts["h100-sxm"]
+
+
+def test_pages_speak_the_buyers_words_not_internal_keys() -> None:
+    """'How sure?' names options by their labels (not 'self|llama-3.3-70b|h200-sxm|fp8'), and the ownership
+    table names its inputs as the sidebar does ('Depreciation [years] = 5.5', not 'depreciation_years')."""
+    import re
+
+    at = app()
+    how_sure = [m.value for m in at.markdown if "How sure?" in m.value]
+    assert how_sure and not any("|" in text for text in how_sure)
+    at.switch_page("app_pages/economics.py").run()
+    tco = next(d.value for d in at.dataframe if "Inputs" in d.value.columns)
+    inputs = " ".join(tco["Inputs"])
+    assert "Depreciation [years] = " in inputs
+    assert not re.search(r"\b[a-z]+_[a-z_]+\b", inputs), inputs

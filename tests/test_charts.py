@@ -266,3 +266,16 @@ def test_cost_vs_quality_draws_p10_p90_bars_where_the_monte_carlo_ran() -> None:
     assert bars[200.0] == pytest.approx((100.0, 40.0))
     assert bars.get(100.0, (0.0, 0.0)) == (0.0, 0.0)
     assert charts.cost_vs_quality(options_frame()).data[0].error_x.array is None  # no draws, no bars
+
+
+def test_throughput_vs_latency_draws_the_p99_the_limits_apply_to() -> None:
+    """A mean well inside the limit is not the whole story: the p99 curves are drawn and the limits say p99."""
+    curve = pd.DataFrame({"concurrency": [1, 2, 4], "tpot_ms": [10.0, 12.0, 14.0], "ttft_ms": [100.0, 110.0, 130.0],
+                          "tpot_p99_ms": [13.0, 15.6, 18.2], "ttft_p99_ms": [300.0, 420.0, 700.0],
+                          "output_tokens_per_s_per_gpu": [100.0, 180.0, 300.0]})
+    fig = charts.throughput_vs_latency(curve, tpot_limit_ms=15.0, ttft_limit_ms=500.0, chosen_concurrency=1)
+    p99 = [t for t in fig.data if t.legendgroup == "p99"]
+    assert [list(t.x) for t in p99] == [[13.0, 15.6, 18.2], [1, 2, 4]]
+    assert list(p99[1].y) == [300.0, 420.0, 700.0]
+    labels = {a.text for a in fig.layout.annotations}
+    assert {"TPOT limit 15 ms (p99)", "TTFT limit 500 ms (p99)"} <= labels

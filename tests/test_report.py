@@ -50,3 +50,20 @@ def test_headline_names_flip_volume(catalog):
     assert len(lines) == 2
     assert all("requests/month" in line for line in lines)
     assert "Qwen3-Max" in lines[0] and "Gemini 3.1 Pro" in lines[1]
+
+
+def test_confidence_lines_name_options_as_given():
+    """The app passes its option labels: a buyer reads 'A on H200 (fp8) 48%', not an option id."""
+    import pandas as pd
+
+    from pricing.report import confidence_lines
+
+    rows = pd.DataFrame({"option_id": ["self|a|h200-sxm|fp8", "api|b", "self|c|b200|fp8"],
+                         "p_cheapest": [0.48, 0.44, 0.08]})
+    names = {"self|a|h200-sxm|fp8": "A on H200 (fp8)", "api|b": "B (API, acme)"}
+    # Best 48 % < ROBUST_P (80 %): a close call naming every option at or above CONTENDER_P (5 %), best first;
+    # an option without a name keeps its id.
+    assert confidence_lines(rows, names) == [
+        "Close call (no option is cheapest in 80% of the draws): A on H200 (fp8) 48%, B (API, acme) 44%, "
+        "self|c|b200|fp8 8%."]
+    assert confidence_lines(rows)[0].endswith("self|a|h200-sxm|fp8 48%, api|b 44%, self|c|b200|fp8 8%.")

@@ -75,3 +75,14 @@ def test_validation_table_names_metrics_in_words():
 ])
 def test_unrounded_check(value, bad):
     assert unrounded(value) is bad
+
+
+def test_keys_read_as_words():
+    assert tables.text("reserved_1y", "words") == "reserved 1y"
+    assert tables.text("on_demand") == "on_demand"  # only columns that ask for words are changed
+    shown = tables.scorecard_table([{"class": "moe_multi_node", "num_measurements": 3, "median_abs_error_frac": 0.1234,
+                                     "p90_abs_error_frac": 0.5, "within_25_percent_frac": 2 / 3},
+                                    {"class": "new_class", "num_measurements": 1, "median_abs_error_frac": None,
+                                     "p90_abs_error_frac": None, "within_25_percent_frac": None}])
+    assert shown.iloc[0].tolist() == ["MoE models on several servers", "3", "12.3%", "50.0%", "67%"]
+    assert shown.iloc[1].tolist() == ["new class", "1", tables.GAP, tables.GAP, tables.GAP]
