@@ -132,7 +132,8 @@ st.dataframe(table, hide_index=True, width="stretch", height=min(38 + 35 * len(t
                             tables.HEADERS["model_name"]: st.column_config.TextColumn(pinned=True)},
              key="cmp_table")
 
-wide = [r for r in records if r["gpu_id"] and r["num_gpus_per_replica"]
+wide = [r for r in records if r["gpu_id"] and r["num_gpus_per_replica"] and r.get("layout") == "tp"
+        and int(r.get("pipeline_parallel") or 1) <= 1
         and fit.beyond_scale_up(cat.gpu(str(r["gpu_id"])), int(r["num_gpus_per_replica"]))]
 if wide:
     st.warning("Tensor parallelism beyond the scale-up domain: "

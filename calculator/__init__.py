@@ -27,7 +27,11 @@ replica               one copy of the model served by ``num_gpus`` GPUs in one l
 layout                how a deployment splits the model: ``tp`` tensor parallel (weights and heads split, two
                       all-reduces per layer); ``ep`` expert parallel with data-parallel attention (each GPU
                       keeps the attention weights and serves its own sequences; experts split; tokens go to
-                      their experts and back, all-to-all). MoE only.
+                      their experts and back, all-to-all). MoE only. ``tp`` beyond one scale-up domain is
+                      tensor parallel inside each domain with pipeline stages across domains when that is
+                      faster (``pipeline_parallel`` > 1). ``disagg``: separate prefill and decode pools, the
+                      prompt's KV cache sent between them (``num_prefill_gpus`` + ``num_decode_gpus``).
+pipeline_parallel     pipeline stages of a deployment: its layers cut into consecutive groups, one per stage.
 data-parallel attention  attention run per GPU on its own sequences (KV cache split by sequence, not by head).
 num_nodes             scale-up domains a deployment spans (8-GPU NVLink servers; one NVL72 rack is one).
 accepted tokens per step  tokens a speculative (MTP) decode step emits per sequence on average (1 without).
