@@ -253,9 +253,27 @@ class Scenario(_Closed):
 
 
 # ------------------------------------------------------------------------------------------------ YAML
+# Unicode line breaks that PyYAML's plain and single-quoted styles fold away on reading (NEL, LS, PS): a string
+# holding one is written double-quoted, where the emitter escapes it (\N, \L, \P).
+_YAML_LINE_BREAKS = "\x85\u2028\u2029"
+
+
+class _ScenarioDumper(yaml.SafeDumper):  # type: ignore[misc]  # PyYAML has no type stubs here (Any)
+    """``yaml.SafeDumper`` whose strings survive a round trip through ``yaml.safe_load`` (``_YAML_LINE_BREAKS``)."""
+
+
+def _represent_str(dumper: Any, text: str) -> Any:
+    style = '"' if any(c in text for c in _YAML_LINE_BREAKS) else None
+    return dumper.represent_scalar("tag:yaml.org,2002:str", text, style=style)
+
+
+_ScenarioDumper.add_representer(str, _represent_str)
+
+
 def scenario_to_yaml(scenario: Scenario) -> str:
-    """Serialise a scenario to YAML (stable key order; round-trips through ``scenario_from_yaml``)."""
-    return yaml.safe_dump(scenario.model_dump(mode="json"), sort_keys=False, allow_unicode=True)
+    """Serialise a scenario to YAML (stable key order; round-trips through ``scenario_from_yaml``, names with
+    Unicode line breaks included)."""
+    return yaml.dump(scenario.model_dump(mode="json"), Dumper=_ScenarioDumper, sort_keys=False, allow_unicode=True)
 
 
 class ScenarioError(ValueError):

@@ -103,6 +103,17 @@ def test_yaml_round_trip_is_identical(s):
     assert scenario_to_yaml(scenario_from_yaml(text)) == text
 
 
+@pytest.mark.parametrize("name", ["\x85", "a\x85b", "x\u2028y", "p\u2029", "Qwen3.5 – test é"])
+def test_yaml_round_trip_keeps_unicode_line_breaks_in_names(name):
+    # PyYAML folds NEL/LS/PS in plain or single-quoted scalars on reading (found by hypothesis: a custom model
+    # named '\x85' came back as ' '); scenario_to_yaml double-quotes such strings so they are escaped.
+    custom = CustomModel(id="custom-x", name=name, architecture=fixture_arch("qwen3-32b"))
+    s = Scenario(name=name, custom_models=(custom,))
+    back = scenario_from_yaml(scenario_to_yaml(s))
+    assert back == s
+    assert back.custom_models[0].name == name
+
+
 def test_bad_fields_warn_by_name_and_fall_back_alone():
     s, warnings = scenario_from_query({"v": "1", "in": "-5", "out": "300", "util": "nan", "foo": "1"})
     assert s.workload.output_tokens == 300  # the good field is kept
