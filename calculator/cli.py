@@ -324,9 +324,11 @@ def build_parser(extra: dict[str, tuple[Register, Handler]] | None = None) -> ar
                        help="time-per-output-token limit, 99th percentile [ms] (the predicted mean keeps headroom)")
     p_est.add_argument("--usd-per-gpu-hour", type=_bounded_float("--usd-per-gpu-hour", 0.0, MAX_USD_PER_GPU_HOUR))
     p_est.add_argument("--layout", choices=LAYOUT_CHOICES, default="auto",
-                       help="deployment layout: tp (tensor parallel), ep (expert parallel with data-parallel "
-                            "attention, MoE only), auto (the better of the two; default). With --num-gpus N, "
-                            "N GPUs in one deployment of that layout")
+                       help="deployment layout: tp (tensor parallel; beyond one scale-up domain, pipeline "
+                            "stages across domains where faster: pipeline_parallel in the result), ep (expert "
+                            "parallel with data-parallel attention, MoE only), disagg (separate prefill and decode "
+                            "pools, the split searched), auto (the best of them; default). With --num-gpus N, "
+                            "N GPUs in one deployment of that layout (both pools together for disagg)")
     p_est.add_argument("--spec-decode", choices=SPEC_DECODE_CHOICES, default="auto",
                        help="speculative decoding with the model's MTP heads where a published acceptance rate "
                             "exists (auto, default) or off")
