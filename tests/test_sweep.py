@@ -70,3 +70,25 @@ def test_sweep_price_is_the_gpu_cost_over_the_tokens_served(frame):
                     & (frame.num_gpus == num_gpus) & (frame.concurrency == 64)].iloc[0]
         usd_per_s = num_gpus * usd_per_gpu_hour / 3600
         assert row.usd_per_million_tokens == pytest.approx(usd_per_s / (2_400 * row.requests_per_s) * 1e6, rel=1e-9)
+
+
+def test_sweep_decodes_with_the_same_speculation_as_estimate(catalog):
+    # Pricing runs the sweep with the model's published MTP acceptance (DeepSeek-R1: 1 draft, 1.92 tokens per
+    # step, data/speculative.yaml); a sweep row must equal the single estimate given the same speculation.
+    model = catalog.model("deepseek-r1")
+    spec = catalog.speculative_for("deepseek-r1")
+    assert spec is not None and spec.accepted_tokens_per_step == 1.92
+    gpu = catalog.gpu("b200")
+    eff = fixed_efficiency()
+    on = sweep([model], [gpu], ["fp4"], 1024, 2048, eff, gpu_counts=[8], concurrencies=[16],
+               usd_per_gpu_hour=[3.0], speculation=[spec])
+    off = sweep([model], [gpu], ["fp4"], 1024, 2048, eff, gpu_counts=[8], concurrencies=[16], usd_per_gpu_hour=[3.0])
+    for layout in ("tp", "ep"):
+        row = on[(on.layout == layout) & (on.concurrency == 16)].iloc[0]
+        est = estimate(model.architecture, gpu, RequestShape(1024, 2048), eff, precision="fp4", num_gpus=8,
+                       concurrency=16, usd_per_gpu_hour=3.0, layout=layout, speculation=spec)
+        assert row.tpot_ms == pytest.approx(est.tpot_ms, rel=1e-12)
+        assert row.usd_per_million_tokens == pytest.approx(est.usd_per_million_tokens, rel=1e-12)
+        plain = off[(off.layout == layout) & (off.concurrency == 16)].iloc[0]
+        # Memory-bound at 16 sequences: 1.92 tokens per weight read, less the draft pass and verify compute.
+        assert 1.3 < plain.tpot_ms / row.tpot_ms < 1.92
