@@ -138,3 +138,11 @@ def validation_rows() -> tuple[list[dict[str, Any]], float]:
     comparisons = compare(cat, cat.efficiency, load_measurements())
     return table(comparisons), median_abs_error(comparisons)
 
+
+@st.cache_data(show_spinner=False)
+def layout_not_modelled() -> list[str]:
+    """Ids of calibration measurements whose layout is not modelled yet (``calculator.validate.layout_modelled``)."""
+    from calculator.validate import layout_modelled
+
+    return [m.id for m in load_measurements() if not layout_modelled(m)]
+

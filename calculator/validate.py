@@ -17,7 +17,7 @@ GPUs per replica: the stated tensor- or expert-parallel size; when the source do
 - ``batch1`` / ``fixed_concurrency``: the stated concurrency.
 
 Error = predicted / measured - 1. The headline figure is the median absolute error over the set,
-out of sample: the set is split into ``NUM_FOLDS`` interleaved folds (measurement j in fold j mod 5), the
+out of sample: the modelled set is split into ``NUM_FOLDS`` interleaved folds (measurement j in fold j mod 5), the
 constants are fitted on four folds and predict the fifth (``out_of_sample``). Refitting five times takes
 minutes, so ``scripts/fit_out_of_sample.py`` stores each fold's constants and the held-out predictions in
 ``tests/calibration/out_of_sample.yaml``; ``out_of_sample_residuals`` reads that file (fast), and a test
@@ -26,8 +26,13 @@ points the p99/mean latency ratio is taken from are predicted near-exactly by co
 of the out-of-sample set (``is_ratio_point``).
 
 The fit (``--fit``) chooses the achieved bandwidth and FLOP fractions, the per-step overhead, the
-all-reduce latency and the engine's batch cap by coordinate descent on the mean absolute log error,
-each point capped at a factor of 2 (``OUTLIER_CLIP``).
+all-reduce latency and the engine's batch cap by coordinate descent over a grid from several seeded starts,
+then a pattern search off the grid, on the mean absolute log error, each point capped at a factor of 2
+(``OUTLIER_CLIP``).
+
+Runs whose layout the model does not have yet (disaggregated prefill/decode pools: ``decode_gpus`` set) stay
+in the set with their pool sizes, are listed by ``validate`` and are left out of every figure and of the fit
+(``layout_modelled``).
 """
 
 from __future__ import annotations
@@ -229,11 +234,14 @@ FIT_GRID: dict[str, tuple[float, ...]] = {
 
 
 def fit(cat: Catalog, start: Efficiency, measurements: Sequence[Measurement], passes: int = 3,
-        num_starts: int = 1, seed: int = 0) -> Efficiency:
-    """Coordinate descent over FIT_GRID minimising the capped mean absolute log error (``_objective``).
+        num_starts: int = 1, seed: int = 0, refine: bool = True) -> Efficiency:
+    """Minimise the capped mean absolute log error (``_objective``) over the ``FIT_GRID`` constants.
 
-    With ``num_starts`` > 1 the descent is repeated from random grid points (seeded, reproducible) and the
-    best end point is kept, which avoids the nearest local minimum of this flat, piecewise objective.
+    Coordinate descent over the grid from ``start`` and from ``num_starts - 1`` random grid points (seeded,
+    reproducible): the objective is flat and piecewise (the chosen concurrency, the engine's batch cap and the
+    roofline's max switch), so the nearest grid minimum of one start is often not the best. The best end point
+    is then refined off the grid (``_refine``: a pattern search in relative steps), since the grid's spacing
+    (5 to 50 % of a value) is coarser than the error the fit resolves.
     """
     rng = np.random.default_rng(seed)
     starts = [start] + [
@@ -245,7 +253,41 @@ def fit(cat: Catalog, start: Efficiency, measurements: Sequence[Measurement], pa
         current, score = _descend(cat, begin, measurements, passes)
         if score < best_score:
             best, best_score = current, score
-    return best
+    return _refine(cat, best, best_score, measurements)[0] if refine else best
+
+
+REFINE_STEPS_FRAC: tuple[float, ...] = (0.2, 0.1, 0.05)
+
+
+def _refine(cat: Catalog, start: Efficiency, start_score: float, measurements: Sequence[Measurement],
+            sweeps: int = 2) -> tuple[Efficiency, float]:
+    """Pattern search off the grid: each constant in turn is multiplied by ``1 +- step`` for the steps of
+    ``REFINE_STEPS_FRAC`` (a constant at 0 tries half its grid's smallest positive value), keeping a move that
+    lowers the objective; values stay within the grid's range and the schema's bounds, and the engine's batch
+    cap stays a whole number."""
+    best, best_score = start, start_score
+    for _ in range(sweeps):
+        improved = False
+        for name, values in FIT_GRID.items():
+            low, high = min(values), max(values)
+            for step in REFINE_STEPS_FRAC:
+                value = float(getattr(best, name))
+                positive = [v for v in values if v > 0]
+                trials = [value * (1 + step), value * (1 - step)] if value > 0 else [min(positive) / 2]
+                for trial in trials:
+                    trial = float(f"{min(max(trial, low), high):.4g}")
+                    if name == "max_batch_size":
+                        trial = float(round(trial))
+                    if trial == value:
+                        continue
+                    candidate = best.model_copy(update={name: int(trial) if name == "max_batch_size" else trial})
+                    score = _objective(cat, candidate, measurements)
+                    if score < best_score - 1e-9:
+                        best, best_score, improved = candidate, score, True
+                        value = trial
+        if not improved:
+            break
+    return best, best_score
 
 
 def _descend(cat: Catalog, start: Efficiency, measurements: Sequence[Measurement],
@@ -318,20 +360,22 @@ def neutral_start() -> dict[str, float]:
     return {name: float(values[len(values) // 2]) for name, values in FIT_GRID.items()}
 
 
+def fit_fold(cat: Catalog, base: Efficiency, measurements: Sequence[Measurement], fold: int,
+             num_folds: int = NUM_FOLDS, num_starts: int = 2) -> dict[str, float]:
+    """Fit the constants on every fold but ``fold`` (slow: minutes); the fold's constants by name.
+
+    The descent starts from ``neutral_start`` (plus seeded random starts), never from the shipped constants,
+    which were fitted on every point including the held-out ones.
+    """
+    train = [m for j, m in enumerate(modelled(measurements)) if fold_of(j, num_folds) != fold]
+    eff = fit(cat, fold_constants(base, neutral_start()), train, num_starts=num_starts)
+    return {name: float(getattr(eff, name)) for name in FIT_GRID}
+
+
 def fit_folds(cat: Catalog, base: Efficiency, measurements: Sequence[Measurement], num_folds: int = NUM_FOLDS,
               num_starts: int = 2) -> list[dict[str, float]]:
-    """Fit the constants once per fold on the other folds (slow: minutes; ``scripts/fit_out_of_sample.py``).
-
-    Each fold's descent starts from ``neutral_start`` (plus seeded random starts), never from the shipped
-    constants, which were fitted on every point including the held-out ones.
-    """
-    out = []
-    start = fold_constants(base, neutral_start())
-    for k in range(num_folds):
-        train = [m for j, m in enumerate(modelled(measurements)) if fold_of(j, num_folds) != k]
-        eff = fit(cat, start, train, num_starts=num_starts)
-        out.append({name: float(getattr(eff, name)) for name in FIT_GRID})
-    return out
+    """``fit_fold`` for every fold in turn (``scripts/fit_out_of_sample.py`` runs them in parallel)."""
+    return [fit_fold(cat, base, measurements, k, num_folds, num_starts) for k in range(num_folds)]
 
 
 def write_out_of_sample(path: Path, constants_by_fold: Sequence[dict[str, float]],

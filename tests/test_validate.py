@@ -8,7 +8,10 @@ from numpy.testing import assert_allclose
 
 from calculator.catalog import CatalogError, load_measurements
 from calculator.validate import (
+    FIT_GRID,
     GPUS_PER_NODE,
+    _objective,
+    _refine,
     abs_error_quantile,
     architecture_class,
     compare,
@@ -134,3 +137,17 @@ def test_architecture_class_is_one_rule(catalog):
     assert architecture_class(moe, GPUS_PER_NODE) == "moe_single_node"
     assert architecture_class(moe, GPUS_PER_NODE + 1) == "moe_multi_node"
     assert architecture_class(hybrid, 1) == "hybrid"
+
+
+def test_refinement_never_worsens_the_fit_and_keeps_the_batch_cap_whole(catalog):
+    # The off-grid pattern search only accepts moves that lower the objective, stays inside each grid axis's
+    # range and keeps max_batch_size an integer. Three measurements keep it fast.
+    ms = modelled(load_measurements())[:3]
+    start = catalog.efficiency
+    score = _objective(catalog, start, ms)
+    refined, refined_score = _refine(catalog, start, score, ms, sweeps=1)
+    assert refined_score <= score
+    assert abs(_objective(catalog, refined, ms) - refined_score) < 1e-12
+    assert isinstance(refined.max_batch_size, int)
+    for name, values in FIT_GRID.items():
+        assert min(values) <= getattr(refined, name) <= max(values)
