@@ -177,7 +177,11 @@ def cmd_validate(args: argparse.Namespace, cat: Catalog) -> int:
             print(f"  {name}: {getattr(eff, name)}")
     comparisons = compare(cat, eff, measurements)
     med = median_abs_error(comparisons)
-    in_sample, held_out = errors_by_class(cat, comparisons)
+    try:
+        in_sample, held_out = errors_by_class(cat, comparisons)
+    except CatalogError as exc:
+        print(f"error: {exc}")
+        return 2
     not_modelled = [m for m in measurements if not layout_modelled(m)]
     if args.json:
         print_json({"median_abs_error_frac": med, "num_measurements": len(comparisons),

@@ -403,6 +403,10 @@ def out_of_sample_residuals(cat: Catalog, path: Path = OUT_OF_SAMPLE_FILE) -> li
     """
     raw = yaml.safe_load(path.read_text(encoding="utf-8"))
     by_id = {m.id: m for m in load_measurements()}
+    stale = [r["id"] for r in raw["residuals"] if r["id"] not in by_id]
+    if stale:
+        raise CatalogError(f"{path.name} names measurement {stale[0]}, which is not in the calibration set; "
+                           "re-run scripts/fit_out_of_sample.py")
     return [Residual(r["id"], int(r["fold"]), float(r["predicted"]), float(r["measured"]),
                      measurement_class(by_id[r["id"]], cat)) for r in raw["residuals"]]
 

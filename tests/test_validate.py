@@ -153,3 +153,13 @@ def test_refinement_never_worsens_the_fit_and_keeps_the_batch_cap_whole(catalog)
     assert isinstance(refined.max_batch_size, int)
     for name, values in FIT_GRID.items():
         assert min(values) <= getattr(refined, name) <= max(values)
+
+
+def test_a_stale_out_of_sample_file_is_named_not_a_traceback(catalog, tmp_path):
+    # A stored residual whose measurement left the set (renamed or removed) is reported in one sentence that
+    # says what to re-run, instead of a KeyError.
+    stale = tmp_path / "out_of_sample.yaml"
+    stale.write_text("folds: []\nresiduals:\n- {id: no-such-measurement, fold: 0, predicted: 1.0, measured: 1.0}\n",
+                     encoding="utf-8")
+    with pytest.raises(CatalogError, match=r"no-such-measurement.*re-run scripts/fit_out_of_sample\.py"):
+        out_of_sample_residuals(catalog, stale)
