@@ -171,6 +171,46 @@ def scores_id(model_or_api_id: str, catalog: Catalog) -> str:
     return model_or_api_id
 
 
+def complete_matrices(x: FloatArray, rank: int = RANK, shrink: float = SHRINK,
+                      num_iterations: int = NUM_ITERATIONS) -> FloatArray:
+    """``complete_matrix`` of a stack of matrices (shape ``(F, models, benchmarks)``), all fitted at once [points].
+
+    Each matrix is fitted on its own: its own benchmark means and spreads, and a benchmark with no measured
+    cell in it is a column of zeros in its standardised matrix. A zero column changes neither the singular
+    values nor the other columns of a rank-k reconstruction (``[A, 0] = U S [V_A, 0]^T``), so this equals
+    fitting each matrix on its measured benchmarks alone; one stacked SVD per iteration saves the per-call
+    overhead of ``F`` small SVDs (the leave-out folds).
+    """
+    x = np.asarray(x, dtype=float)
+    out = np.full_like(x, np.nan)
+    if x.size == 0:
+        return out
+    obs = np.isfinite(x)
+    cols: BoolArray = np.asarray(obs.any(axis=1))  # (F, benchmarks): benchmarks with a measured cell in each matrix
+    num = obs.sum(axis=1)
+    xz = np.where(obs, x, 0.0)
+    mu = np.divide(xz.sum(axis=1), num, out=np.zeros(num.shape), where=num > 0)
+    var = np.divide((np.where(obs, x - mu[:, None, :], 0.0) ** 2).sum(axis=1), num, out=np.zeros(num.shape),
+                    where=num > 0)
+    sd = np.where(num >= 2, np.sqrt(var), np.nan)
+    for f in range(x.shape[0]):  # benchmarks with < 2 scores take the median spread of the others
+        finite = np.isfinite(sd[f]) & cols[f]
+        fallback = float(np.median(sd[f][finite])) if finite.any() else MIN_COLUMN_STD
+        sd[f] = np.where(np.isfinite(sd[f]), sd[f], fallback)
+    sd = np.maximum(sd, MIN_COLUMN_STD)
+    z_obs = np.where(obs, (xz - mu[:, None, :]) / sd[:, None, :], 0.0)
+    keep = cols[:, None, :]
+    z = z_obs.copy()
+    k = max(1, min(rank, *x.shape[1:]))
+    for _ in range(num_iterations):
+        u, sv, vt = np.linalg.svd(z, full_matrices=False)
+        s_k = np.maximum(sv[:, :k] - shrink, 0.0)
+        low = (u[:, :, :k] * s_k[:, None, :]) @ vt[:, :k, :]
+        z = np.where(obs, z_obs, np.where(keep, low, 0.0))
+    filled = np.where(obs, x, np.clip(mu[:, None, :] + sd[:, None, :] * z, 0.0, INDEX_MAX))
+    return np.where(keep, filled, out)
+
+
 def complete_matrix(x: FloatArray, rank: int = RANK, shrink: float = SHRINK,
                     num_iterations: int = NUM_ITERATIONS) -> FloatArray:
     """Fill the NaN cells of a models x benchmarks matrix of 0-100 scores (module Notes) [points].
@@ -179,48 +219,29 @@ def complete_matrix(x: FloatArray, rank: int = RANK, shrink: float = SHRINK,
     gets each benchmark's mean (the fit knows nothing about it). Columns without any measured cell stay NaN.
     """
     x = np.asarray(x, dtype=float)
-    out = np.full_like(x, np.nan)
+    return complete_matrices(x[None], rank, shrink, num_iterations)[0]
+
+
+def estimate_matrices(x: FloatArray, min_scores_for_rank: int = MIN_SCORES_FOR_RANK) -> FloatArray:
+    """``estimate_matrix`` of a stack of matrices (shape ``(F, models, benchmarks)``), each on its own [points]."""
+    x = np.asarray(x, dtype=float)
     obs = np.isfinite(x)
-    rows = np.ones(x.shape[0], dtype=bool)
-    cols = obs.any(axis=0)
-    sub = x[np.ix_(rows, cols)]
-    sub_obs = obs[np.ix_(rows, cols)]
-    if sub.size == 0:
-        return out
-    mu = np.nanmean(sub, axis=0)
-    num = sub_obs.sum(axis=0)
-    sd = np.array([np.nanstd(sub[:, j]) if num[j] >= 2 else np.nan for j in range(sub.shape[1])])
-    fallback = float(np.nanmedian(sd)) if np.isfinite(sd).any() else MIN_COLUMN_STD
-    sd = np.maximum(np.where(np.isfinite(sd), sd, fallback), MIN_COLUMN_STD)
-    z_obs = (sub - mu) / sd
-    z = np.where(sub_obs, z_obs, 0.0)
-    k = max(1, min(rank, *z.shape))
-    for _ in range(num_iterations):
-        u, s, vt = np.linalg.svd(z, full_matrices=False)
-        s_k = np.maximum(s[:k] - shrink, 0.0)
-        low = (u[:, :k] * s_k) @ vt[:k]
-        z = np.where(sub_obs, z_obs, low)
-    filled = np.where(sub_obs, sub, np.clip(mu + sd * z, 0.0, INDEX_MAX))
-    block = out[rows]
-    block[:, cols] = filled
-    out[rows] = block
-    return out
+    dense = complete_matrices(x, RANK, SHRINK)
+    sparse = complete_matrices(x, SPARSE_RANK, SPARSE_SHRINK)
+    enough = obs.sum(axis=2) >= min_scores_for_rank
+    est = np.where(enough[:, :, None], dense, sparse)
+    with np.errstate(all="ignore"):
+        low = np.nanmin(np.where(obs, x, np.inf), axis=1)[:, None, :]
+        high = np.nanmax(np.where(obs, x, -np.inf), axis=1)[:, None, :]
+    capped = np.clip(est, np.where(np.isfinite(low), low, 0.0), np.where(np.isfinite(high), high, INDEX_MAX))
+    return np.where(obs, x, np.where(np.isfinite(est), capped, np.nan))
 
 
 def estimate_matrix(x: FloatArray, min_scores_for_rank: int = MIN_SCORES_FOR_RANK) -> FloatArray:
     """The shipped estimator (module Notes) [points]: rank-``RANK`` fit for models with at least
     ``min_scores_for_rank`` measured scores, rank-``SPARSE_RANK`` for the others; estimates capped to the
     range of the measured scores of their benchmark; measured cells unchanged."""
-    x = np.asarray(x, dtype=float)
-    obs = np.isfinite(x)
-    dense = complete_matrix(x, RANK, SHRINK)
-    sparse = complete_matrix(x, SPARSE_RANK, SPARSE_SHRINK)
-    enough = obs.sum(axis=1) >= min_scores_for_rank
-    est = np.where(enough[:, None], dense, sparse)
-    with np.errstate(all="ignore"):
-        low, high = np.nanmin(np.where(obs, x, np.inf), axis=0), np.nanmax(np.where(obs, x, -np.inf), axis=0)
-    capped = np.clip(est, np.where(np.isfinite(low), low, 0.0), np.where(np.isfinite(high), high, INDEX_MAX))
-    return np.where(obs, x, np.where(np.isfinite(est), capped, np.nan))
+    return estimate_matrices(np.asarray(x, dtype=float)[None], min_scores_for_rank)[0]
 
 
 def leave_out_residuals(x: FloatArray, num_folds: int = NUM_FOLDS, seed: int = FOLD_SEED,
@@ -228,21 +249,23 @@ def leave_out_residuals(x: FloatArray, num_folds: int = NUM_FOLDS, seed: int = F
     """k-fold leave-out: each measured cell is withheld once and predicted from the rest [points].
 
     Returns a matrix of estimate minus measured value on measured cells (NaN elsewhere and where the
-    withheld cell could not be predicted, e.g. the model's only score). Folds are a seeded permutation.
+    withheld cell could not be predicted, e.g. the model's only score). Folds are a seeded permutation;
+    the fold fits run as one stack (``estimate_matrices``).
     """
     x = np.asarray(x, dtype=float)
     idx = np.argwhere(np.isfinite(x))
     rng = np.random.default_rng(seed)
     fold = rng.permutation(len(idx)) % num_folds
     res = np.full_like(x, np.nan)
-    for f in range(num_folds):
-        held = idx[fold == f]
-        if held.size == 0:
-            continue
-        train = x.copy()
-        train[held[:, 0], held[:, 1]] = np.nan
-        est = estimate_matrix(train, min_scores_for_rank)
-        res[held[:, 0], held[:, 1]] = est[held[:, 0], held[:, 1]] - x[held[:, 0], held[:, 1]]
+    folds = [idx[fold == f] for f in range(num_folds) if (fold == f).any()]
+    if not folds:
+        return res
+    train = np.repeat(x[None], len(folds), axis=0)
+    for f, held in enumerate(folds):
+        train[f, held[:, 0], held[:, 1]] = np.nan
+    est = estimate_matrices(train, min_scores_for_rank)
+    for f, held in enumerate(folds):
+        res[held[:, 0], held[:, 1]] = est[f, held[:, 0], held[:, 1]] - x[held[:, 0], held[:, 1]]
     return res
 
 

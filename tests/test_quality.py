@@ -11,7 +11,9 @@ from pydantic import ValidationError
 from calculator.catalog import Catalog
 from calculator.quality import (
     chance_corrected_frac,
+    complete_matrices,
     complete_matrix,
+    estimate_matrix,
     leave_out_residuals,
     normalised_score,
     quality_index,
@@ -111,6 +113,39 @@ def test_leave_out_residuals_cover_every_measured_cell():
     # a cell goes unpredicted only when its whole row was withheld in its fold
     assert np.isfinite(res).sum() >= 0.95 * np.isfinite(x).sum()
     assert not np.isfinite(res[~np.isfinite(x)]).any()
+
+
+def test_stacked_fits_equal_one_fit_per_matrix():
+    # complete_matrices fits a stack at once: each matrix must come out as if fitted alone, and a benchmark with
+    # no score in one matrix (a zero column in its standardised matrix) must not move the others' estimates.
+    rng = np.random.default_rng(1)
+    a = rng.uniform(20, 90, size=(12, 5))
+    a[rng.uniform(size=a.shape) < 0.3] = np.nan
+    b = a.copy()
+    b[:, 4] = np.nan  # benchmark 4 unmeasured in the second matrix
+    stacked = complete_matrices(np.stack([a, b]), rank=2, shrink=1.0)
+    np.testing.assert_allclose(stacked[0], complete_matrix(a, 2, 1.0), rtol=0, atol=1e-9)
+    np.testing.assert_allclose(stacked[1], complete_matrix(b, 2, 1.0), rtol=0, atol=1e-9)
+    alone = complete_matrix(b[:, :4], 2, 1.0)  # the same fit without the empty column
+    np.testing.assert_allclose(stacked[1][:, :4], alone, rtol=0, atol=1e-9)
+    assert np.isnan(stacked[1][:, 4]).all()
+
+
+def test_leave_out_folds_do_not_see_each_other():
+    # The stacked leave-out must equal withholding each fold and refitting on its own (estimate_matrix per fold).
+    rng = np.random.default_rng(2)
+    x = rng.uniform(20, 90, size=(14, 6))
+    x[rng.uniform(size=x.shape) < 0.25] = np.nan
+    res = leave_out_residuals(x, num_folds=4, seed=7)
+    idx = np.argwhere(np.isfinite(x))
+    fold = np.random.default_rng(7).permutation(len(idx)) % 4
+    for f in range(4):
+        held = idx[fold == f]
+        train = x.copy()
+        train[held[:, 0], held[:, 1]] = np.nan
+        est = estimate_matrix(train)
+        expected = est[held[:, 0], held[:, 1]] - x[held[:, 0], held[:, 1]]
+        np.testing.assert_allclose(res[held[:, 0], held[:, 1]], expected, rtol=0, atol=1e-9)
 
 
 def test_shipped_estimates_beat_the_benchmark_mean(catalog):
