@@ -98,7 +98,7 @@ for line in report.confidence_lines(rows, labels):
                 "and traffic together; P(cheapest) sums to 100% over the ranked options (Method page, 6).")
 
 # --- what drives the answer: idle GPUs (the peak ratio) and, for MoE, total vs active parameters ---------------
-always_on = s.always_on or s.pricing_basis == "owned"
+always_on = s.sized_always_on
 for text in (story.idle_story(r, w.peak_to_average_ratio, s.utilisation_frac, always_on) for r in ranked[:1]
              if r["provider"] == "self-hosted"):
     if text:

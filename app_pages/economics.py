@@ -240,7 +240,7 @@ else:
         try:
             volumes, never = uncertainty.break_even_draws(
                 draws, self_id, api_id, rows["workload"].iloc[0], be.replica_monthly_cost_usd,
-                be.replica_requests_per_month, be.api_usd_per_request, s.always_on or s.pricing_basis == "owned",
+                be.replica_requests_per_month, be.api_usd_per_request, s.sized_always_on,
                 be.policy)
             p_self = uncertainty.p_cheaper(draws, self_id, api_id, workload=rows["workload"].iloc[0])
         except (KeyError, ValueError):
@@ -255,7 +255,7 @@ else:
     grid = np.geomspace(max(current, 1.0) / 100.0, max(current, 1.0) * 100.0, 121)
     if be.num_requests_per_month is not None:
         grid = np.unique(np.concatenate([grid, [be.num_requests_per_month]]))
-    curve = cost_vs_volume(be, grid, s.always_on or s.pricing_basis == "owned")
+    curve = cost_vs_volume(be, grid, s.sized_always_on)
     if not curve.empty:
         st.plotly_chart(charts.lines_chart(
             curve["num_requests_per_month"],

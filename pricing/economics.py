@@ -351,7 +351,7 @@ def break_even_for_scenario(scenario: Scenario, options: pd.DataFrame, self_opti
     """``break_even`` with the fleet assumptions of the scenario's workload ``workload_index`` (its fleet policy:
     spare and minimum replicas, spot capacity loss, as in the comparison table)."""
     spec = scenario.workloads[workload_index]
-    always_on = scenario.always_on or scenario.pricing_basis == "owned"
+    always_on = scenario.sized_always_on
     return break_even(options, self_option_id, api_option_id, always_on=always_on,
                       utilisation_frac=scenario.utilisation_frac, peak_to_average_ratio=spec.peak_to_average_ratio,
                       workload=spec.name, per_quality_point=per_quality_point, policy=scenario.fleet_policy)

@@ -67,7 +67,7 @@ def fleet_mix(scenario: Scenario, catalog: Catalog, model_id: str, gpu_id: str, 
     """
     restricted = scenario.model_copy(update={"model_ids": (model_id,), "gpu_ids": (gpu_id,),
                                              "precisions": (precision,), "api_model_ids": ()})
-    always_on = scenario.always_on or scenario.pricing_basis == "owned"
+    always_on = scenario.sized_always_on
     u = scenario.utilisation_frac
     rows: list[dict[str, Any]] = []
     price: float | None = None

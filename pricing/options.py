@@ -406,7 +406,7 @@ def _context(scenario: Scenario, catalog: Catalog, spec: WorkloadSpec, eff: Effi
         scenario=scenario, catalog=catalog, spec=spec, eff=eff,
         num_requests=fleet.requests_per_month(spec.requests_per_day),
         tokens_per_request=spec.input_tokens + spec.output_tokens,
-        always_on=scenario.always_on or scenario.pricing_basis == "owned",
+        always_on=scenario.sized_always_on,
         band_frac=eff.median_abs_error_frac or 0.0,
     )
 

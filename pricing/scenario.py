@@ -238,11 +238,15 @@ class Scenario(_Closed):
         return value
 
     @property
+    def sized_always_on(self) -> bool:
+        """Whether fleets are sized for the peak all month: asked for, or owned (owned GPUs cannot be scaled away)."""
+        return self.always_on or self.pricing_basis == "owned"
+
+    @property
     def fleet_policy(self) -> FleetPolicy:
         """The fleet policy of this scenario: spare replicas only for always-on (or owned) fleets, the capacity
         loss only on the spot basis (``pricing.fleet``)."""
-        always_on = self.always_on or self.pricing_basis == "owned"
-        return FleetPolicy(redundancy_replicas=self.redundancy_replicas if always_on else 0,
+        return FleetPolicy(redundancy_replicas=self.redundancy_replicas if self.sized_always_on else 0,
                            min_replicas=self.min_replicas,
                            capacity_loss_frac=self.spot_capacity_loss_frac if self.pricing_basis == "spot" else 0.0)
 

@@ -458,7 +458,7 @@ def inputs_from_frame(options: pd.DataFrame, scenario: Scenario, catalog: Catalo
     gpus = {g.id: g for g in catalog.gpus}
     eff = catalog.efficiency
     p99_ratio = eff.p99_to_mean_latency_ratio if eff is not None else 1.0
-    always_on = scenario.always_on or scenario.pricing_basis == "owned"
+    always_on = scenario.sized_always_on
     out: list[OptionInputs] = []
     for row in options.to_dict("records"):
         monthly = _column(row, "monthly_cost_usd", None)

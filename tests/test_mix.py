@@ -40,7 +40,7 @@ def test_a_pool_of_one_workload_costs_what_its_own_fleet_costs(catalog):
     # One workload on a "shared" fleet is its own fleet: same spare replica, same cost as the comparison table.
     s = scenario_from_yaml(MIX.read_text())
     one = s.model_copy(update={"workloads": s.workloads[1:2]})
-    assert one.fleet_policy.redundancy_replicas >= 1 or not (one.always_on or one.pricing_basis == "owned")
+    assert one.fleet_policy.redundancy_replicas >= 1 or not one.sized_always_on
     df = fleet_mix(one, catalog, "qwen3.5-397b-a17b", "h200-sxm", "fp8")
     total = df[df["workload"] == SHARED_FLEET].iloc[0]
     assert total["monthly_cost_usd"] == pytest.approx(total["standalone_monthly_cost_usd"], rel=1e-9)
