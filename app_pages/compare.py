@@ -106,7 +106,7 @@ for text in (story.idle_story(r, w.peak_to_average_ratio, s.utilisation_frac, al
 moe_row = next((r for r in ranked if r["kind"] == "self-hosted MoE"), None) or next(
     (r for r in records if r["kind"] == "self-hosted MoE" and r["num_gpus_per_replica"]), None)
 if moe_row is not None:
-    text = story.moe_story(moe_row, cat.model(str(moe_row["model_id"])).architecture, w.output_tokens)
+    text = story.moe_story(moe_row, cat.model(str(moe_row["model_id"])).architecture)
     if text:
         st.markdown(text)
 

@@ -10,11 +10,12 @@ from calculator.schemas import Architecture
 from calculator.units import BYTES_PER_GB, PARAMS_PER_BILLION
 
 
-def moe_story(row: dict[str, Any], arch: Architecture, output_tokens: int) -> str | None:
+def moe_story(row: dict[str, Any], arch: Architecture) -> str | None:
     """What total vs active parameters did to one self-hosted MoE option: memory (GPUs bought) follows the
     total, speed (tokens per GPU) the active share. None for a dense model or an option without a deployment.
 
-    ``row`` is a ``compare_options`` row; tokens per GPU = replica requests/s x output tokens / GPUs per replica.
+    ``row`` is a ``compare_options`` row; tokens per GPU = replica requests/s x the model's own output tokens per
+    request (answer + thinking, the tokens the replica was sized for) / GPUs per replica.
     """
     n = int(row.get("num_gpus_per_replica") or 0)
     rps = row.get("replica_requests_per_s")
@@ -23,7 +24,7 @@ def moe_story(row: dict[str, Any], arch: Architecture, output_tokens: int) -> st
     counts = param_counts(arch)
     total_b, active_b = counts.total / PARAMS_PER_BILLION, counts.active / PARAMS_PER_BILLION
     weights_gb = weights_bytes(counts, str(row["precision"])) / BYTES_PER_GB
-    tokens_per_gpu = float(rps) * output_tokens / n
+    tokens_per_gpu = float(rps) * float(row["output_tokens_per_request"]) / n
     return (f"**Why mixture of experts matters here.** {row['model_name']} stores {total_b:,.0f}B parameters but "
             f"each token uses only {active_b:,.0f}B ({active_b / total_b:.0%}). Memory follows the total: its "
             f"{weights_gb:,.0f} GB of {row['precision']} weights take {n} x {row['gpu_name']} per replica, "

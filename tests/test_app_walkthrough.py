@@ -138,6 +138,19 @@ def test_compare_shows_idle_cost_and_the_moe_story() -> None:
     assert "each token uses only 16B" in text or "each token uses only 17B" in text
 
 
+def test_moe_story_counts_the_tokens_the_replica_was_sized_for() -> None:
+    # 2 requests/s per 8-GPU replica, 1,000 output tokens per request (400 answer + 600 thinking): 2 x 1,000 / 8
+    # = 250 output tokens/s per GPU. Counting only the 400 answer tokens would say 100.
+    from app_pages.story import moe_story
+    from tests.conftest import fixture_arch
+
+    row = {"num_gpus_per_replica": 8, "replica_requests_per_s": 2.0, "output_tokens_per_request": 1000.0,
+           "precision": "fp8", "model_name": "Qwen3.5-397B-A17B", "gpu_name": "NVIDIA H200", "gpus_total": 16,
+           "concurrency_per_replica": 64}
+    text = moe_story(row, fixture_arch("qwen3.5-397b-a17b"))
+    assert text is not None and "which gives 250 output tokens/s per GPU" in text
+
+
 def test_every_link_key_has_a_label() -> None:
     from app_pages.state import LINK_LABELS, VIEW_KEYS
     from pricing.scenario import QUERY_KEYS
