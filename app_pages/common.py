@@ -141,7 +141,7 @@ def validation_rows() -> tuple[list[dict[str, Any]], float]:
 
 @st.cache_data(show_spinner=False)
 def layout_not_modelled() -> list[str]:
-    """Ids of calibration measurements whose layout is not modelled yet (``calculator.validate.layout_modelled``)."""
+    """Ids of calibration measurements the model does not predict (``calculator.validate.layout_modelled``)."""
     from calculator.validate import layout_modelled
 
     return [m.id for m in load_measurements() if not layout_modelled(m)]

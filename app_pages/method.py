@@ -98,13 +98,15 @@ st.markdown(f"**{len(table)} published measurements on {len(gpus)} GPU types; me
             f"{median_error:.1%}, mean {mean_error:.1%}.** Same as `python -m calculator validate`.")
 not_modelled = common.layout_not_modelled()
 if not_modelled:
-    st.caption(f"{len(not_modelled)} more measurements ran disaggregated prefill/decode pools, a layout the model "
-               f"does not have yet; they stay in the set, left out of every figure: {', '.join(not_modelled)}.")
+    st.caption(f"{len(not_modelled)} more measurements ran disaggregated prefill/decode pools and report a figure "
+               f"the decode pool alone does not give; they stay in the set, left out of every figure: "
+               f"{', '.join(not_modelled)}.")
 c1, c2, c3, c4 = st.columns(4)
 c1.metric("Bandwidth achieved", f"{eff.bandwidth_efficiency_frac:.0%}", help="Share of peak memory bandwidth [-].")
 c2.metric("FLOP/s achieved (bf16/fp8)", f"{eff.flops_efficiency_frac:.0%}", help="Share of dense peak [-].")
 c3.metric("Fixed overhead per step", f"{eff.step_overhead_s * 1e3:.1f} ms", help="Per forward step [ms].")
-c4.metric("Largest batch", f"{eff.max_batch_size:,}", help="Engine's cap on running sequences [-].")
+c4.metric("Largest batch", f"{eff.max_batch_size:,}",
+          help="Engine's cap on running sequences per scheduler (per GPU under data-parallel attention) [-].")
 st.plotly_chart(charts.validation_errors(table), width="stretch")
 st.dataframe(tables.validation_table(rows), hide_index=True, width="stretch")
 

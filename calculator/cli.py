@@ -198,7 +198,8 @@ def cmd_validate(args: argparse.Namespace, cat: Catalog) -> int:
     print(f"median absolute error: {med:.1%}")
     print(f"mean absolute error:   {mean_abs_error(comparisons):.1%}")
     if not_modelled:
-        print(f"\nlayout not modelled (disaggregated prefill/decode; kept in the set, left out of every figure): "
+        print(f"\nnot modelled (disaggregated runs whose metric the decode pool alone does not give; kept in the "
+              f"set, left out of every figure): "
               f"{len(not_modelled)}")
         for m in not_modelled:
             pools = f"prefill {m.prefill_gpus or '-'} + decode {m.decode_gpus} GPUs"

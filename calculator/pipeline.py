@@ -34,7 +34,10 @@ replicated where N exceeds the heads (MLA's latent is one shared head, so TP cop
 all-reduces per layer. Expert parallel with data-parallel attention (MoE only; SGLang DP attention + EP,
 TensorRT-LLM ADP + EP, vLLM DP + EP): each GPU serves attention for its own sequences with the whole
 attention weights (``memory.replicated_weights_bytes``) and its share of the cache, holds E/N of the
-experts, and exchanges tokens with the other GPUs in every MoE layer (``throughput.all_to_all_time_s``).
+experts, and exchanges tokens with the other GPUs in every MoE layer (``throughput.all_to_all_time_s``). Each GPU
+is one attention rank with its own scheduler: the engine's batch cap and the per-sequence overhead hold per rank
+(``num_schedulers``, ``sequences_per_scheduler``), and the engine hides the all-to-all behind the other half of
+the batch where that is faster (two-batch overlap: ``two_batch_overlap``, ``overlapped_step``).
 Pipeline parallel (any model, beyond one scale-up domain): tensor parallel over the t GPUs of a scale-up
 domain, the layers cut into p = N / t stages (``pipeline_stages``), activations sent between stages over the
 scale-out network (``throughput.pipeline_round``; Narayanan et al., Megatron-LM PTD-P, SC'21, arXiv:2104.04473).
@@ -243,6 +246,67 @@ class StepTime:
         return np.maximum(self.memory_s, self.compute_s) + self.communication_s + self.overhead_s
 
 
+def num_schedulers(num_gpus: FloatOrArray, expert_parallel: BoolOrArray) -> FloatOrArray:
+    """Schedulers that each batch their own sequences [-]: N under data-parallel attention, else 1.
+
+    With data-parallel attention every GPU is one attention rank with its own scheduler, running batch and cap
+    (SGLang ``--enable-dp-attention``: one scheduler process per DP rank; TensorRT-LLM attention DP:
+    ``max_batch_size`` is per rank; vLLM data parallel: one engine core per DP rank), so the engine's batch cap
+    ``max_batch_size`` holds per GPU: a deployment of N GPUs runs up to ``N * max_batch_size`` sequences.
+    Tensor- and pipeline-parallel deployments have one scheduler for all their GPUs.
+    """
+    return np.where(np.asarray(expert_parallel, dtype=bool), np.asarray(num_gpus, dtype=float), 1.0)
+
+
+def sequences_per_scheduler(num_sequences: FloatOrArray, num_gpus: FloatOrArray,
+                            expert_parallel: BoolOrArray) -> FloatOrArray:
+    """Running sequences of the busiest scheduler [-]: ``ceil(B / N)`` under data-parallel attention, else B.
+
+    The per-sequence cost of a step (sampling, scheduler bookkeeping: ``eff.sequence_overhead_s``) is paid by
+    each scheduler for its own sequences, in parallel across DP ranks; the ranks meet in every MoE layer's
+    dispatch and combine, so the step lasts as long as the busiest rank's, the one with ``ceil(B / N)`` of the
+    B sequences (``num_schedulers``).
+    """
+    b = np.asarray(num_sequences, dtype=float)
+    return np.where(np.asarray(expert_parallel, dtype=bool), np.ceil(b / np.asarray(num_gpus, dtype=float)), b)
+
+
+def two_batch_overlap(half: StepTime, eff: Efficiency) -> StepTime:
+    """A step run as two micro-batches whose all-to-all overlaps the other's compute (two-batch overlap).
+
+    ``half`` is one forward step of half the tokens, sequences, KV bytes and attention FLOPs. The compute stream
+    runs the two micro-batches one after the other, each reading the weights its tokens touch again (so at small
+    batch the step reads the expert weights twice); each micro-batch's dispatch and combine run on the network
+    while the other computes, without taking SMs (DeepEP receive hooks). Each micro-batch launches every
+    layer's kernels, so the per-layer and per-sequence overhead is paid per micro-batch and the fixed per-step
+    cost once. The step lasts as long as the busier of the two streams [s]::
+
+        t_gpu  = 2 max(t_mem(T/2), t_flop(T/2)) + 2 t_over(T/2) - t_fixed
+        t_comm = 2 t_a2a(T/2)
+        t_tbo  = max(t_gpu, t_comm) = t_gpu + max(0, t_comm - t_gpu)       (communication_s: the exposed part)
+
+    References: DeepSeek-V3 report (arXiv:2412.19437, sec. 3.4: two micro-batches overlap attention/MoE with
+    dispatch/combine in decoding); DeepEP README, legacy V1 docs (https://github.com/deepseek-ai/DeepEP,
+    docs/legacy.md: low-latency kernels' receive hook overlaps two micro-batches "without any SM occupation");
+    LMSYS, "Deploying DeepSeek with PD Disaggregation and Large-scale Expert Parallelism on 96 H100 GPUs"
+    (https://lmsys.org/blog/2025-05-05-large-scale-ep/, 2025-05-05: in decode TBO gains 25.5 % at 256 tokens per
+    GPU and loses at small batches, -27 % at 32 tokens per GPU, "as small decode batch sizes hinder kernel
+    efficiency"; engines enable it where it helps, ``overlapped_step``).
+    """
+    memory_s = 2.0 * np.asarray(half.memory_s)
+    compute_s = 2.0 * np.asarray(half.compute_s)
+    overhead_s = 2.0 * np.asarray(half.overhead_s) - eff.step_overhead_s
+    busy_s = np.maximum(memory_s, compute_s) + overhead_s
+    return StepTime(
+        experts_touched_per_layer=half.experts_touched_per_layer,
+        weight_bytes_read=2.0 * np.asarray(half.weight_bytes_read),
+        memory_s=memory_s,
+        compute_s=compute_s,
+        communication_s=np.maximum(0.0, 2.0 * np.asarray(half.communication_s) - busy_s),
+        overhead_s=overhead_s,
+    )
+
+
 def forward_step(
     m: ModelFeatures,
     gpu: GpuFeatures,
@@ -306,10 +370,40 @@ def forward_step(
                                           eff.bandwidth_efficiency_frac),
         compute_s=throughput.compute_time_s(rnd.flops_per_gpu, gpu.peak_tflops, flops_eff),
         communication_s=np.where(ep, all_to_all, all_reduce + stage_send),
-        overhead_s=stages * throughput.step_overhead_s(m.num_layers / stages, num_sequences / micro,
+        overhead_s=stages * throughput.step_overhead_s(m.num_layers / stages,
+                                                       sequences_per_scheduler(num_sequences, num_gpus, ep) / micro,
                                                        eff.step_overhead_s, eff.layer_overhead_s,
                                                        eff.sequence_overhead_s),
     )
+
+
+def overlapped_step(
+    m: ModelFeatures,
+    gpu: GpuFeatures,
+    eff: Efficiency,
+    num_gpus: FloatOrArray,
+    expert_parallel: BoolOrArray,
+    num_tokens: FloatOrArray,
+    num_sequences: FloatOrArray,
+    kv_bytes: FloatOrArray,
+    attention_flops: FloatOrArray,
+    pipeline_stages: FloatOrArray = 1.0,
+) -> StepTime:
+    """``forward_step``, run as two overlapped micro-batches (``two_batch_overlap``) where that is faster.
+
+    Expert-parallel steps with at least two tokens per GPU: the engine runs the step whole (all-to-all after
+    compute, ``forward_step``) or as two overlapped micro-batches, whichever is shorter (SGLang
+    ``--enable-two-batch-overlap``, TensorRT-LLM's overlap of attention-DP micro-batches: operators enable it for
+    throughput runs, where it pays). Other layouts have no all-to-all to hide: the plain step.
+    """
+    ep = np.asarray(expert_parallel, dtype=bool)
+    whole = forward_step(m, gpu, eff, num_gpus, ep, num_tokens, num_sequences, kv_bytes, attention_flops,
+                         pipeline_stages)
+    half = forward_step(m, gpu, eff, num_gpus, ep, np.asarray(num_tokens) / 2.0, np.asarray(num_sequences) / 2.0,
+                        np.asarray(kv_bytes) / 2.0, np.asarray(attention_flops) / 2.0, pipeline_stages)
+    tbo = two_batch_overlap(half, eff)
+    use = ep & (np.asarray(num_tokens) >= 2.0 * np.asarray(num_gpus)) & (tbo.total_s < whole.total_s)
+    return StepTime(**{f.name: np.where(use, getattr(tbo, f.name), getattr(whole, f.name)) for f in fields(StepTime)})
 
 
 def mean_step(decode: StepTime, chunk: StepTime, chunk_frac: FloatOrArray) -> StepTime:
@@ -437,7 +531,7 @@ def evaluate(
     reserve = memory.runtime_reserve_gb(gpu.memory_gb, eff.runtime_reserve_frac)
     max_conc = np.where(layout_ok, np.minimum(
         memory.max_concurrency(gpu.memory_gb, eff.runtime_reserve_frac, weights_gb_per_gpu, kv_seq_gb_per_gpu),
-        eff.max_batch_size,
+        eff.max_batch_size * num_schedulers(n, ep),
     ), 0.0)
 
     # Decode-only step: B tokens, reading the batch's KV cache (bytes per deployment = per GPU x N).
@@ -446,7 +540,7 @@ def evaluate(
                                                         m.window_tokens, m.attn_linear)
     k = np.asarray(num_draft_tokens, dtype=float)
     a = np.asarray(accepted_tokens_per_step, dtype=float)
-    verify = forward_step(m, gpu, eff, n, ep, b * (1.0 + k), b, kv_read, (1.0 + k) * attn_decode, stages)
+    verify = overlapped_step(m, gpu, eff, n, ep, b * (1.0 + k), b, kv_read, (1.0 + k) * attn_decode, stages)
     decode = speculative_step(verify, k, m.num_layers)
 
     uncached, attn_prompt = _prompt_work(m, i, cached_input_frac)
@@ -454,7 +548,7 @@ def evaluate(
     # Chunk step: the decode batch plus C prompt tokens; a fraction f = P / C of steps carry one (eq. 1).
     prefill_tokens = b * a * uncached / o
     chunk = np.minimum(float(eff.prefill_chunk_tokens), np.maximum(uncached, prefill_tokens))
-    chunk_verify = forward_step(m, gpu, eff, n, ep, b * (1.0 + k) + chunk, b, kv_read,
+    chunk_verify = overlapped_step(m, gpu, eff, n, ep, b * (1.0 + k) + chunk, b, kv_read,
                                 (1.0 + k) * attn_decode + chunk / uncached * attn_prompt, stages)
     chunk_step = speculative_step(chunk_verify, k, m.num_layers)
     f = np.asarray(colocated_prefill, dtype=float) * prefill_tokens / chunk
@@ -463,7 +557,7 @@ def evaluate(
     t_per_output_token = mean_step(decode, chunk_step, f * (b - 1.0) / b).total_s / a  # eq. 2
 
     # A lone prefill of one request's uncached prompt.
-    prefill = forward_step(m, gpu, eff, n, ep, uncached, 1.0, 0.0, attn_prompt, stages)
+    prefill = overlapped_step(m, gpu, eff, n, ep, uncached, 1.0, 0.0, attn_prompt, stages)
     # Time to first token: the prefill, the running step it waits for, and the queue of prompts ahead of it.
     prefill_share = np.clip((t_step - decode.total_s) / t_step, 0.0, 0.999)
     wait_mean, wait_p99 = queueing.prompt_wait_s(prefill_share, prefill.total_s, b)
@@ -565,7 +659,7 @@ def evaluate_disaggregated(
     uncached, attn_prompt = _prompt_work(m, i, cached_input_frac)
     chunk = np.maximum(float(eff.prefill_chunk_tokens), uncached)
     prompts = chunk / uncached
-    batch = forward_step(m, gpu, eff, n_p, ep_p, chunk, prompts, 0.0, prompts * attn_prompt, stages_p)
+    batch = overlapped_step(m, gpu, eff, n_p, ep_p, chunk, prompts, 0.0, prompts * attn_prompt, stages_p)
     capacity = prompts / batch.total_s  # [requests/s]
     demand = dec.requests_per_s
     served = np.minimum(demand, capacity)

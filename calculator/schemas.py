@@ -549,7 +549,7 @@ class Efficiency(Sourced):
     sequence_overhead_s: float = Field(ge=0.0, le=0.001)  # per running sequence per step (sampling, scheduling)
     allreduce_latency_s: float = Field(ge=0.0, le=0.01)
     runtime_reserve_frac: float = Field(ge=0.0, le=0.5)
-    max_batch_size: int = Field(ge=1, le=100000)
+    max_batch_size: int = Field(ge=1, le=100000)  # running sequences per scheduler (per GPU under DP attention)
     scale_out_gb_per_s: float = Field(gt=0, le=10000)
     routing_skew: float = Field(default=0.0, ge=0.0, le=3.0)
     # Latency limits are set on a percentile (MLPerf: p99); the model predicts means. A configuration meets a

@@ -30,9 +30,14 @@ all-reduce latency and the engine's batch cap by coordinate descent over a grid 
 then a pattern search off the grid, on the mean absolute log error, each point capped at a factor of 2
 (``OUTLIER_CLIP``).
 
-Runs whose layout the model does not have yet (disaggregated prefill/decode pools: ``decode_gpus`` set) stay
-in the set with their pool sizes, are listed by ``validate`` and are left out of every figure and of the fit
-(``layout_modelled``).
+Disaggregated runs (``decode_gpus`` set) report the output of their decode pool, kept busy by a prefill pool
+that keeps up ("assuming unlimited resources for the non-tested phase", LMSYS; the slow-down API of the GB200 and
+Kimi K2 posts; MLPerf runs meet their TTFT limit). They are predicted as one decode instance alone
+(``estimate(..., decode_only=True)`` on the stated EP or TP size, else on ``decode_gpus``; TPOT limit applied,
+TTFT left to the prefill pool), per decode GPU, times ``decode_gpus / num_gpus`` when the published figure is
+divided by every GPU of both pools. A disaggregated run with a metric the decode pool does not give (TTFT, or
+total tokens, which count the prefill pool's work) stays in the set, listed by ``validate`` and left out of every
+figure and of the fit (``layout_modelled``).
 """
 
 from __future__ import annotations
@@ -120,11 +125,19 @@ def deployment_gpus(m: Measurement) -> int:
     return max(m.tensor_parallel or 0, m.expert_parallel or 0, m.num_gpus, pools)
 
 
+# Metrics of a disaggregated run that its decode pool alone determines (per decode GPU, per user, per token).
+DECODE_POOL_METRICS: frozenset[str] = frozenset({"output_tokens_per_s_per_gpu", "output_tokens_per_s_per_user",
+                                                 "tpot_ms"})
+
+
 def layout_modelled(m: Measurement) -> bool:
-    """Whether the model can predict the measurement's layout: not yet for disaggregated prefill/decode runs
-    (``decode_gpus`` set), which stay in the set, are listed by ``validate`` and are left out of the errors and
-    the fit until the disaggregated layout exists."""
-    return m.decode_gpus is None
+    """Whether the model predicts the measurement under its layout: every colocated run, and a disaggregated run
+    (``decode_gpus`` set) whose metric is one of the decode pool's (``DECODE_POOL_METRICS``) and whose per-GPU
+    figure divides by the decode GPUs or by both pools (``num_gpus``). Others stay in the set, are listed by
+    ``validate`` and are left out of the errors and the fit."""
+    if m.decode_gpus is None:
+        return True
+    return m.metric in DECODE_POOL_METRICS and m.num_gpus in (m.decode_gpus, m.decode_gpus + (m.prefill_gpus or 0))
 
 
 def modelled(measurements: Sequence[Measurement]) -> list[Measurement]:
@@ -161,15 +174,21 @@ def measured_layout(meas: Measurement, is_moe: bool) -> str:
 def predict(meas: Measurement, cat: Catalog, eff: Efficiency) -> float:
     """Predict the measurement's metric under its stated conditions (see module docstring)."""
     if not layout_modelled(meas):
-        raise CatalogError(f"measurement {meas.id}: its layout (disaggregated prefill/decode pools) is not modelled")
+        raise CatalogError(f"measurement {meas.id}: metric {meas.metric} of a disaggregated run is not modelled "
+                           f"(the decode pool alone gives {', '.join(sorted(DECODE_POOL_METRICS))})")
     model = cat.model(meas.model_id)
     gpu = cat.gpu(meas.gpu_id)
     replica = meas.tensor_parallel or meas.expert_parallel
     limits = meas.scenario in ("server", "interactive")
+    # A disaggregated run's figure is its decode pool's, fed by a prefill pool that keeps up: one decode instance
+    # alone (the stated EP/TP size, else the whole pool), its TTFT left to the prefill pool.
+    decode_only = meas.decode_gpus is not None
+    if decode_only:
+        replica = replica or meas.decode_gpus
     wl = RequestShape(
         input_tokens=max(1, round(meas.input_tokens)),
         output_tokens=max(1, round(meas.output_tokens)),
-        ttft_slo_ms=meas.ttft_slo_ms if limits else None,
+        ttft_slo_ms=meas.ttft_slo_ms if limits and not decode_only else None,
         tpot_slo_ms=meas.tpot_slo_ms if limits else None,
     )
     concurrency = meas.concurrency if meas.scenario in ("batch1", "fixed_concurrency") else None
@@ -182,11 +201,14 @@ def predict(meas: Measurement, cat: Catalog, eff: Efficiency) -> float:
     # Unknown parallelism: submitters tune it, so take the GPUs per replica with the most throughput per GPU.
     est = max((estimate(model.architecture, gpu, wl, eff, precision=meas.precision,
                         kv_precision=meas.kv_precision, num_gpus=n, concurrency=concurrency,
-                        layout=layout if n > 1 else "tp", speculation=speculation) for n in counts),
+                        layout=layout if n > 1 else "tp", speculation=speculation, decode_only=decode_only)
+               for n in counts),
               key=lambda e: (e.fits, e.output_tokens_per_s_per_gpu))
     metric = meas.metric
     if metric == "output_tokens_per_s_per_gpu":
-        return est.output_tokens_per_s_per_gpu
+        # Per decode GPU; a figure divided by both pools' GPUs counts the prefill GPUs too.
+        decode_share = meas.decode_gpus / meas.num_gpus if meas.decode_gpus else 1.0
+        return est.output_tokens_per_s_per_gpu * decode_share
     if metric == "total_tokens_per_s_per_gpu":
         return est.output_tokens_per_s_per_gpu * (meas.input_tokens + meas.output_tokens) / meas.output_tokens
     if metric == "output_tokens_per_s_per_user":

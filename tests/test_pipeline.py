@@ -14,12 +14,15 @@ from calculator.pipeline import (
     LAYOUT_EP,
     LAYOUT_PP,
     LAYOUT_TP,
+    StepTime,
     evaluate,
     evaluate_disaggregated,
     forward_step,
     gpu_features,
     model_features,
+    overlapped_step,
     stack,
+    two_batch_overlap,
 )
 from calculator.sizing import RequestShape, estimate
 from tests.conftest import fixed_efficiency, fixture_arch
@@ -391,3 +394,74 @@ def test_decode_only_pool_has_no_prompt_chunks(catalog):
     assert alone.output_tokens_per_s == pytest.approx(32 / (alone.decode_step_ms / 1000), rel=1e-12)
     assert alone.decode_step_ms == pytest.approx(mixed.decode_step_ms, rel=1e-12)
     assert mixed.tpot_ms > alone.tpot_ms  # colocated steps also carry the other requests' prompt chunks
+
+
+def test_batch_cap_holds_per_dp_attention_rank(catalog):
+    # DeepSeek-V3 at fp8 on 8 H200 (141 GB), bf16 KV, 1000 + 1000 tokens, engine cap 8 sequences per scheduler.
+    # EP8 with DP attention: 8 schedulers, so the cap is 8 x 8 = 64; memory holds far more: (141 x 0.9 - 94.10) GB
+    # / (61 x 576 x 2 B x 2000 / 8 = 17.6 MB) = about 1,865. Tensor parallel: one scheduler, cap 8 (memory: about
+    # 300 sequences of 140.5 MB in 126.9 - 84.1 GB).
+    arch = fixture_arch("deepseek-v3")
+    eff = fixed_efficiency(max_batch_size=8)
+    ep = _eval(arch, catalog.gpu("h200-sxm"), "fp8", 8, 1, 1000, 1000, eff, layout=LAYOUT_EP)
+    tp = _eval(arch, catalog.gpu("h200-sxm"), "fp8", 8, 1, 1000, 1000, eff, layout=LAYOUT_TP)
+    assert ep.max_concurrency[0] == 64
+    assert tp.max_concurrency[0] == 8
+
+
+def test_sequence_overhead_is_paid_per_dp_attention_rank(catalog):
+    # 20 sequences, 0.1 ms per running sequence, 2 ms per step, nothing per layer. Tensor parallel over 8 GPUs:
+    # one scheduler runs all 20: 2 + 20 x 0.1 = 4.0 ms. EP8 with DP attention: each rank runs its own, the busiest
+    # ceil(20 / 8) = 3: 2 + 3 x 0.1 = 2.3 ms.
+    arch = fixture_arch("deepseek-v3")
+    m = model_features(arch, "fp8", "bf16")
+    g = gpu_features(catalog.gpu("h200-sxm"), "fp8")
+    eff = fixed_efficiency(sequence_overhead_s=1e-4)
+    ep = forward_step(m, g, eff, 8.0, True, 20.0, 20.0, 0.0, 0.0)
+    tp = forward_step(m, g, eff, 8.0, False, 20.0, 20.0, 0.0, 0.0)
+    assert_allclose(ep.overhead_s, 0.0023, rtol=1e-12)
+    assert_allclose(tp.overhead_s, 0.0040, rtol=1e-12)
+
+
+def test_two_batch_overlap_by_hand():
+    # Half step: memory 1 ms, compute 2 ms, all-to-all 3 ms, overhead 0.5 ms (of which the fixed 0.2 ms per step).
+    # Two micro-batches on the compute stream: max(2, 4) + (2 x 0.5 - 0.2) = 4.8 ms busy; the network carries
+    # 2 x 3 = 6 ms, of which 6 - 4.8 = 1.2 ms is exposed: step 6.0 ms = max(4.8, 6). With a 1 ms all-to-all
+    # the network hides entirely: step 4.8 ms.
+    eff = fixed_efficiency(step_overhead_s=0.0002)
+    half = StepTime(experts_touched_per_layer=1.0, weight_bytes_read=1.0, memory_s=0.001, compute_s=0.002,
+                    communication_s=0.003, overhead_s=0.0005)
+    tbo = two_batch_overlap(half, eff)
+    assert_allclose([tbo.memory_s, tbo.compute_s, tbo.overhead_s, tbo.communication_s],
+                    [0.002, 0.004, 0.0008, 0.0012], rtol=1e-12)
+    assert_allclose(tbo.total_s, 0.006, rtol=1e-12)
+    hidden = two_batch_overlap(StepTime(1.0, 1.0, 0.001, 0.002, 0.001, 0.0005), eff)
+    assert_allclose(hidden.total_s, 0.0048, rtol=1e-12)
+
+
+def test_wide_ep_decode_overlaps_its_all_to_all_at_large_batch_only(catalog):
+    # DeepSeek-V3, fp8, 72 H100 (8 per NVLink domain, 50 GB/s per GPU scale-out), EP72 with DP attention.
+    # 256 sequences per GPU: each micro-batch of 128 per GPU sends 128 x 8 experts x 7168 x 2 B = 14,680,064 B
+    # per GPU each way, 64/72 of it over the NIC: 14,680,064 x 64/72 / 50e9 = 260.98 us (the 7/72 over NVLink at
+    # 450 GB/s, 3.2 us, runs alongside); with 5 us latency, 58 MoE layers, dispatch + combine:
+    # 2 x 58 x (5 + 260.98) us = 30.85 ms per micro-batch, 61.7 ms for the two. The step is max(busy, 61.7 ms),
+    # shorter than the plain step's busy + 2 x 30.85 ms, so the engine overlaps. At 2 sequences per GPU the
+    # micro-batches would read the expert weights twice: the plain step is kept.
+    arch = fixture_arch("deepseek-v3")
+    m = model_features(arch, "fp8", "fp8")
+    g = gpu_features(catalog.gpu("h100-sxm"), "fp8")
+    eff = fixed_efficiency()
+    n = 72.0
+    half = forward_step(m, g, eff, n, True, 128 * n, 128 * n, 0.0, 0.0)
+    assert_allclose(half.communication_s, 2 * 58 * (5e-6 + 14_680_064 * 64 / 72 / 50e9), rtol=1e-9)
+    big = overlapped_step(m, g, eff, n, True, 256 * n, 256 * n, 0.0, 0.0)
+    whole = forward_step(m, g, eff, n, True, 256 * n, 256 * n, 0.0, 0.0)
+    busy = 2 * max(half.memory_s, half.compute_s) + 2 * half.overhead_s - eff.step_overhead_s
+    assert_allclose(big.total_s, max(busy, 2 * half.communication_s), rtol=1e-9)
+    assert big.total_s < whole.total_s
+    small = overlapped_step(m, g, eff, n, True, 2 * n, 2 * n, 0.0, 0.0)
+    plain = forward_step(m, g, eff, n, True, 2 * n, 2 * n, 0.0, 0.0)
+    assert_allclose(small.total_s, plain.total_s, rtol=1e-12)
+    # Tensor parallel has no all-to-all to hide: always the plain step.
+    tp = overlapped_step(m, g, eff, 8.0, False, 2048.0, 2048.0, 0.0, 0.0)
+    assert_allclose(tp.total_s, forward_step(m, g, eff, 8.0, False, 2048.0, 2048.0, 0.0, 0.0).total_s, rtol=1e-12)

@@ -7,6 +7,7 @@ import pytest
 from numpy.testing import assert_allclose
 
 from calculator.catalog import CatalogError, load_measurements
+from calculator.sizing import RequestShape, estimate
 from calculator.validate import (
     FIT_GRID,
     GPUS_PER_NODE,
@@ -108,18 +109,27 @@ def test_stored_latency_ratio_is_the_measured_one(catalog):
     assert np.isclose(np.median([40 / 34.21, 40 / 37.19, 40 / 32.10, 80 / 62.32]), 1.208, atol=0.001)
 
 
-def test_disaggregated_runs_are_listed_not_predicted(catalog):
-    # A run with a decode pool (decode_gpus) is disaggregated: kept in the set but left out of every error figure
-    # and of the fit until the layout exists; predicting it is an error, not a silent tensor-parallel guess.
+def test_disaggregated_runs_are_predicted_as_their_decode_pool(catalog):
+    # The four LMSYS/SGLang disaggregated runs report decode throughput per decode GPU with the decode pool kept
+    # saturated: each is predicted as that pool alone (decode-only steps, no prefill pool counted) on its stated
+    # decode GPUs, with the stated EP size as layout (else the best layout, as for colocated runs), and counts in
+    # every figure and the fit.
     ms = load_measurements()
     disagg = [m for m in ms if m.decode_gpus is not None]
-    assert disagg and not any(layout_modelled(m) for m in disagg)
-    assert all(layout_modelled(m) for m in ms if m.decode_gpus is None)
-    ids = {c.measurement.id for c in compare(catalog, catalog.efficiency, ms[-6:])}
-    assert ids.isdisjoint(m.id for m in disagg)
-    assert {r.id for r in out_of_sample_residuals(catalog)}.isdisjoint(m.id for m in disagg)
+    assert len(disagg) >= 4 and all(layout_modelled(m) for m in disagg)
+    ids = {c.measurement.id for c in compare(catalog, catalog.efficiency, disagg)}
+    assert ids == {m.id for m in disagg}
+    k2 = next(m for m in disagg if m.id == "lmsys-sglang-kimi-k2-fp8-h200-sxm-pd-decode-96-2000-100")
+    alone = estimate(catalog.model("kimi-k2").architecture, catalog.gpu("h200-sxm"), RequestShape(2000, 100),
+                     catalog.efficiency, precision="fp8", num_gpus=96, layout="ep", decode_only=True)
+    assert alone.num_gpus == 96 and alone.num_prefill_gpus == 0  # the 32 prefill GPUs are not in the figure
+    assert predict(k2, catalog, catalog.efficiency) == pytest.approx(alone.output_tokens_per_s_per_gpu, rel=1e-12)
+    # The decode pool alone gives no TTFT or total-token figure of a disaggregated run: listed, not predicted.
+    ttft = k2.model_copy(update={"metric": "ttft_ms"})
+    assert not layout_modelled(ttft)
+    assert modelled([k2, ttft]) == [k2]
     with pytest.raises(CatalogError, match="not modelled"):
-        predict(disagg[0], catalog, catalog.efficiency)
+        predict(ttft, catalog, catalog.efficiency)
 
 
 def test_disaggregated_deployment_counts_both_pools(catalog):
