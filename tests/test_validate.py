@@ -173,3 +173,22 @@ def test_a_stale_out_of_sample_file_is_named_not_a_traceback(catalog, tmp_path):
                      encoding="utf-8")
     with pytest.raises(CatalogError, match=r"no-such-measurement.*re-run scripts/fit_out_of_sample\.py"):
         out_of_sample_residuals(catalog, stale)
+
+
+def test_disaggregated_figure_over_both_pools_counts_the_prefill_gpus(catalog):
+    # MLPerf v6.0 GB200 NVL72 Interactive: 8 prefill + 64 decode GPUs (4 DEP16 decode instances), output tok/s
+    # divided by all 72 GPUs. Predicted as one DEP16 decode instance alone (decode-only steps, MTP with 3 drafts,
+    # the p99 TPOT limit of 15 ms; TTFT is the prefill pool's), per decode GPU, times 64 / 72 = 0.889.
+    wanted = "mlperf-v6.0-deepseek-r1-gb200-interactive-nvidia-x72-disagg-mtp3"
+    m = next(m for m in load_measurements() if m.id == wanted)
+    assert layout_modelled(m) and (m.prefill_gpus, m.decode_gpus, m.num_gpus) == (8, 64, 72)
+    one = estimate(catalog.model("deepseek-r1").architecture, catalog.gpu("gb200"),
+                   RequestShape(round(m.input_tokens), round(m.output_tokens), None, 15.0), catalog.efficiency,
+                   precision="fp4", kv_precision="fp8", num_gpus=16, layout="ep",
+                   speculation=catalog.speculative_for("deepseek-r1", 3), decode_only=True)
+    assert one.tpot_p99_ms <= 15.0
+    assert predict(m, catalog, catalog.efficiency) == pytest.approx(one.output_tokens_per_s_per_gpu * 64 / 72,
+                                                                    rel=1e-12)
+    # A figure that divides by neither the decode pool nor both pools is not one the model can reproduce.
+    odd = m.model_copy(update={"num_gpus": 70})
+    assert not layout_modelled(odd)
