@@ -57,7 +57,15 @@ import numpy.typing as npt
 from calculator import cost, memory, moe, queueing, throughput
 from calculator.params import param_counts
 from calculator.schemas import Architecture, Efficiency, Gpu
-from calculator.units import MS_PER_S, BoolOrArray, FloatArray, FloatOrArray, bytes_per_kv_element, bytes_per_weight
+from calculator.units import (
+    MS_PER_S,
+    BoolOrArray,
+    FloatArray,
+    FloatOrArray,
+    bytes_per_kv_element,
+    bytes_per_weight,
+    default_kv_precision,
+)
 
 
 @dataclass(frozen=True)
@@ -99,6 +107,8 @@ class GpuFeatures:
     memory_bandwidth_gb_per_s: FloatOrArray
     peak_tflops: FloatOrArray  # dense, at the compute precision
     fp4_compute: FloatOrArray  # 1.0 when the tensor cores run at fp4, else 0.0
+    weight_only: FloatOrArray  # 1.0 when the weights are dequantised to the compute precision in the kernel
+    attention_tflops: FloatOrArray  # dense peak at the precision attention's matmuls run at
     interconnect_gb_per_s: FloatOrArray
     scale_up_domain_gpus: FloatOrArray
     scale_out_gb_per_s: FloatOrArray  # per GPU; 0 when the catalog has no figure (Efficiency's default then)
@@ -153,15 +163,32 @@ def compute_precision(gpu: Gpu, precision: str) -> str:
     return "bf16"
 
 
-def gpu_features(gpu: Gpu, precision: str) -> GpuFeatures:
-    """Derive a GPU's pipeline quantities at a weight precision."""
+def attention_precision(gpu: Gpu, kv_precision: str) -> str:
+    """Precision attention's matmuls (Q K^T and P V over the cache, linear attention's state) run at [-].
+
+    FP8 where the cache is FP8 (or FP4, dequantised to FP8) and the GPU has FP8 tensor cores: FP8 attention
+    kernels read the cache as it is stored (FlashAttention-3, Shah et al. 2024, sec. 3.3; TensorRT-LLM's FP8
+    FMHA/XQA kernels). Else BF16. Never FP4: serving engines have no FP4 attention kernels, whatever the
+    weights' precision, so attention is not charged at a GPU's FP4 peak.
+    """
+    if kv_precision in ("fp8", "fp4") and gpu.dense_tflops("fp8") is not None:
+        return "fp8"
+    return "bf16"
+
+
+def gpu_features(gpu: Gpu, precision: str, kv_precision: str | None = None) -> GpuFeatures:
+    """Derive a GPU's pipeline quantities at a weight precision and a KV precision (default: the weight
+    precision's default, ``units.default_kv_precision``)."""
     compute = compute_precision(gpu, precision)
     peak = gpu.dense_tflops(compute) or gpu.bf16_dense_tflops
+    attention = attention_precision(gpu, kv_precision or default_kv_precision(precision))
     return GpuFeatures(
         memory_gb=gpu.memory_gb,
         memory_bandwidth_gb_per_s=gpu.memory_bandwidth_gb_per_s,
         peak_tflops=peak,
         fp4_compute=1.0 if compute == "fp4" else 0.0,
+        weight_only=1.0 if compute != precision else 0.0,
+        attention_tflops=gpu.dense_tflops(attention) or gpu.bf16_dense_tflops,
         interconnect_gb_per_s=gpu.interconnect_gb_per_s,
         scale_up_domain_gpus=float(gpu.scale_up_domain_gpus),
         scale_out_gb_per_s=gpu.scale_out_gb_per_s or 0.0,
@@ -347,9 +374,15 @@ def forward_step(
                                                      eff.routing_skew)
     replicated = np.where(ep, m.attention_weights_bytes, 0.0)
     imbalance = np.where(ep, moe.expert_load_imbalance(num_tokens, m.experts_per_token, num_gpus), 1.0)
-    flops = (throughput.matmul_flops(num_tokens, m.matmul_params) + attention_flops
+    flops_eff = np.where(np.asarray(gpu.weight_only) > 0, eff.weight_only_flops_efficiency_frac,
+                         np.where(np.asarray(gpu.fp4_compute) > 0, eff.fp4_flops_efficiency_frac,
+                                  eff.flops_efficiency_frac))
+    # Attention's FLOPs run at their own precision (``attention_precision``); counted as the matmul FLOPs that
+    # take the same time at the weights' compute rate.
+    attention_rate = np.asarray(gpu.attention_tflops) * eff.flops_efficiency_frac
+    flops = (throughput.matmul_flops(num_tokens, m.matmul_params)
+             + attention_flops * (np.asarray(gpu.peak_tflops) * flops_eff) / attention_rate
              + (imbalance - 1.0) * throughput.matmul_flops(num_tokens, m.routed_matmul_params))
-    flops_eff = np.where(np.asarray(gpu.fp4_compute) > 0, eff.fp4_flops_efficiency_frac, eff.flops_efficiency_frac)
     all_reduce = throughput.allreduce_time_s(tokens_micro, m.hidden_size, m.num_layers, tp,
                                              _link_gb_per_s(tp, gpu, eff), eff.allreduce_latency_s)
     all_to_all = throughput.all_to_all_time_s(num_tokens, m.hidden_size, m.num_moe_layers, m.experts_per_token,

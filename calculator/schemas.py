@@ -544,6 +544,8 @@ class Efficiency(Sourced):
     bandwidth_efficiency_frac: float = Field(gt=0.05, le=1.0)
     flops_efficiency_frac: float = Field(gt=0.05, le=1.0)  # bf16 / fp8 tensor-core work
     fp4_flops_efficiency_frac: float = Field(gt=0.05, le=1.0)  # fp4 tensor-core work
+    # weights stored below the tensor cores' precision, dequantised in the kernel (FP4 on Hopper, INT4)
+    weight_only_flops_efficiency_frac: float = Field(gt=0.05, le=1.0)
     step_overhead_s: float = Field(ge=0.0, le=0.1)  # fixed per forward step
     layer_overhead_s: float = Field(ge=0.0, le=0.001)  # per layer per step (kernel launch floor)
     sequence_overhead_s: float = Field(ge=0.0, le=0.001)  # per running sequence per step (sampling, scheduling)

@@ -129,7 +129,7 @@ def _evaluate_one(
     pool, as benchmarks of one disaggregated pool measure it)."""
     idx = np.zeros(concurrency.shape, dtype=np.int64)
     m = stack([model_features(arch, precision, kv_precision)], idx)
-    g = stack([gpu_features(gpu, precision)], idx)
+    g = stack([gpu_features(gpu, precision, kv_precision)], idx)
     accepted = speculation.accepted_tokens_per_step if speculation else 1.0
     drafts = float(speculation.num_draft_tokens) if speculation else 0.0
     if num_prefill_gpus > 0:

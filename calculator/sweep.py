@@ -90,7 +90,7 @@ def sweep_arrays(
     # Features per (model, precision) and (gpu, precision), flattened as index = a * num_p + p.
     m_feats = [model_features(m.architecture, p, kv_precision or default_kv_precision(p))
                for m in models for p in precisions]
-    g_feats = [gpu_features(g, p) for g in gpus for p in precisions]
+    g_feats = [gpu_features(g, p, kv_precision) for g in gpus for p in precisions]
     prices = np.asarray(usd_per_gpu_hour if usd_per_gpu_hour is not None else np.zeros(num_g), dtype=float)
     spec = list(speculation) if speculation is not None else [None] * num_m
     accepted = np.array([s.accepted_tokens_per_step if s else 1.0 for s in spec], dtype=float)

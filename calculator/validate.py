@@ -247,6 +247,7 @@ FIT_GRID: dict[str, tuple[float, ...]] = {
     "bandwidth_efficiency_frac": (0.5, 0.55, 0.6, 0.65, 0.7, 0.75, 0.8, 0.85, 0.9),
     "flops_efficiency_frac": (0.25, 0.3, 0.35, 0.4, 0.45, 0.5, 0.55, 0.6, 0.65, 0.7, 0.75),
     "fp4_flops_efficiency_frac": (0.1, 0.15, 0.2, 0.25, 0.3, 0.35, 0.4, 0.45, 0.5, 0.6),
+    "weight_only_flops_efficiency_frac": (0.1, 0.15, 0.2, 0.25, 0.3, 0.35, 0.4, 0.45, 0.5, 0.6),
     "step_overhead_s": (0.0, 0.0005, 0.001, 0.002, 0.003, 0.004, 0.006, 0.008),
     "layer_overhead_s": (0.0, 1e-5, 2e-5, 3e-5, 5e-5, 8e-5),
     "sequence_overhead_s": (0.0, 5e-6, 1e-5, 2e-5, 4e-5, 8e-5),

@@ -61,6 +61,7 @@ def _scale_eff(eff: Efficiency, factor: float) -> Efficiency:
         "bandwidth_efficiency_frac": min(eff.bandwidth_efficiency_frac * factor, 1.0),
         "flops_efficiency_frac": min(eff.flops_efficiency_frac * factor, 1.0),
         "fp4_flops_efficiency_frac": min(eff.fp4_flops_efficiency_frac * factor, 1.0),
+        "weight_only_flops_efficiency_frac": min(eff.weight_only_flops_efficiency_frac * factor, 1.0),
     })
 
 

@@ -465,3 +465,44 @@ def test_wide_ep_decode_overlaps_its_all_to_all_at_large_batch_only(catalog):
     # Tensor parallel has no all-to-all to hide: always the plain step.
     tp = overlapped_step(m, g, eff, 8.0, False, 2048.0, 2048.0, 0.0, 0.0)
     assert_allclose(tp.total_s, forward_step(m, g, eff, 8.0, False, 2048.0, 2048.0, 0.0, 0.0).total_s, rtol=1e-12)
+
+def test_fp4_weights_on_hopper_are_weight_only_and_run_at_the_weight_only_efficiency(catalog):
+    # H100 has no FP4 tensor cores: FP4 weights are dequantised to BF16 in the kernel (W4A16). A 10,000-token
+    # prompt chunk of gpt-oss-120b is compute-bound, so its compute time is
+    #   (2 x N_matmul x T + attention) / (989.5 TFLOP/s x eta_weight_only):
+    # with eta_weight_only = 0.25 instead of the native 0.5 it must take twice as long.
+    arch = fixture_arch("gpt-oss-120b")
+    h100 = catalog.gpu("h100-sxm")
+    g = gpu_features(h100, "fp4")
+    assert g.weight_only == 1.0 and g.fp4_compute == 0.0 and g.peak_tflops == 989.5
+    assert gpu_features(catalog.gpu("b200"), "fp4").weight_only == 0.0  # native FP4 on Blackwell
+    assert gpu_features(h100, "fp8").weight_only == 0.0  # native FP8 on Hopper
+    m = model_features(arch, "fp4", "bf16")
+
+    def chunk_compute_s(eff):
+        return forward_step(m, g, eff, 1.0, False, 10_000.0, 1.0, 0.0, 0.0).compute_s
+
+    slow = chunk_compute_s(fixed_efficiency(weight_only_flops_efficiency_frac=0.25))
+    native = chunk_compute_s(fixed_efficiency(weight_only_flops_efficiency_frac=0.5))
+    assert_allclose(slow, 2 * native, rtol=1e-12)
+    # and by hand: 2 x matmul params x 10,000 tokens at 989.5e12 x 0.25 FLOP/s
+    assert_allclose(slow, 2 * m.matmul_params * 10_000 / (989.5e12 * 0.25), rtol=1e-12)
+
+
+def test_attention_never_runs_at_the_fp4_peak(catalog):
+    # FP4 weights on B200 (9,000 dense FP4 TFLOP/s) with an FP8 cache: the matmuls run at FP4, attention at
+    # FP8 (4,500 TFLOP/s). A step with attention FLOPs A and no tokens through the weights takes
+    #   A / (4,500e12 x eta_flops)
+    # not A / (9,000e12 x eta_fp4). With a BF16 cache attention runs at BF16 (2,250 TFLOP/s).
+    b200 = catalog.gpu("b200")
+    arch = fixture_arch("llama-3.1-70b")
+    m = model_features(arch, "fp4", "fp8")
+    eff = fixed_efficiency()
+    attention = 1e15  # [FLOP]
+    for kv, peak in (("fp8", 4500.0), ("bf16", 2250.0)):
+        g = gpu_features(b200, "fp4", kv)
+        assert g.peak_tflops == 9000.0 and g.attention_tflops == peak
+        step = forward_step(m, g, eff, 1.0, False, 0.0, 1.0, 0.0, attention)
+        assert_allclose(step.compute_s, attention / (peak * 1e12 * eff.flops_efficiency_frac), rtol=1e-12)
+    # H100 with FP8 weights and an FP8 cache: attention at the FP8 peak, as the matmuls.
+    assert gpu_features(catalog.gpu("h100-sxm"), "fp8", "fp8").attention_tflops == 1979.0
