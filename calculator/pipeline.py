@@ -35,9 +35,14 @@ all-reduces per layer. Expert parallel with data-parallel attention (MoE only; S
 TensorRT-LLM ADP + EP, vLLM DP + EP): each GPU serves attention for its own sequences with the whole
 attention weights (``memory.replicated_weights_bytes``) and its share of the cache, holds E/N of the
 experts, and exchanges tokens with the other GPUs in every MoE layer (``throughput.all_to_all_time_s``). Each GPU
-is one attention rank with its own scheduler: the engine's batch cap and the per-sequence overhead hold per rank
-(``num_schedulers``, ``sequences_per_scheduler``), and the engine hides the all-to-all behind the other half of
-the batch where that is faster (two-batch overlap: ``two_batch_overlap``, ``overlapped_step``).
+is one attention rank with its own scheduler: the engine's batch cap holds per rank (``batch_cap``), and the
+engine hides the all-to-all behind the other half of the batch where that is faster (two-batch overlap:
+``two_batch_overlap``, ``overlapped_step``). The per-sequence cost of a step (``eff.sequence_overhead_s``) is charged
+for all B sequences of the deployment, as under tensor parallelism: charged per rank (``ceil(B / N)``) the fit
+over-predicts the single-node expert-parallel runs of the calibration set (TensorRT-LLM, DeepSeek-R1 on 8 B200 or
+H200) by +108 to +115 %; charged per deployment they land within -18 to +54 %, and the wide-EP SGLang decode
+pools (48 to 96 GPUs) come out 76 to 87 % low instead (``python -m calculator validate``). Which engines pay it
+per rank is not established; per deployment is the side that does not overstate what a buyer gets.
 Pipeline parallel (any model, beyond one scale-up domain): tensor parallel over the t GPUs of a scale-up
 domain, the layers cut into p = N / t stages (``pipeline_stages``), activations sent between stages over the
 scale-out network (``throughput.pipeline_round``; Narayanan et al., Megatron-LM PTD-P, SC'21, arXiv:2104.04473).
@@ -285,17 +290,17 @@ def num_schedulers(num_gpus: FloatOrArray, expert_parallel: BoolOrArray) -> Floa
     return np.where(np.asarray(expert_parallel, dtype=bool), np.asarray(num_gpus, dtype=float), 1.0)
 
 
-def sequences_per_scheduler(num_sequences: FloatOrArray, num_gpus: FloatOrArray,
-                            expert_parallel: BoolOrArray) -> FloatOrArray:
-    """Running sequences of the busiest scheduler [-]: ``ceil(B / N)`` under data-parallel attention, else B.
+def batch_cap(num_gpus: FloatOrArray, expert_parallel: BoolOrArray, eff: Efficiency) -> FloatOrArray:
+    """The engine's cap on a deployment's running sequences [-]: ``max_batch_size`` for one tensor-parallel
+    scheduler; ``N * max_batch_size_per_rank`` under data-parallel attention (``num_schedulers``).
 
-    The per-sequence cost of a step (sampling, scheduler bookkeeping: ``eff.sequence_overhead_s``) is paid by
-    each scheduler for its own sequences, in parallel across DP ranks; the ranks meet in every MoE layer's
-    dispatch and combine, so the step lasts as long as the busiest rank's, the one with ``ceil(B / N)`` of the
-    B sequences (``num_schedulers``).
+    The two caps are fitted apart: a DP-attention rank's decode batch is bounded by what its CUDA graphs are
+    captured for and what its share of the all-to-all buffers holds (SGLang ``--cuda-graph-max-bs``, DeepEP's
+    low-latency ``num_max_dispatch_tokens_per_rank``; TensorRT-LLM's per-rank ``max_batch_size`` in its DeepSeek-R1
+    configurations), a smaller number than one tensor-parallel engine's cap on running requests.
     """
-    b = np.asarray(num_sequences, dtype=float)
-    return np.where(np.asarray(expert_parallel, dtype=bool), np.ceil(b / np.asarray(num_gpus, dtype=float)), b)
+    per_rank = np.asarray(num_schedulers(num_gpus, expert_parallel)) * eff.max_batch_size_per_rank
+    return np.where(np.asarray(expert_parallel, dtype=bool), per_rank, float(eff.max_batch_size))
 
 
 def two_batch_overlap(half: StepTime, eff: Efficiency) -> StepTime:
@@ -391,7 +396,12 @@ def forward_step(
     stage_send = throughput.stage_send_time_s(tokens_micro, m.hidden_size, stages, _scale_out_gb_per_s(gpu, eff),
                                               eff.allreduce_latency_s)
     rnd = throughput.pipeline_round(
-        weight_bytes_per_gpu=memory.bytes_per_gpu(w_read, replicated, tp),
+        # Routed-expert bytes stream at their own efficiency: counted as the bytes that take as long at the
+        # dense weights' efficiency (``throughput.memory_time_s`` divides by that one).
+        weight_bytes_per_gpu=memory.bytes_per_gpu(
+            w_read + (w_read - m.non_routed_read_bytes) * (eff.bandwidth_efficiency_frac
+                                                           / eff.expert_bandwidth_efficiency_frac - 1.0),
+            replicated, tp),
         kv_bytes_per_gpu=kv_bytes / tp,
         flops_per_gpu=flops / tp,
         num_micro_batches=micro,
@@ -404,7 +414,7 @@ def forward_step(
         compute_s=throughput.compute_time_s(rnd.flops_per_gpu, gpu.peak_tflops, flops_eff),
         communication_s=np.where(ep, all_to_all, all_reduce + stage_send),
         overhead_s=stages * throughput.step_overhead_s(m.num_layers / stages,
-                                                       sequences_per_scheduler(num_sequences, num_gpus, ep) / micro,
+                                                       num_sequences / micro,
                                                        eff.step_overhead_s, eff.layer_overhead_s,
                                                        eff.sequence_overhead_s),
     )
@@ -564,7 +574,7 @@ def evaluate(
     reserve = memory.runtime_reserve_gb(gpu.memory_gb, eff.runtime_reserve_frac)
     max_conc = np.where(layout_ok, np.minimum(
         memory.max_concurrency(gpu.memory_gb, eff.runtime_reserve_frac, weights_gb_per_gpu, kv_seq_gb_per_gpu),
-        eff.max_batch_size * num_schedulers(n, ep),
+        batch_cap(n, ep, eff),
     ), 0.0)
 
     # Decode-only step: B tokens, reading the batch's KV cache (bytes per deployment = per GPU x N).

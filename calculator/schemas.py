@@ -542,6 +542,8 @@ class Efficiency(Sourced):
     """Achieved fractions of peak and fixed overheads, fitted to the calibration set."""
 
     bandwidth_efficiency_frac: float = Field(gt=0.05, le=1.0)
+    # routed-expert weights (grouped GEMMs over many small matrices) stream at their own fraction of peak
+    expert_bandwidth_efficiency_frac: float = Field(gt=0.05, le=1.0)
     flops_efficiency_frac: float = Field(gt=0.05, le=1.0)  # bf16 / fp8 tensor-core work
     fp4_flops_efficiency_frac: float = Field(gt=0.05, le=1.0)  # fp4 tensor-core work
     # weights stored below the tensor cores' precision, dequantised in the kernel (FP4 on Hopper, INT4)
@@ -551,7 +553,8 @@ class Efficiency(Sourced):
     sequence_overhead_s: float = Field(ge=0.0, le=0.001)  # per running sequence per step (sampling, scheduling)
     allreduce_latency_s: float = Field(ge=0.0, le=0.01)
     runtime_reserve_frac: float = Field(ge=0.0, le=0.5)
-    max_batch_size: int = Field(ge=1, le=100000)  # running sequences per scheduler (per GPU under DP attention)
+    max_batch_size: int = Field(ge=1, le=100000)  # running sequences of one tensor-parallel scheduler
+    max_batch_size_per_rank: int = Field(ge=1, le=100000)  # running sequences per DP-attention rank (per GPU)
     scale_out_gb_per_s: float = Field(gt=0, le=10000)
     routing_skew: float = Field(default=0.0, ge=0.0, le=3.0)
     # Latency limits are set on a percentile (MLPerf: p99); the model predicts means. A configuration meets a

@@ -10,7 +10,13 @@ Roofline (Williams, Waterman and Patterson, "Roofline", CACM 2009), per GPU::
     t_roof = max(bytes / (BW * eta_bw), flops / (P * eta_flops))                           (1)
 
 with BW the HBM bandwidth, P the dense peak at the compute precision, and eta the achieved fractions,
-fitted to published measurements (``data/efficiency.yaml``, ``python -m calculator validate``).
+fitted to published measurements (``data/efficiency.yaml``, ``python -m calculator validate``). The fractions
+differ by kind of work (``calculator.pipeline.forward_step``): dense weights and the KV cache stream at
+``bandwidth_efficiency_frac``, routed-expert weights (grouped GEMMs over many small matrices) at
+``expert_bandwidth_efficiency_frac``; matmuls run at ``flops_efficiency_frac`` (native BF16/FP8),
+``fp4_flops_efficiency_frac`` (FP4 tensor cores) or ``weight_only_flops_efficiency_frac`` (weights stored below
+the tensor cores' precision and dequantised in the kernel: FP4 on Hopper, INT4), and attention's matmuls at the
+cache's precision (``calculator.pipeline.attention_precision``).
 
 Matmul FLOPs per token: ``2 * N_matmul`` (one multiply-add per parameter; Kaplan et al. 2020, sec. 2.1).
 

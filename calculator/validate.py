@@ -245,6 +245,7 @@ OUTLIER_CLIP = 0.7
 
 FIT_GRID: dict[str, tuple[float, ...]] = {
     "bandwidth_efficiency_frac": (0.5, 0.55, 0.6, 0.65, 0.7, 0.75, 0.8, 0.85, 0.9),
+    "expert_bandwidth_efficiency_frac": (0.3, 0.4, 0.5, 0.55, 0.6, 0.65, 0.7, 0.75, 0.8, 0.85, 0.9),
     "flops_efficiency_frac": (0.25, 0.3, 0.35, 0.4, 0.45, 0.5, 0.55, 0.6, 0.65, 0.7, 0.75),
     "fp4_flops_efficiency_frac": (0.1, 0.15, 0.2, 0.25, 0.3, 0.35, 0.4, 0.45, 0.5, 0.6),
     "weight_only_flops_efficiency_frac": (0.1, 0.15, 0.2, 0.25, 0.3, 0.35, 0.4, 0.45, 0.5, 0.6),
@@ -253,7 +254,10 @@ FIT_GRID: dict[str, tuple[float, ...]] = {
     "sequence_overhead_s": (0.0, 5e-6, 1e-5, 2e-5, 4e-5, 8e-5),
     "allreduce_latency_s": (0.0, 2e-6, 5e-6, 1e-5, 2e-5, 3e-5),
     "max_batch_size": (256, 512, 1024, 2048, 4096),
+    "max_batch_size_per_rank": (64, 128, 256, 512, 1024, 2048),
 }
+# The fitted constants that are whole numbers (batch caps).
+WHOLE_NUMBER_KEYS = frozenset({"max_batch_size", "max_batch_size_per_rank"})
 
 
 def fit(cat: Catalog, start: Efficiency, measurements: Sequence[Measurement], passes: int = 3,
@@ -299,11 +303,11 @@ def _refine(cat: Catalog, start: Efficiency, start_score: float, measurements: S
                 trials = [value * (1 + step), value * (1 - step)] if value > 0 else [min(positive) / 2]
                 for trial in trials:
                     trial = float(f"{min(max(trial, low), high):.4g}")
-                    if name == "max_batch_size":
+                    if name in WHOLE_NUMBER_KEYS:
                         trial = float(round(trial))
                     if trial == value:
                         continue
-                    candidate = best.model_copy(update={name: int(trial) if name == "max_batch_size" else trial})
+                    candidate = best.model_copy(update={name: int(trial) if name in WHOLE_NUMBER_KEYS else trial})
                     score = _objective(cat, candidate, measurements)
                     if score < best_score - 1e-9:
                         best, best_score, improved = candidate, score, True
@@ -359,8 +363,8 @@ class Residual:
 
 def fold_constants(base: Efficiency, fitted: dict[str, float]) -> Efficiency:
     """The shipped constants with a fold's fitted ones (the ``FIT_GRID`` keys) substituted."""
-    update: dict[str, float | int] = {name: fitted[name] for name in FIT_GRID}
-    update["max_batch_size"] = int(fitted["max_batch_size"])
+    update: dict[str, float | int] = {name: int(fitted[name]) if name in WHOLE_NUMBER_KEYS else fitted[name]
+                                      for name in FIT_GRID}
     return base.model_copy(update=update)
 
 

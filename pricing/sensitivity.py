@@ -59,6 +59,7 @@ def top_option_id(options: pd.DataFrame, workload: str) -> str | None:
 def _scale_eff(eff: Efficiency, factor: float) -> Efficiency:
     return eff.model_copy(update={
         "bandwidth_efficiency_frac": min(eff.bandwidth_efficiency_frac * factor, 1.0),
+        "expert_bandwidth_efficiency_frac": min(eff.expert_bandwidth_efficiency_frac * factor, 1.0),
         "flops_efficiency_frac": min(eff.flops_efficiency_frac * factor, 1.0),
         "fp4_flops_efficiency_frac": min(eff.fp4_flops_efficiency_frac * factor, 1.0),
         "weight_only_flops_efficiency_frac": min(eff.weight_only_flops_efficiency_frac * factor, 1.0),

@@ -35,10 +35,12 @@ def fixture_arch(name: str) -> Architecture:
 def fixed_efficiency(**update: float) -> Efficiency:
     """An efficiency set independent of data/efficiency.yaml, so hand-computed values do not move on refit."""
     base = Efficiency(
-        bandwidth_efficiency_frac=0.8, flops_efficiency_frac=0.5, fp4_flops_efficiency_frac=0.3,
+        bandwidth_efficiency_frac=0.8, expert_bandwidth_efficiency_frac=0.8, flops_efficiency_frac=0.5,
+        fp4_flops_efficiency_frac=0.3,
         weight_only_flops_efficiency_frac=0.25,
         step_overhead_s=0.002, layer_overhead_s=0.0, sequence_overhead_s=0.0, allreduce_latency_s=5e-6,
-        runtime_reserve_frac=0.1, max_batch_size=4096, scale_out_gb_per_s=50.0, routing_skew=0.0,
+        runtime_reserve_frac=0.1, max_batch_size=4096, max_batch_size_per_rank=4096, scale_out_gb_per_s=50.0,
+        routing_skew=0.0,
         source="test", as_of="2026-11-29",
     )
     return base.model_copy(update=update)

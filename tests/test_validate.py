@@ -30,11 +30,12 @@ from calculator.validate import (
 )
 
 # The gate: every measurement predicted by constants fitted on the other four of five folds. Set just above what
-# the model reaches today (median 23.4 %, p90 71.7 % over 86 measurements on 2026-11-29) so that a regression
-# fails; issue 10's target (median <= 10 %) is not reached. Re-based, not loosened for the model: the 69 points
-# of the previous gate (18.8 %, 61.9 %) give 18.5 % / 70.9 % with today's fold constants; the rise is the 17
-# single-node MoE rows added that day (TensorRT-LLM DeepSeek-R1 guide and perf overview, Hopper over-predicted).
-MAX_MEDIAN_ABS_ERROR = 0.25
+# the model reaches today (median 27.0 %, p90 71.5 % over 108 measurements on 2026-11-30) so that a regression
+# fails; issue 10's target (median <= 10 %) is not reached. Re-based from 25 % when the set grew from 86 to 108
+# held-out points (MLPerf v6.0 DeepSeek-R1 on B300/GB300, hybrid Qwen3.5, disaggregated decode pools, DeepSeek-V3.2):
+# the 22 new points score 38.4 %; the 86 points of the previous gate (23.4 %, 71.7 %) score 23.7 % / 60.5 % with
+# today's fold constants.
+MAX_MEDIAN_ABS_ERROR = 0.28
 MAX_P90_ABS_ERROR = 0.75
 
 
