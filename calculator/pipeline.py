@@ -40,9 +40,9 @@ engine hides the all-to-all behind the other half of the batch where that is fas
 ``two_batch_overlap``, ``overlapped_step``). The per-sequence cost of a step (``eff.sequence_overhead_s``) is charged
 for all B sequences of the deployment, as under tensor parallelism: charged per rank (``ceil(B / N)``) the fit
 over-predicts the single-node expert-parallel runs of the calibration set (TensorRT-LLM, DeepSeek-R1 on 8 B200 or
-H200) by +108 to +115 %; charged per deployment they land within -18 to +54 %, and the wide-EP SGLang decode
-pools (48 to 96 GPUs) come out 76 to 87 % low instead (``python -m calculator validate``). Which engines pay it
-per rank is not established; per deployment is the side that does not overstate what a buyer gets.
+H200) by +108 to +115 %; charged per deployment (refitted) they land within -11 to +62 %, and the wide-EP SGLang
+decode pools (48 to 96 GPUs) come out 74 to 85 % low instead (``python -m calculator validate``). Which engines pay
+it per rank is not established; per deployment is the side that does not overstate what a buyer gets.
 Pipeline parallel (any model, beyond one scale-up domain): tensor parallel over the t GPUs of a scale-up
 domain, the layers cut into p = N / t stages (``pipeline_stages``), activations sent between stages over the
 scale-out network (``throughput.pipeline_round``; Narayanan et al., Megatron-LM PTD-P, SC'21, arXiv:2104.04473).
