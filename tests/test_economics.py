@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import itertools
+import math
 from dataclasses import replace
 
 import numpy as np
@@ -42,10 +43,16 @@ def test_break_even_solves_cost_self_equals_cost_api(setup, per_quality_point):
                                  per_quality_point=per_quality_point)
     assert be.status == "ok"
     v = be.num_requests_per_month
-    curve = cost_vs_volume(be, [v, v * 0.999, v * 3], always_on=True)
+    # Just below v, on the same whole-replica step (the fleet cost is flat there, the API's grows), self-hosting
+    # costs more: probe halfway between the step's left edge (k - 1) V_r' and v, k = ceil(v / V_r'). A fixed
+    # probe such as 0.999 v can fall on the step before, where the lines may cross again (pricing.fleet:
+    # several crossings below the break-even are allowed; above it self-hosting is always cheaper).
+    v_r = be.replica_requests_per_month * (1.0 - be.policy.capacity_loss_frac)
+    below = ((math.ceil(v / v_r) - 1) * v_r + v) / 2.0
+    curve = cost_vs_volume(be, [v, below, v * 1.5, v * 3, v * 10], always_on=True)
     assert curve["self_hosted_monthly_cost_usd"][0] == pytest.approx(curve["api_monthly_cost_usd"][0])
     assert curve["self_hosted_monthly_cost_usd"][1] > curve["api_monthly_cost_usd"][1]
-    assert curve["self_hosted_monthly_cost_usd"][2] <= curve["api_monthly_cost_usd"][2]
+    assert (curve["self_hosted_monthly_cost_usd"][2:] <= curve["api_monthly_cost_usd"][2:] * (1 + 1e-9)).all()
     # Tokens per request are the API model's own: 2048 input + its answer and thinking tokens.
     api_out = df[df["option_id"] == "api|gemini-3.1-pro"].iloc[0]["output_tokens_per_request"]
     assert be.num_million_tokens_per_month == pytest.approx(v * (2048 + api_out) / 1e6)
