@@ -278,28 +278,18 @@ class StepTime:
         return np.maximum(self.memory_s, self.compute_s) + self.communication_s + self.overhead_s
 
 
-def num_schedulers(num_gpus: FloatOrArray, expert_parallel: BoolOrArray) -> FloatOrArray:
-    """Schedulers that each batch their own sequences [-]: N under data-parallel attention, else 1.
-
-    With data-parallel attention every GPU is one attention rank with its own scheduler, running batch and cap
-    (SGLang ``--enable-dp-attention``: one scheduler process per DP rank; TensorRT-LLM attention DP:
-    ``max_batch_size`` is per rank; vLLM data parallel: one engine core per DP rank), so the engine's batch cap
-    ``max_batch_size`` holds per GPU: a deployment of N GPUs runs up to ``N * max_batch_size`` sequences.
-    Tensor- and pipeline-parallel deployments have one scheduler for all their GPUs.
-    """
-    return np.where(np.asarray(expert_parallel, dtype=bool), np.asarray(num_gpus, dtype=float), 1.0)
-
-
 def batch_cap(num_gpus: FloatOrArray, expert_parallel: BoolOrArray, eff: Efficiency) -> FloatOrArray:
-    """The engine's cap on a deployment's running sequences [-]: ``max_batch_size`` for one tensor-parallel
-    scheduler; ``N * max_batch_size_per_rank`` under data-parallel attention (``num_schedulers``).
+    """The engine's cap on a deployment's running sequences [-]: ``max_batch_size`` for one tensor-parallel or
+    pipeline-parallel scheduler; ``N * max_batch_size_per_rank`` under data-parallel attention, where every GPU is
+    one attention rank with its own scheduler, batch and cap (SGLang ``--enable-dp-attention``: one scheduler
+    process per DP rank; TensorRT-LLM attention DP: ``max_batch_size`` per rank; vLLM: one engine core per DP rank).
 
     The two caps are fitted apart: a DP-attention rank's decode batch is bounded by what its CUDA graphs are
     captured for and what its share of the all-to-all buffers holds (SGLang ``--cuda-graph-max-bs``, DeepEP's
     low-latency ``num_max_dispatch_tokens_per_rank``; TensorRT-LLM's per-rank ``max_batch_size`` in its DeepSeek-R1
     configurations), a smaller number than one tensor-parallel engine's cap on running requests.
     """
-    per_rank = np.asarray(num_schedulers(num_gpus, expert_parallel)) * eff.max_batch_size_per_rank
+    per_rank = np.asarray(num_gpus, dtype=float) * eff.max_batch_size_per_rank
     return np.where(np.asarray(expert_parallel, dtype=bool), per_rank, float(eff.max_batch_size))
 
 
@@ -413,8 +403,7 @@ def forward_step(
                                           eff.bandwidth_efficiency_frac),
         compute_s=throughput.compute_time_s(rnd.flops_per_gpu, gpu.peak_tflops, flops_eff),
         communication_s=np.where(ep, all_to_all, all_reduce + stage_send),
-        overhead_s=stages * throughput.step_overhead_s(m.num_layers / stages,
-                                                       num_sequences / micro,
+        overhead_s=stages * throughput.step_overhead_s(m.num_layers / stages, num_sequences / micro,
                                                        eff.step_overhead_s, eff.layer_overhead_s,
                                                        eff.sequence_overhead_s),
     )
