@@ -293,6 +293,34 @@ def batch_cap(num_gpus: FloatOrArray, expert_parallel: BoolOrArray, eff: Efficie
     return np.where(np.asarray(expert_parallel, dtype=bool), per_rank, float(eff.max_batch_size))
 
 
+@dataclass(frozen=True)
+class StepWork:
+    """What one forward step of a deployment processes (totals over the deployment's GPUs).
+
+    Under data-parallel attention every GPU is an attention rank serving its own sequences: the attention and
+    the other non-expert layers of a token run on its rank alone, and the step waits for the busiest rank (the
+    ranks meet in every MoE layer's all-to-all). ``rank_tokens`` and ``rank_attention_flops`` are that rank's
+    share; ``None`` means the work is spread evenly over the ranks (under tensor parallelism the one rank is the
+    whole deployment).
+    """
+
+    num_tokens: FloatOrArray  # [tokens] routed through the model this step
+    num_sequences: FloatOrArray  # [-] running sequences
+    kv_bytes: FloatOrArray  # [B] KV cache read
+    attention_flops: FloatOrArray  # [FLOP] attention score and value matmuls
+    rank_tokens: FloatOrArray | None = None  # [tokens] on the busiest attention rank
+    rank_attention_flops: FloatOrArray | None = None  # [FLOP] attention of the busiest attention rank
+
+    def half(self) -> StepWork:
+        """One of two equal micro-batches of this step (``two_batch_overlap``)."""
+        def h(x: FloatOrArray | None) -> FloatOrArray | None:
+            return None if x is None else np.asarray(x, dtype=float) / 2.0
+
+        return StepWork(np.asarray(self.num_tokens) / 2.0, np.asarray(self.num_sequences) / 2.0,
+                        np.asarray(self.kv_bytes) / 2.0, np.asarray(self.attention_flops) / 2.0,
+                        h(self.rank_tokens), h(self.rank_attention_flops))
+
+
 def two_batch_overlap(half: StepTime, eff: Efficiency) -> StepTime:
     """A step run as two micro-batches whose all-to-all overlaps the other's compute (two-batch overlap).
 
@@ -335,22 +363,23 @@ def forward_step(
     eff: Efficiency,
     num_gpus: FloatOrArray,
     expert_parallel: BoolOrArray,
-    num_tokens: FloatOrArray,
-    num_sequences: FloatOrArray,
-    kv_bytes: FloatOrArray,
-    attention_flops: FloatOrArray,
+    work: StepWork,
     pipeline_stages: FloatOrArray = 1.0,
 ) -> StepTime:
-    """One forward step of ``num_tokens`` tokens over ``num_sequences`` sequences on N GPUs.
+    """One forward step of ``work.num_tokens`` tokens over ``work.num_sequences`` sequences on N GPUs.
 
     Experts touched by the step's tokens (``moe.experts_touched``) -> weight bytes read
     (``moe.weight_bytes_read``) -> matmul + attention FLOPs -> roofline time, communication and overhead
-    (``throughput``). ``kv_bytes`` [B] is the KV cache the step reads (per deployment), ``attention_flops``
-    [FLOP] its attention. Layout: tensor parallel (``expert_parallel`` false): everything split N ways, two
-    all-reduces per layer. Expert parallel with data-parallel attention: every GPU holds and reads the whole
-    attention weights (``memory.bytes_per_gpu``), the experts are split, tokens go to their experts and back
-    (``throughput.all_to_all_time_s``), and the busiest GPU's expert work sets the pace
-    (``moe.expert_load_imbalance``).
+    (``throughput``). ``work.kv_bytes`` [B] is the KV cache the step reads (per deployment),
+    ``work.attention_flops`` [FLOP] its attention. Layout: tensor parallel (``expert_parallel`` false):
+    everything split N ways, two all-reduces per layer. Expert parallel with data-parallel attention: every GPU
+    holds and reads the whole attention weights (``memory.bytes_per_gpu``), the experts are split, tokens go to
+    their experts and back (``throughput.all_to_all_time_s``); the busiest GPU's expert work
+    (``moe.expert_load_imbalance``) and the busiest attention rank's non-expert work (``StepWork``) set the
+    pace. Per GPU, with R attention ranks (N under DP attention, 1 under tensor parallelism), T routed tokens
+    and T_r tokens on the busiest rank::
+
+        FLOP_gpu = [2 T P_routed imbalance + R (2 T_r P_other + A_r)] / N
 
     Pipeline parallel (``pipeline_stages`` p > 1, tensor parallel over t = N / p GPUs per stage): the step's
     sequences go through the stages in ``throughput.num_micro_batches`` micro-batches and the returned times
@@ -362,6 +391,11 @@ def forward_step(
     ep = np.asarray(expert_parallel, dtype=bool)
     stages = np.asarray(pipeline_stages, dtype=float)
     tp = num_gpus / stages
+    num_tokens, num_sequences = work.num_tokens, work.num_sequences
+    ranks = np.where(ep, num_gpus, 1.0)
+    rank_tokens = num_tokens / ranks if work.rank_tokens is None else work.rank_tokens
+    rank_attention = (np.asarray(work.attention_flops) / ranks if work.rank_attention_flops is None
+                      else work.rank_attention_flops)
     micro = throughput.num_micro_batches(num_sequences, stages)
     tokens_micro = num_tokens / micro
     touched, w_read = moe.weight_bytes_read_at_batch(m.non_routed_read_bytes, m.num_moe_layers, m.expert_bytes,
@@ -375,9 +409,9 @@ def forward_step(
     # Attention's FLOPs run at their own precision (``attention_precision``); counted as the matmul FLOPs that
     # take the same time at the weights' compute rate.
     attention_rate = np.asarray(gpu.attention_tflops) * eff.flops_efficiency_frac
-    flops = (throughput.matmul_flops(num_tokens, m.matmul_params)
-             + attention_flops * (np.asarray(gpu.peak_tflops) * flops_eff) / attention_rate
-             + (imbalance - 1.0) * throughput.matmul_flops(num_tokens, m.routed_matmul_params))
+    flops = (imbalance * throughput.matmul_flops(num_tokens, m.routed_matmul_params)
+             + ranks * (throughput.matmul_flops(rank_tokens, np.asarray(m.matmul_params) - m.routed_matmul_params)
+                        + rank_attention * (np.asarray(gpu.peak_tflops) * flops_eff) / attention_rate))
     all_reduce = throughput.allreduce_time_s(tokens_micro, m.hidden_size, m.num_layers, tp,
                                              _link_gb_per_s(tp, gpu, eff), eff.allreduce_latency_s)
     all_to_all = throughput.all_to_all_time_s(num_tokens, m.hidden_size, m.num_moe_layers, m.experts_per_token,
@@ -392,7 +426,7 @@ def forward_step(
             w_read + (w_read - m.non_routed_read_bytes) * (eff.bandwidth_efficiency_frac
                                                            / eff.expert_bandwidth_efficiency_frac - 1.0),
             replicated, tp),
-        kv_bytes_per_gpu=kv_bytes / tp,
+        kv_bytes_per_gpu=np.asarray(work.kv_bytes) / tp,
         flops_per_gpu=flops / tp,
         num_micro_batches=micro,
     )
@@ -415,10 +449,7 @@ def overlapped_step(
     eff: Efficiency,
     num_gpus: FloatOrArray,
     expert_parallel: BoolOrArray,
-    num_tokens: FloatOrArray,
-    num_sequences: FloatOrArray,
-    kv_bytes: FloatOrArray,
-    attention_flops: FloatOrArray,
+    work: StepWork,
     pipeline_stages: FloatOrArray = 1.0,
 ) -> StepTime:
     """``forward_step``, run as two overlapped micro-batches (``two_batch_overlap``) where that is faster.
@@ -429,12 +460,9 @@ def overlapped_step(
     throughput runs, where it pays). Other layouts have no all-to-all to hide: the plain step.
     """
     ep = np.asarray(expert_parallel, dtype=bool)
-    whole = forward_step(m, gpu, eff, num_gpus, ep, num_tokens, num_sequences, kv_bytes, attention_flops,
-                         pipeline_stages)
-    half = forward_step(m, gpu, eff, num_gpus, ep, np.asarray(num_tokens) / 2.0, np.asarray(num_sequences) / 2.0,
-                        np.asarray(kv_bytes) / 2.0, np.asarray(attention_flops) / 2.0, pipeline_stages)
-    tbo = two_batch_overlap(half, eff)
-    use = ep & (np.asarray(num_tokens) >= 2.0 * np.asarray(num_gpus)) & (tbo.total_s < whole.total_s)
+    whole = forward_step(m, gpu, eff, num_gpus, ep, work, pipeline_stages)
+    tbo = two_batch_overlap(forward_step(m, gpu, eff, num_gpus, ep, work.half(), pipeline_stages), eff)
+    use = ep & (np.asarray(work.num_tokens) >= 2.0 * np.asarray(num_gpus)) & (tbo.total_s < whole.total_s)
     return StepTime(**{f.name: np.where(use, getattr(tbo, f.name), getattr(whole, f.name)) for f in fields(StepTime)})
 
 
@@ -572,24 +600,35 @@ def evaluate(
                                                         m.window_tokens, m.attn_linear)
     k = np.asarray(num_draft_tokens, dtype=float)
     a = np.asarray(accepted_tokens_per_step, dtype=float)
-    verify = overlapped_step(m, gpu, eff, n, ep, b * (1.0 + k), b, kv_read, (1.0 + k) * attn_decode, stages)
+    verify = overlapped_step(m, gpu, eff, n, ep, StepWork(b * (1.0 + k), b, kv_read, (1.0 + k) * attn_decode), stages)
     decode = speculative_step(verify, k, m.num_layers)
 
     uncached, attn_prompt = _prompt_work(m, i, cached_input_frac)
 
-    # Chunk step: the decode batch plus C prompt tokens; a fraction f = P / C of steps carry one (eq. 1).
+    # Chunk steps (eq. 1, 1b): each of the R attention ranks prefills its own prompts, P / R tokens per step,
+    # in chunks of C_r; a step carries a chunk when any rank does, and waits for the rank that does.
     prefill_tokens = b * a * uncached / o
-    chunk = np.minimum(float(eff.prefill_chunk_tokens), np.maximum(uncached, prefill_tokens))
-    chunk_verify = overlapped_step(m, gpu, eff, n, ep, b * (1.0 + k) + chunk, b, kv_read,
-                                (1.0 + k) * attn_decode + chunk / uncached * attn_prompt, stages)
+    ranks = np.where(ep, n, 1.0)
+    rank_prefill = prefill_tokens / ranks
+    rank_chunk = np.minimum(float(eff.prefill_chunk_tokens), np.maximum(uncached, rank_prefill))
+    f_rank = rank_prefill / rank_chunk
+    f_any = 1.0 - (1.0 - np.minimum(f_rank, 1.0)) ** ranks
+    chunk = prefill_tokens / np.maximum(f_any, 1e-300)  # prompt tokens of the deployment in a step that carries any
+    busiest = np.maximum(rank_chunk, rank_prefill)  # prompt tokens of the busiest rank in such a step
+    decode_attention = (1.0 + k) * attn_decode
+    chunk_verify = overlapped_step(m, gpu, eff, n, ep, StepWork(
+        b * (1.0 + k) + chunk, b, kv_read, decode_attention + chunk / uncached * attn_prompt,
+        rank_tokens=b * (1.0 + k) / ranks + busiest,
+        rank_attention_flops=decode_attention / ranks + busiest / uncached * attn_prompt), stages)
     chunk_step = speculative_step(chunk_verify, k, m.num_layers)
-    f = np.asarray(colocated_prefill, dtype=float) * prefill_tokens / chunk
+    f = np.asarray(colocated_prefill, dtype=float) * f_any
     step = mean_step(decode, chunk_step, f)  # eq. 1
     t_step = step.total_s
     t_per_output_token = mean_step(decode, chunk_step, f * (b - 1.0) / b).total_s / a  # eq. 2
 
     # A lone prefill of one request's uncached prompt.
-    prefill = overlapped_step(m, gpu, eff, n, ep, uncached, 1.0, 0.0, attn_prompt, stages)
+    prefill = overlapped_step(m, gpu, eff, n, ep, StepWork(uncached, 1.0, 0.0, attn_prompt, rank_tokens=uncached,
+                                                         rank_attention_flops=attn_prompt), stages)
     # Time to first token: the prefill, the running step it waits for, and the queue of prompts ahead of it.
     prefill_share = np.clip((t_step - decode.total_s) / t_step, 0.0, 0.999)
     wait_mean, wait_p99 = queueing.prompt_wait_s(prefill_share, prefill.total_s, b)
@@ -691,7 +730,7 @@ def evaluate_disaggregated(
     uncached, attn_prompt = _prompt_work(m, i, cached_input_frac)
     chunk = np.maximum(float(eff.prefill_chunk_tokens), uncached)
     prompts = chunk / uncached
-    batch = overlapped_step(m, gpu, eff, n_p, ep_p, chunk, prompts, 0.0, prompts * attn_prompt, stages_p)
+    batch = overlapped_step(m, gpu, eff, n_p, ep_p, StepWork(chunk, prompts, 0.0, prompts * attn_prompt), stages_p)
     capacity = prompts / batch.total_s  # [requests/s]
     demand = dec.requests_per_s
     served = np.minimum(demand, capacity)

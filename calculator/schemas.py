@@ -614,6 +614,10 @@ class Measurement(Closed):
     prefill_gpus: int | None = Field(default=None, ge=1)
     decode_gpus: int | None = Field(default=None, ge=1)
     concurrency: int | None = Field(default=None, ge=1)
+    # The engine's cap on running sequences as the run configured it, when the source states it: per scheduler,
+    # that is per attention rank under data-parallel attention (TensorRT-LLM max_batch_size / MLPerf
+    # gpu_batch_size with attention DP, SGLang per-rank batch). None: the fitted caps of data/efficiency.yaml.
+    max_batch_size: int | None = Field(default=None, ge=1)
     ttft_slo_ms: float | None = None
     tpot_slo_ms: float | None = None
     metric: Literal[

@@ -178,6 +178,9 @@ def predict(meas: Measurement, cat: Catalog, eff: Efficiency) -> float:
                            f"(the decode pool alone gives {', '.join(sorted(DECODE_POOL_METRICS))})")
     model = cat.model(meas.model_id)
     gpu = cat.gpu(meas.gpu_id)
+    if meas.max_batch_size is not None:  # the engine's cap as the run set it, in place of the fitted caps
+        eff = eff.model_copy(update={"max_batch_size": meas.max_batch_size,
+                                     "max_batch_size_per_rank": meas.max_batch_size})
     replica = meas.tensor_parallel or meas.expert_parallel
     limits = meas.scenario in ("server", "interactive")
     # A disaggregated run's figure is its decode pool's, fed by a prefill pool that keeps up: one decode instance

@@ -15,6 +15,7 @@ from calculator.pipeline import (
     LAYOUT_PP,
     LAYOUT_TP,
     StepTime,
+    StepWork,
     evaluate,
     evaluate_disaggregated,
     forward_step,
@@ -214,8 +215,8 @@ def test_chunked_prefill_does_not_inflate_the_experts_each_step_reads(catalog):
                                                           m.window_tokens, m.attn_linear)[0])
     attn_prompt = float(throughput.prefill_attention_flops(2000.0, m.attn_prefill_full, m.attn_prefill_local,
                                                            m.window_tokens, m.attn_linear)[0])
-    decode = forward_step(m, g, eff, 1.0, False, 1.0, 1.0, kv_read, attn_decode)
-    chunk = forward_step(m, g, eff, 1.0, False, 1.0 + 2000.0, 1.0, kv_read, attn_decode + attn_prompt)
+    decode = forward_step(m, g, eff, 1.0, False, StepWork(1.0, 1.0, kv_read, attn_decode))
+    chunk = forward_step(m, g, eff, 1.0, False, StepWork(1.0 + 2000.0, 1.0, kv_read, attn_decode + attn_prompt))
 
     def mix(part):
         d, c = float(getattr(decode, part)[0]), float(getattr(chunk, part)[0])
@@ -418,8 +419,8 @@ def test_sequence_overhead_is_paid_for_every_sequence_of_the_deployment(catalog)
     m = model_features(arch, "fp8", "bf16")
     g = gpu_features(catalog.gpu("h200-sxm"), "fp8")
     eff = fixed_efficiency(sequence_overhead_s=1e-4)
-    ep = forward_step(m, g, eff, 8.0, True, 20.0, 20.0, 0.0, 0.0)
-    tp = forward_step(m, g, eff, 8.0, False, 20.0, 20.0, 0.0, 0.0)
+    ep = forward_step(m, g, eff, 8.0, True, StepWork(20.0, 20.0, 0.0, 0.0))
+    tp = forward_step(m, g, eff, 8.0, False, StepWork(20.0, 20.0, 0.0, 0.0))
     assert_allclose(ep.overhead_s, 0.0040, rtol=1e-12)
     assert_allclose(tp.overhead_s, 0.0040, rtol=1e-12)
 
@@ -453,19 +454,20 @@ def test_wide_ep_decode_overlaps_its_all_to_all_at_large_batch_only(catalog):
     g = gpu_features(catalog.gpu("h100-sxm"), "fp8")
     eff = fixed_efficiency()
     n = 72.0
-    half = forward_step(m, g, eff, n, True, 128 * n, 128 * n, 0.0, 0.0)
+    half = forward_step(m, g, eff, n, True, StepWork(128 * n, 128 * n, 0.0, 0.0))
     assert_allclose(half.communication_s, 2 * 58 * (5e-6 + 14_680_064 * 64 / 72 / 50e9), rtol=1e-9)
-    big = overlapped_step(m, g, eff, n, True, 256 * n, 256 * n, 0.0, 0.0)
-    whole = forward_step(m, g, eff, n, True, 256 * n, 256 * n, 0.0, 0.0)
+    big = overlapped_step(m, g, eff, n, True, StepWork(256 * n, 256 * n, 0.0, 0.0))
+    whole = forward_step(m, g, eff, n, True, StepWork(256 * n, 256 * n, 0.0, 0.0))
     busy = 2 * max(half.memory_s, half.compute_s) + 2 * half.overhead_s - eff.step_overhead_s
     assert_allclose(big.total_s, max(busy, 2 * half.communication_s), rtol=1e-9)
     assert big.total_s < whole.total_s
-    small = overlapped_step(m, g, eff, n, True, 2 * n, 2 * n, 0.0, 0.0)
-    plain = forward_step(m, g, eff, n, True, 2 * n, 2 * n, 0.0, 0.0)
+    small = overlapped_step(m, g, eff, n, True, StepWork(2 * n, 2 * n, 0.0, 0.0))
+    plain = forward_step(m, g, eff, n, True, StepWork(2 * n, 2 * n, 0.0, 0.0))
     assert_allclose(small.total_s, plain.total_s, rtol=1e-12)
     # Tensor parallel has no all-to-all to hide: always the plain step.
-    tp = overlapped_step(m, g, eff, 8.0, False, 2048.0, 2048.0, 0.0, 0.0)
-    assert_allclose(tp.total_s, forward_step(m, g, eff, 8.0, False, 2048.0, 2048.0, 0.0, 0.0).total_s, rtol=1e-12)
+    tp = overlapped_step(m, g, eff, 8.0, False, StepWork(2048.0, 2048.0, 0.0, 0.0))
+    plain_tp = forward_step(m, g, eff, 8.0, False, StepWork(2048.0, 2048.0, 0.0, 0.0))
+    assert_allclose(tp.total_s, plain_tp.total_s, rtol=1e-12)
 
 def test_fp4_weights_on_hopper_are_weight_only_and_run_at_the_weight_only_efficiency(catalog):
     # H100 has no FP4 tensor cores: FP4 weights are dequantised to BF16 in the kernel (W4A16). A 10,000-token
@@ -481,7 +483,7 @@ def test_fp4_weights_on_hopper_are_weight_only_and_run_at_the_weight_only_effici
     m = model_features(arch, "fp4", "bf16")
 
     def chunk_compute_s(eff):
-        return forward_step(m, g, eff, 1.0, False, 10_000.0, 1.0, 0.0, 0.0).compute_s
+        return forward_step(m, g, eff, 1.0, False, StepWork(10_000.0, 1.0, 0.0, 0.0)).compute_s
 
     slow = chunk_compute_s(fixed_efficiency(weight_only_flops_efficiency_frac=0.25))
     native = chunk_compute_s(fixed_efficiency(weight_only_flops_efficiency_frac=0.5))
@@ -503,7 +505,7 @@ def test_attention_never_runs_at_the_fp4_peak(catalog):
     for kv, peak in (("fp8", 4500.0), ("bf16", 2250.0)):
         g = gpu_features(b200, "fp4", kv)
         assert g.peak_tflops == 9000.0 and g.attention_tflops == peak
-        step = forward_step(m, g, eff, 1.0, False, 0.0, 1.0, 0.0, attention)
+        step = forward_step(m, g, eff, 1.0, False, StepWork(0.0, 1.0, 0.0, attention))
         assert_allclose(step.compute_s, attention / (peak * 1e12 * eff.flops_efficiency_frac), rtol=1e-12)
     # H100 with FP8 weights and an FP8 cache: attention at the FP8 peak, as the matmuls.
     assert gpu_features(catalog.gpu("h100-sxm"), "fp8", "fp8").attention_tflops == 1979.0
@@ -518,9 +520,9 @@ def test_routed_expert_weights_stream_at_their_own_bandwidth_efficiency(catalog)
     h100 = catalog.gpu("h100-sxm")
     m = model_features(arch, "bf16", "bf16")
     g = gpu_features(h100, "bf16")
-    same = forward_step(m, g, fixed_efficiency(), 1.0, False, 64.0, 64.0, 0.0, 0.0)
-    slow = forward_step(m, g, fixed_efficiency(expert_bandwidth_efficiency_frac=0.4), 1.0, False, 64.0, 64.0,
-                        0.0, 0.0)
+    same = forward_step(m, g, fixed_efficiency(), 1.0, False, StepWork(64.0, 64.0, 0.0, 0.0))
+    slow = forward_step(m, g, fixed_efficiency(expert_bandwidth_efficiency_frac=0.4), 1.0, False,
+                        StepWork(64.0, 64.0, 0.0, 0.0))
     routed = float(same.weight_bytes_read) - m.non_routed_read_bytes
     assert routed > 0.9 * m.num_moe_layers * m.num_experts * m.expert_bytes  # nearly all experts read
     bw = h100.memory_bandwidth_gb_per_s * 1e9
