@@ -16,6 +16,12 @@ GPUs per replica: the stated tensor- or expert-parallel size; when the source do
   stored in ``data/efficiency.yaml``);
 - ``batch1`` / ``fixed_concurrency``: the stated concurrency.
 
+The engine's batch cap: where the source states the cap the run was configured with (``max_batch_size``: per
+scheduler, per attention rank under data-parallel attention; TensorRT-LLM ``max_batch_size``, MLPerf
+``gpu_batch_size``, an SGLang decode batch per GPU), it replaces both fitted caps for that prediction; else the
+fitted ``max_batch_size`` / ``max_batch_size_per_rank`` apply. It is part of the run's configuration, as the GPU
+count is, not a constant fitted per point.
+
 Error = predicted / measured - 1. The headline figure is the median absolute error over the set,
 out of sample: the modelled set is split into ``NUM_FOLDS`` interleaved folds (measurement j in fold j mod 5), the
 constants are fitted on four folds and predict the fifth (``out_of_sample``). Refitting five times takes

@@ -8,7 +8,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from numpy.testing import assert_allclose
 
-from calculator import throughput
+from calculator import moe, throughput
 from calculator.params import param_counts
 from calculator.pipeline import (
     LAYOUT_EP,
@@ -409,6 +409,72 @@ def test_batch_cap_holds_per_dp_attention_rank(catalog):
     tp = _eval(arch, catalog.gpu("h200-sxm"), "fp8", 8, 1, 1000, 1000, eff, layout=LAYOUT_TP)
     assert ep.max_concurrency[0] == 64
     assert tp.max_concurrency[0] == 6
+
+
+def test_a_lone_prompt_under_dp_attention_runs_its_non_expert_layers_on_one_rank(catalog):
+    # DeepSeek-V3 fp8 on 8 H200 with DP attention + EP8, one 4,000-token prompt (attention FLOPs left out). The
+    # routed experts' FLOPs are spread over the 8 GPUs (2 T P_routed x imbalance / 8); the rest of the matmuls
+    # (attention projections, shared expert, dense layers, head: P_other = P_matmul - P_routed) run on the one
+    # rank that holds the sequence, 2 T P_other in full, not / 8 (FLOP_gpu of forward_step). The same tokens
+    # spread evenly over the ranks (rank_tokens None) cost 2 T P_other / 8 there.
+    arch = fixture_arch("deepseek-v3")
+    m = model_features(arch, "fp8", "fp8")
+    g = gpu_features(catalog.gpu("h200-sxm"), "fp8")
+    eff = fixed_efficiency()
+    t = 4000.0
+    one_rank = forward_step(m, g, eff, 8.0, True, StepWork(t, 1.0, 0.0, 0.0, rank_tokens=t, rank_attention_flops=0.0))
+    spread = forward_step(m, g, eff, 8.0, True, StepWork(t, 1.0, 0.0, 0.0))
+    routed = 2 * t * m.routed_matmul_params * moe.expert_load_imbalance(t, m.experts_per_token, 8.0)
+    other = 2 * t * (m.matmul_params - m.routed_matmul_params)
+    rate = 1979e12 * eff.flops_efficiency_frac  # H200 dense FP8 peak [FLOP/s]
+    assert_allclose(one_rank.compute_s, (routed / 8 + other) / rate, rtol=1e-12)
+    assert_allclose(spread.compute_s, (routed + other) / 8 / rate, rtol=1e-12)
+    # Under tensor parallelism the one rank is the whole deployment: both are split 8 ways.
+    tp = forward_step(m, g, eff, 8.0, False, StepWork(t, 1.0, 0.0, 0.0, rank_tokens=t, rank_attention_flops=0.0))
+    assert_allclose(tp.compute_s, 2 * t * m.matmul_params / 8 / rate, rtol=1e-12)
+
+
+def test_chunk_steps_under_dp_attention_carry_a_prompt_when_any_rank_prefills(catalog):
+    # DeepSeek-V3 fp8, EP8 on 8 H200, B = 64, I = 2000, O = 1000. The deployment prefills P = 64 x 2000 / 1000
+    # = 128 tokens per step, P_r = 16 per rank, in chunks of C_r = min(8192, max(2000, 16)) = 2000: each rank
+    # carries a chunk in f_r = 0.008 of its steps, so a step carries one with f = 1 - 0.992^8 = 0.062236
+    # (eq. 1b of calculator.pipeline), holding P / f = 2,056.7 prompt tokens, 2,000 of them on its busiest rank.
+    arch = fixture_arch("deepseek-v3")
+    eff = fixed_efficiency()
+    h200 = catalog.gpu("h200-sxm")
+    ev = _eval(arch, h200, "fp8", 8, 64, 2000, 1000, eff, layout=LAYOUT_EP)
+    idx = np.zeros(1, dtype=np.int64)
+    m = stack([model_features(arch, "fp8", "bf16")], idx)
+    g = stack([gpu_features(h200, "fp8")], idx)
+    kv_read = float(ev.kv_bytes_read_per_step[0])
+    attn_decode = 64 * float(throughput.decode_attention_flops(2500.0, m.attn_decode_full, m.attn_decode_local,
+                                                               m.window_tokens, m.attn_linear)[0])
+    attn_prompt = float(throughput.prefill_attention_flops(2000.0, m.attn_prefill_full, m.attn_prefill_local,
+                                                           m.window_tokens, m.attn_linear)[0])
+    f = 1.0 - 0.992 ** 8
+    assert_allclose(f, 0.062236, rtol=1e-4)
+    chunk_tokens = 128.0 / f
+    decode = overlapped_step(m, g, eff, 8.0, True, StepWork(64.0, 64.0, kv_read, attn_decode))
+    chunk = overlapped_step(m, g, eff, 8.0, True, StepWork(
+        64.0 + chunk_tokens, 64.0, kv_read, attn_decode + chunk_tokens / 2000.0 * attn_prompt,
+        rank_tokens=8.0 + 2000.0, rank_attention_flops=attn_decode / 8 + attn_prompt))
+
+    def mix(part):
+        d, c = float(getattr(decode, part)[0]), float(getattr(chunk, part)[0])
+        return d + f * (c - d)
+
+    expected = max(mix("memory_s"), mix("compute_s")) + mix("communication_s") + mix("overhead_s")
+    assert_allclose(ev.mixed_step_s[0], expected, rtol=1e-9)
+    # Spread over the ranks, as one tensor-parallel scheduler would (f = 128 / 2000 = 0.064 of steps, each with a
+    # 2,000-token chunk split 8 ways), the same prompts would cost the deployment less time per step.
+    spread = overlapped_step(m, g, eff, 8.0, True, StepWork(2064.0, 64.0, kv_read,
+                                                            attn_decode + attn_prompt))
+    d, c = decode, spread
+    spread_step = (max(float(d.memory_s[0]) + 0.064 * float(c.memory_s[0] - d.memory_s[0]),
+                       float(d.compute_s[0]) + 0.064 * float(c.compute_s[0] - d.compute_s[0]))
+                   + float(d.communication_s[0]) + 0.064 * float(c.communication_s[0] - d.communication_s[0])
+                   + float(d.overhead_s[0]) + 0.064 * float(c.overhead_s[0] - d.overhead_s[0]))
+    assert ev.mixed_step_s[0] > spread_step
 
 
 def test_sequence_overhead_is_paid_for_every_sequence_of_the_deployment(catalog):
