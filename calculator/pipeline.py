@@ -51,9 +51,10 @@ prefilled by one rank: its non-expert work is not split over the N GPUs.
 The per-sequence cost of a step (``eff.sequence_overhead_s``) is charged for all B sequences of the deployment, as
 under tensor parallelism. Charged per rank (``ceil(B / N)``) and refitted, the calibration set's mean capped log
 error is 0.258 against 0.233 per deployment (in-sample median 18.8 % against 16.2 %, MoE 29.5 % against
-17.0 %): per rank, the single-node expert-parallel TensorRT-LLM and MLPerf DeepSeek-R1 runs come out up to +90 %
-high and the disaggregated MLPerf v6.0 decode pools +140 to +171 %; per deployment the wide-EP SGLang decode pools
-(48 to 96 GPUs) come out 74 to 85 % low instead (``python -m calculator validate``). Which engines pay it per rank
+17.0 %): per rank, the single-node expert-parallel TensorRT-LLM and MLPerf DeepSeek-R1 runs come out up to +106 %
+high and the MLPerf v6.0 disaggregated decode pools +81 to +169 %, while the wide-EP SGLang decode pools (48 to 96
+GPUs) land within -6 to +39 %; per deployment those pools come out 74 to 86 % low instead
+(``python -m calculator validate``). Which engines pay it per rank
 is not established; per deployment is the side that does not overstate what a buyer gets.
 Pipeline parallel (any model, beyond one scale-up domain): tensor parallel over the t GPUs of a scale-up
 domain, the layers cut into p = N / t stages (``pipeline_stages``), activations sent between stages over the

@@ -37,6 +37,11 @@ def _eval(arch, gpu, precision, n, b, i, o, eff, price=0.0, layout=LAYOUT_TP, ca
                     layout, cached)
 
 
+def _fp8_features(catalog, model_id, gpu_id):
+    """One model's and one GPU's pipeline features at FP8 weights and an FP8 cache."""
+    return model_features(fixture_arch(model_id), "fp8", "fp8"), gpu_features(catalog.gpu(gpu_id), "fp8")
+
+
 def test_batch1_decode_step_llama_70b_bf16_on_two_h100(catalog):
     arch = fixture_arch("llama-3.1-70b")
     h100 = catalog.gpu("h100-sxm")
@@ -417,9 +422,7 @@ def test_a_lone_prompt_under_dp_attention_runs_its_non_expert_layers_on_one_rank
     # (attention projections, shared expert, dense layers, head: P_other = P_matmul - P_routed) run on the one
     # rank that holds the sequence, 2 T P_other in full, not / 8 (FLOP_gpu of forward_step). The same tokens
     # spread evenly over the ranks (rank_tokens None) cost 2 T P_other / 8 there.
-    arch = fixture_arch("deepseek-v3")
-    m = model_features(arch, "fp8", "fp8")
-    g = gpu_features(catalog.gpu("h200-sxm"), "fp8")
+    m, g = _fp8_features(catalog, "deepseek-v3", "h200-sxm")
     eff = fixed_efficiency()
     t = 4000.0
     one_rank = forward_step(m, g, eff, 8.0, True, StepWork(t, 1.0, 0.0, 0.0, rank_tokens=t, rank_attention_flops=0.0))
@@ -515,9 +518,7 @@ def test_wide_ep_decode_overlaps_its_all_to_all_at_large_batch_only(catalog):
     # 2 x 58 x (5 + 260.98) us = 30.85 ms per micro-batch, 61.7 ms for the two. The step is max(busy, 61.7 ms),
     # shorter than the plain step's busy + 2 x 30.85 ms, so the engine overlaps. At 2 sequences per GPU the
     # micro-batches would read the expert weights twice: the plain step is kept.
-    arch = fixture_arch("deepseek-v3")
-    m = model_features(arch, "fp8", "fp8")
-    g = gpu_features(catalog.gpu("h100-sxm"), "fp8")
+    m, g = _fp8_features(catalog, "deepseek-v3", "h100-sxm")
     eff = fixed_efficiency()
     n = 72.0
     half = forward_step(m, g, eff, n, True, StepWork(128 * n, 128 * n, 0.0, 0.0))
