@@ -312,7 +312,7 @@ class StepWork:
 
     Under data-parallel attention every GPU is an attention rank serving its own sequences: the attention and
     the other non-expert layers of a token run on its rank alone, and the step waits for the busiest rank (the
-    ranks meet in every MoE layer's all-to-all). ``rank_tokens`` and ``rank_attention_flops`` are that rank's
+    ranks meet in every MoE layer's all-to-all). ``num_rank_tokens`` and ``rank_attention_flops`` are that rank's
     share; ``None`` means the work is spread evenly over the ranks (under tensor parallelism the one rank is the
     whole deployment).
     """
@@ -321,7 +321,7 @@ class StepWork:
     num_sequences: FloatOrArray  # [-] running sequences
     kv_bytes: FloatOrArray  # [B] KV cache read
     attention_flops: FloatOrArray  # [FLOP] attention score and value matmuls
-    rank_tokens: FloatOrArray | None = None  # [tokens] on the busiest attention rank
+    num_rank_tokens: FloatOrArray | None = None  # [tokens] on the busiest attention rank
     rank_attention_flops: FloatOrArray | None = None  # [FLOP] attention of the busiest attention rank
 
     def half(self) -> StepWork:
@@ -331,7 +331,7 @@ class StepWork:
 
         return StepWork(np.asarray(self.num_tokens) / 2.0, np.asarray(self.num_sequences) / 2.0,
                         np.asarray(self.kv_bytes) / 2.0, np.asarray(self.attention_flops) / 2.0,
-                        h(self.rank_tokens), h(self.rank_attention_flops))
+                        h(self.num_rank_tokens), h(self.rank_attention_flops))
 
 
 def two_batch_overlap(half: StepTime, eff: Efficiency) -> StepTime:
@@ -406,7 +406,7 @@ def forward_step(
     tp = num_gpus / stages
     num_tokens, num_sequences = work.num_tokens, work.num_sequences
     ranks = np.where(ep, num_gpus, 1.0)
-    rank_tokens = num_tokens / ranks if work.rank_tokens is None else work.rank_tokens
+    num_rank_tokens = num_tokens / ranks if work.num_rank_tokens is None else work.num_rank_tokens
     rank_attention = (np.asarray(work.attention_flops) / ranks if work.rank_attention_flops is None
                       else work.rank_attention_flops)
     micro = throughput.num_micro_batches(num_sequences, stages)
@@ -423,7 +423,7 @@ def forward_step(
     # take the same time at the weights' compute rate.
     attention_rate = np.asarray(gpu.attention_tflops) * eff.flops_efficiency_frac
     flops = (imbalance * throughput.matmul_flops(num_tokens, m.routed_matmul_params)
-             + ranks * (throughput.matmul_flops(rank_tokens, np.asarray(m.matmul_params) - m.routed_matmul_params)
+             + ranks * (throughput.matmul_flops(num_rank_tokens, np.asarray(m.matmul_params) - m.routed_matmul_params)
                         + rank_attention * (np.asarray(gpu.peak_tflops) * flops_eff) / attention_rate))
     all_reduce = throughput.allreduce_time_s(tokens_micro, m.hidden_size, m.num_layers, tp,
                                              _link_gb_per_s(tp, gpu, eff), eff.allreduce_latency_s)
@@ -631,7 +631,7 @@ def evaluate(
     decode_attention = (1.0 + k) * attn_decode
     chunk_verify = overlapped_step(m, gpu, eff, n, ep, StepWork(
         b * (1.0 + k) + chunk, b, kv_read, decode_attention + chunk / uncached * attn_prompt,
-        rank_tokens=b * (1.0 + k) / ranks + busiest,
+        num_rank_tokens=b * (1.0 + k) / ranks + busiest,
         rank_attention_flops=decode_attention / ranks + busiest / uncached * attn_prompt), stages)
     chunk_step = speculative_step(chunk_verify, k, m.num_layers)
     f = np.asarray(colocated_prefill, dtype=float) * f_any
@@ -640,7 +640,7 @@ def evaluate(
     t_per_output_token = mean_step(decode, chunk_step, f * (b - 1.0) / b).total_s / a  # eq. 2
 
     # A lone prefill of one request's uncached prompt.
-    prefill = overlapped_step(m, gpu, eff, n, ep, StepWork(uncached, 1.0, 0.0, attn_prompt, rank_tokens=uncached,
+    prefill = overlapped_step(m, gpu, eff, n, ep, StepWork(uncached, 1.0, 0.0, attn_prompt, num_rank_tokens=uncached,
                                                          rank_attention_flops=attn_prompt), stages)
     # Time to first token: the prefill, the running step it waits for, and the queue of prompts ahead of it.
     prefill_share = np.clip((t_step - decode.total_s) / t_step, 0.0, 0.999)

@@ -421,11 +421,12 @@ def test_a_lone_prompt_under_dp_attention_runs_its_non_expert_layers_on_one_rank
     # routed experts' FLOPs are spread over the 8 GPUs (2 T P_routed x imbalance / 8); the rest of the matmuls
     # (attention projections, shared expert, dense layers, head: P_other = P_matmul - P_routed) run on the one
     # rank that holds the sequence, 2 T P_other in full, not / 8 (FLOP_gpu of forward_step). The same tokens
-    # spread evenly over the ranks (rank_tokens None) cost 2 T P_other / 8 there.
+    # spread evenly over the ranks (num_rank_tokens None) cost 2 T P_other / 8 there.
     m, g = _fp8_features(catalog, "deepseek-v3", "h200-sxm")
     eff = fixed_efficiency()
     t = 4000.0
-    one_rank = forward_step(m, g, eff, 8.0, True, StepWork(t, 1.0, 0.0, 0.0, rank_tokens=t, rank_attention_flops=0.0))
+    lone = StepWork(t, 1.0, 0.0, 0.0, num_rank_tokens=t, rank_attention_flops=0.0)
+    one_rank = forward_step(m, g, eff, 8.0, True, lone)
     spread = forward_step(m, g, eff, 8.0, True, StepWork(t, 1.0, 0.0, 0.0))
     routed = 2 * t * m.routed_matmul_params * moe.expert_load_imbalance(t, m.experts_per_token, 8.0)
     other = 2 * t * (m.matmul_params - m.routed_matmul_params)
@@ -433,7 +434,7 @@ def test_a_lone_prompt_under_dp_attention_runs_its_non_expert_layers_on_one_rank
     assert_allclose(one_rank.compute_s, (routed / 8 + other) / rate, rtol=1e-12)
     assert_allclose(spread.compute_s, (routed + other) / 8 / rate, rtol=1e-12)
     # Under tensor parallelism the one rank is the whole deployment: both are split 8 ways.
-    tp = forward_step(m, g, eff, 8.0, False, StepWork(t, 1.0, 0.0, 0.0, rank_tokens=t, rank_attention_flops=0.0))
+    tp = forward_step(m, g, eff, 8.0, False, StepWork(t, 1.0, 0.0, 0.0, num_rank_tokens=t, rank_attention_flops=0.0))
     assert_allclose(tp.compute_s, 2 * t * m.matmul_params / 8 / rate, rtol=1e-12)
 
 
@@ -460,7 +461,7 @@ def test_chunk_steps_under_dp_attention_carry_a_prompt_when_any_rank_prefills(ca
     decode = overlapped_step(m, g, eff, 8.0, True, StepWork(64.0, 64.0, kv_read, attn_decode))
     chunk = overlapped_step(m, g, eff, 8.0, True, StepWork(
         64.0 + chunk_tokens, 64.0, kv_read, attn_decode + chunk_tokens / 2000.0 * attn_prompt,
-        rank_tokens=8.0 + 2000.0, rank_attention_flops=attn_decode / 8 + attn_prompt))
+        num_rank_tokens=8.0 + 2000.0, rank_attention_flops=attn_decode / 8 + attn_prompt))
 
     def mix(part):
         d, c = float(getattr(decode, part)[0]), float(getattr(chunk, part)[0])
