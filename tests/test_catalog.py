@@ -225,6 +225,25 @@ def test_hopper_fp8_is_twice_bf16(cat: Catalog):
         assert g.fp8_dense_tflops == pytest.approx(2 * g.bf16_dense_tflops, rel=1e-3), g.id
 
 
+# Tensor-core precisions each architecture has (NVIDIA Hopper, Ada, Blackwell and Blackwell Ultra architecture
+# pages; AMD CDNA 3 and CDNA 4 white papers). A null rate there is not "unknown, harmless": compute_precision
+# falls back to the BF16 rate, so every FP8/FP4 estimate on that GPU would be 2-4x too slow. The RTX PRO 6000
+# had null FP8/FP4 until the 2026-11-30 fix, and its two calibration points were off by -78 % and -29 %.
+TENSOR_PRECISIONS_BY_ARCHITECTURE = {
+    "hopper": ("fp8",), "ada lovelace": ("fp8",), "cdna 3": ("fp8",),
+    "blackwell": ("fp8", "fp4"), "blackwell ultra": ("fp8", "fp4"), "cdna 4": ("fp8", "fp4"),
+}
+
+
+def test_low_precision_tensor_rates_present_where_the_architecture_has_them(cat: Catalog):
+    missing = [(g.id, p) for g in cat.gpus
+               for p in TENSOR_PRECISIONS_BY_ARCHITECTURE.get((g.architecture or "").lower(), ())
+               if g.dense_tflops(p) is None]
+    assert not missing
+    # Every architecture named above is in the catalog, so the table cannot silently match nothing.
+    assert set(TENSOR_PRECISIONS_BY_ARCHITECTURE) <= {(g.architecture or "").lower() for g in cat.gpus}
+
+
 def test_params_recomputed_within_tolerance_of_published(cat: Catalog):
     checked = 0
     for m in cat.models:
