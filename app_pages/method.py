@@ -131,4 +131,7 @@ st.markdown(
 st.markdown(f"**Out-of-sample error of the speed model: median {overall[0]:.1%}, p90 {overall[1]:.1%} over "
             f"{overall[2]} measurements; calibration set last extended {calibration_date} (newest as_of; "
             "measurements from undated pages carry the day they were read).**")
+st.caption("The table also splits the errors by the serving engine each source names. The error bands above do "
+           "not, because an estimate does not name its engine: the speed model is one set of constants for "
+           "TensorRT-LLM, vLLM and SGLang alike.")
 st.dataframe(tables.scorecard_table(scorecard), hide_index=True, width="stretch")

@@ -302,7 +302,9 @@ CLASS_LABELS: dict[str, str] = {
     "all": "all measurements", "dense": "dense models", "moe_single_node": "MoE models on one server",
     "moe_multi_node": "MoE models on several servers", "hybrid": "hybrid-attention models", "nvidia": "NVIDIA GPUs",
     "amd": "AMD GPUs", "throughput_bound": "throughput-bound runs (large batches)",
-    "latency_bound": "latency-bound runs (small batches)",
+    "latency_bound": "latency-bound runs (small batches)", "tensorrt_llm": "served by TensorRT-LLM",
+    "vllm": "served by vLLM", "sglang": "served by SGLang", "other_engine": "served by other engines (NIM, TGI)",
+    "unstated": "engine not stated",
 }
 SCORECARD_COLUMNS: tuple[Column, ...] = (
     Column("class", "Class of measurements"), Column("num_measurements", "Measurements", ",.0f"),

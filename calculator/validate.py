@@ -92,6 +92,11 @@ def is_ratio_point(m: Measurement) -> bool:
 
 ArchitectureClass = Literal["dense", "moe_single_node", "moe_multi_node", "hybrid"]
 Regime = Literal["throughput_bound", "latency_bound"]
+Engine = Literal["tensorrt_llm", "vllm", "sglang", "other_engine", "unstated"]
+# The serving engine named in a measurement's ``software`` field, first match wins. TensorRT-LLM's MLPerf
+# harnesses name "TensorRT" (with or without "-LLM"); NIM and TGI stay "other_engine", because a NIM release
+# can run either TensorRT-LLM or vLLM and the sources do not say which.
+ENGINE_MARKERS: tuple[tuple[str, Engine], ...] = (("sglang", "sglang"), ("vllm", "vllm"), ("tensorrt", "tensorrt_llm"))
 GPUS_PER_NODE = 8  # an HGX / MI300X-class platform; a deployment of more GPUs spans nodes
 LATENCY_BOUND_MAX_CONCURRENCY = 16
 
@@ -104,6 +109,9 @@ class MeasurementClass:
     vendor: str
     regime: Regime
     multi_node: bool  # the deployment spans more than GPUS_PER_NODE GPUs (any architecture)
+    # Reported only: the error bands a user sees widen by architecture, vendor and regime, since an estimate
+    # does not name its engine.
+    engine: Engine = "unstated"
 
     @property
     def model_kind(self) -> str:
@@ -151,12 +159,22 @@ def modelled(measurements: Sequence[Measurement]) -> list[Measurement]:
     return [m for m in measurements if layout_modelled(m)]
 
 
+def serving_engine(software: str | None) -> Engine:
+    """The serving engine a measurement's ``software`` text names (``ENGINE_MARKERS``), ``other_engine`` when
+    it names none of them, ``unstated`` when there is no text."""
+    if not software:
+        return "unstated"
+    lowered = software.lower()
+    return next((engine for marker, engine in ENGINE_MARKERS if marker in lowered), "other_engine")
+
+
 def measurement_class(m: Measurement, cat: Catalog) -> MeasurementClass:
     """Classify a measurement.
 
     architecture: ``architecture_class`` of the model over the measured deployment's GPUs. regime:
     ``latency_bound`` for interactive and batch-1 runs, per-user speed, TPOT or TTFT metrics, and fixed
-    concurrencies up to ``LATENCY_BOUND_MAX_CONCURRENCY``; else ``throughput_bound``.
+    concurrencies up to ``LATENCY_BOUND_MAX_CONCURRENCY``; else ``throughput_bound``. engine:
+    ``serving_engine`` of its software.
     """
     n = deployment_gpus(m)
     kind = architecture_class(cat.model(m.model_id).architecture, n)
@@ -164,7 +182,7 @@ def measurement_class(m: Measurement, cat: Catalog) -> MeasurementClass:
                or m.metric in ("output_tokens_per_s_per_user", "tpot_ms", "ttft_ms")
                or (m.concurrency is not None and m.concurrency <= LATENCY_BOUND_MAX_CONCURRENCY))
     return MeasurementClass(kind, cat.gpu(m.gpu_id).vendor, "latency_bound" if latency else "throughput_bound",
-                            n > GPUS_PER_NODE)
+                            n > GPUS_PER_NODE, serving_engine(m.software))
 
 
 def measured_layout(meas: Measurement, is_moe: bool) -> str:
@@ -453,10 +471,11 @@ def abs_error_quantile(ratios: Sequence[float], q: float) -> float:
 
 
 def error_by_class(rows: Sequence[tuple[MeasurementClass, float]]) -> list[dict[str, object]]:
-    """Median and p90 of |ratio - 1| per class value (architecture, vendor, regime) and overall."""
+    """Median and p90 of |ratio - 1| per class value (architecture, vendor, regime, serving engine) and
+    overall."""
     groups: dict[str, list[float]] = {"all": [r for _, r in rows]}
     for klass, ratio in rows:
-        for label in (klass.architecture, klass.vendor, klass.regime):
+        for label in (klass.architecture, klass.vendor, klass.regime, klass.engine):
             groups.setdefault(label, []).append(ratio)
     return [{"class": name, "num_measurements": len(v), "median_abs_error_frac": abs_error_quantile(v, 0.5),
              "p90_abs_error_frac": abs_error_quantile(v, 0.9),

@@ -11,12 +11,14 @@ from calculator.sizing import RequestShape, estimate
 from calculator.validate import (
     FIT_GRID,
     GPUS_PER_NODE,
+    MeasurementClass,
     _objective,
     _refine,
     abs_error_quantile,
     architecture_class,
     compare,
     deployment_gpus,
+    error_by_class,
     fold_of,
     is_ratio_point,
     layout_modelled,
@@ -26,16 +28,17 @@ from calculator.validate import (
     p99_to_mean_ratio,
     predict,
     predict_out_of_sample,
+    serving_engine,
     stored_fold_constants,
 )
 
 # The gate: every measurement predicted by constants fitted on the other four of five folds. Set just above what
-# the model reaches today (median 23.0 %, p90 60.8 % over 108 measurements on 2026-11-30, after the DP-attention
-# prefill physics and the stated engine batch caps) so that a regression fails; issue 10's target (median <= 10 %)
-# is not reached. History: 25 % over 86 points, re-based to 28 % / 75 % when the set grew to 108 (27.0 %, 71.5 %),
-# tightened back here.
-MAX_MEDIAN_ABS_ERROR = 0.25
-MAX_P90_ABS_ERROR = 0.65
+# the model reaches today (median 20.7 %, p90 58.8 % over 108 measurements on 2026-11-30, after the DP-attention
+# prefill physics, the stated engine batch caps and the RTX PRO 6000 FP8/FP4 rates) so that a regression fails;
+# issue 10's target (median <= 10 %) is not reached. History: 25 % over 86 points, re-based to 28 % / 75 % when
+# the set grew to 108 (27.0 %, 71.5 %), back to 25 % / 65 % at 23.0 % / 60.8 %, then tightened here.
+MAX_MEDIAN_ABS_ERROR = 0.23
+MAX_P90_ABS_ERROR = 0.62
 
 
 def test_calibration_set_is_broad_enough(catalog):
@@ -101,6 +104,34 @@ def test_measurement_classes(catalog):
     # Batch-1 runs are latency-bound whatever their metric.
     assert all(classes[i].regime == "latency_bound" for i, m in by_id.items() if m.scenario == "batch1")
     assert {c.architecture for c in classes.values()} >= {"dense", "moe_single_node"}
+    # Every calibration point names its software, and the engine classes split the set as the files say:
+    # the four MLPerf v6.0 NVIDIA rows name "TensorRT ... TensorRT-LLM ... Dynamo", the dstack SGLang rows on
+    # MI300X name SGLang, the NIM rows name no engine.
+    assert all(c.engine != "unstated" for c in classes.values())
+    assert classes["mlperf-v6.0-deepseek-r1-b300-offline-nvidia"].engine == "tensorrt_llm"
+    assert classes["dstack-dsr1-fp8-mi300x-tp8-sglang-3200-800-c4-ttft"].engine == "sglang"
+    assert classes["nim-1.8.0-llama-3.3-70b-fp8-h100-tp2-5000-500-c25-tpot"].engine == "other_engine"
+
+
+def test_serving_engine_first_marker_wins():
+    # An SGLang server benchmarked with vLLM's client is an SGLang run: "sglang" is looked for before "vllm".
+    assert serving_engine("SGLang (version not stated), benchmarked with vllm bench serve") == "sglang"
+    assert serving_engine("vLLM v0.17.1 (defaults), guidellm via GPUStack benchmark-runner") == "vllm"
+    assert serving_engine("TensorRT 10.11, CUDA 12.9 (TensorRT-LLM harness)") == "tensorrt_llm"
+    assert serving_engine("TGI sha-11d7af7-rocm") == "other_engine"
+    assert serving_engine(None) == "unstated" and serving_engine("") == "unstated"
+
+
+def test_error_by_class_reports_each_engine():
+    # Ratios 1.1 and 0.7 under vLLM (|errors| 0.1, 0.3: median 0.2), 1.5 under SGLang (0.5): the engine rows sit
+    # beside the architecture/vendor/regime rows, and "all" holds the three.
+    vllm = MeasurementClass("dense", "nvidia", "throughput_bound", False, "vllm")
+    sglang = MeasurementClass("dense", "nvidia", "throughput_bound", False, "sglang")
+    rows = {r["class"]: r for r in error_by_class([(vllm, 1.1), (vllm, 0.7), (sglang, 1.5)])}
+    assert rows["vllm"]["num_measurements"] == 2
+    assert rows["vllm"]["median_abs_error_frac"] == pytest.approx(0.2)
+    assert rows["sglang"]["median_abs_error_frac"] == pytest.approx(0.5)
+    assert rows["all"]["num_measurements"] == 3 and rows["dense"]["num_measurements"] == 3
 
 
 def test_stored_latency_ratio_is_the_measured_one(catalog):
