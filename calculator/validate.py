@@ -372,6 +372,10 @@ def fold_of(index: int, num_folds: int = NUM_FOLDS) -> int:
     return index % num_folds
 
 
+# Metrics that are times (larger = slower); the others are rates (larger = faster).
+TIME_METRICS = frozenset({"tpot_ms", "ttft_ms"})
+
+
 @dataclass(frozen=True)
 class Residual:
     """One measurement predicted by constants fitted without it."""
@@ -381,11 +385,22 @@ class Residual:
     predicted: float
     measured: float
     klass: MeasurementClass
+    metric: str
 
     @property
     def ratio(self) -> float:
-        """Predicted / measured [-] (1 = exact)."""
+        """Predicted / measured [-] (1 = exact), in the metric's own direction."""
         return self.predicted / self.measured
+
+    @property
+    def speed_ratio(self) -> float:
+        """Predicted / measured speed [-]: ``ratio`` for a rate, its inverse for a time (``TIME_METRICS``).
+
+        Above 1 the model is optimistic whatever the metric: a TTFT predicted at half the measured one is a
+        prefill predicted twice as fast (2.0, where ``ratio`` says 0.5). Error bands that scale a deployment's
+        capacity by this draw must use it, not ``ratio``.
+        """
+        return 1.0 / self.ratio if self.metric in TIME_METRICS else self.ratio
 
 
 def fold_constants(base: Efficiency, fitted: dict[str, float]) -> Efficiency:
@@ -405,7 +420,7 @@ def predict_out_of_sample(cat: Catalog, base: Efficiency, measurements: Sequence
             continue
         k = fold_of(j, len(constants_by_fold))
         predicted = predict(m, cat, fold_constants(base, constants_by_fold[k]))
-        out.append(Residual(m.id, k, predicted, m.measured_value, measurement_class(m, cat)))
+        out.append(Residual(m.id, k, predicted, m.measured_value, measurement_class(m, cat), m.metric))
     return out
 
 
@@ -462,7 +477,7 @@ def out_of_sample_residuals(cat: Catalog, path: Path = OUT_OF_SAMPLE_FILE) -> li
         raise CatalogError(f"{path.name} names measurement {stale[0]}, which is not in the calibration set; "
                            "re-run scripts/fit_out_of_sample.py")
     return [Residual(r["id"], int(r["fold"]), float(r["predicted"]), float(r["measured"]),
-                     measurement_class(by_id[r["id"]], cat)) for r in raw["residuals"]]
+                     measurement_class(by_id[r["id"]], cat), by_id[r["id"]].metric) for r in raw["residuals"]]
 
 
 def abs_error_quantile(ratios: Sequence[float], q: float) -> float:

@@ -15,7 +15,9 @@ with ``q`` the predicted requests/s of one replica, ``N`` GPUs per replica, ``p`
 monthly requests, ``w`` the share of a request's cost spent on output tokens (``output_cost_share``), and
 the random factors:
 
-- ``r_d``  throughput error, predicted / measured, drawn from the *out-of-sample* residuals of the option's
+- ``r_d``  throughput error, predicted / measured speed (``Residual.speed_ratio``: a TTFT or TPOT point's
+  predicted / measured time inverted, so that ``r > 1`` is an optimistic prediction for every metric), drawn
+  from the *out-of-sample* residuals of the option's
   error class (``calculator.validate.MeasurementClass``: dense / MoE single node / MoE multi-node / hybrid x
   vendor x throughput- or latency-bound; a class with fewer than ``MIN_CLASS_POINTS`` residuals falls back
   to architecture x vendor, then architecture, finally all residuals). A model over-predicted by ``r``
@@ -422,9 +424,11 @@ def error_class_for(architecture: Architecture, gpu: Gpu, num_gpus_per_replica: 
 
 def calibration_errors(catalog: Catalog) -> ClassErrors:
     """The out-of-sample residuals of the calibration set (``calculator.validate.out_of_sample_residuals``:
-    each measurement predicted by constants fitted without it), grouped by class."""
-    return ClassErrors.from_residuals([(r.klass, math.log(r.ratio)) for r in out_of_sample_residuals(catalog)
-                                       if r.ratio > 0.0])
+    each measurement predicted by constants fitted without it), as ln(predicted / measured speed), grouped by
+    class. Speed, not the raw ratio: a TTFT predicted at 5 % of the measured one is a 20x optimistic
+    prediction (ln 20 = +3.0), which the raw ratio would read as 20x pessimistic."""
+    return ClassErrors.from_residuals([(r.klass, math.log(r.speed_ratio))
+                                       for r in out_of_sample_residuals(catalog) if r.ratio > 0.0])
 
 
 def gpu_price_sigma_log(scenario: Scenario, catalog: Catalog, gpu_id: str, settings: Settings) -> float:
