@@ -56,6 +56,8 @@ COLUMNS: tuple[tuple[str, str, Formatter | None], ...] = (
     ("deployment", "Deployment", None),
     ("ttft_ms", "TTFT [ms]", _money(0)),
     ("tpot_ms", "TPOT [ms]", _plain(1)),
+    ("ttft_p99_ms", "TTFT p99 [ms] (the limit applies to it)", _money(0)),
+    ("tpot_p99_ms", "TPOT p99 [ms] (the limit applies to it)", _plain(1)),
     ("usd_per_million_input_tokens", "Input [$ / 1M tokens]", _money(3)),
     ("usd_per_million_output_tokens", "Output [$ / 1M tokens]", _money(3)),
     ("usd_per_gpu_hour", "GPU price [$ / GPU-hour]", _money(2)),
@@ -126,7 +128,7 @@ def cell(row: dict[str, Any], column: str) -> str:
     if column in ("quality_index", "usd_per_quality_point", "usd_per_successful_task", "success_frac",
                   "quality_estimated_frac") and row.get("status") == "ok":
         return NO_SCORE
-    if column in ("ttft_ms", "tpot_ms") and row.get("kind") == KIND_API:
+    if column in ("ttft_ms", "tpot_ms", "ttft_p99_ms", "tpot_p99_ms") and row.get("kind") == KIND_API:
         return "not modelled"
     if column == "rank":
         return "not ranked"

@@ -123,6 +123,9 @@ class OptionRow:
     # Issue 10: the deployment layout's sizes beyond ``layout`` and ``num_nodes``.
     pipeline_parallel: int = 0  # pipeline stages of a self-hosted replica (layout tp across scale-up domains) [-]
     num_prefill_gpus: int = 0  # of the GPUs per replica, those of the prefill pool (layout disagg) [-]
+    # The 99th percentiles the latency limits are checked against (calculator.pipeline.meets_latency_limits).
+    ttft_p99_ms: float | None = None  # queueing model at the chosen load [ms]
+    tpot_p99_ms: float | None = None  # mean x the p99/mean ratio [ms]
 
     def __post_init__(self) -> None:
         if self.kind not in OPTION_KINDS:
@@ -277,14 +280,15 @@ def _infeasible_message(cand: Candidate, gpu_id: str, precision: str, spec: Work
         if est.fits:
             return f"needs more than {max(SWEEP_GPU_COUNTS)} GPUs per replica (the most the comparison sizes)"
         return est.message
+    # The 99th percentiles the limits were checked against (calculator.pipeline.meets_latency_limits): TTFT's
+    # comes from the queueing model, not from the mean times the p99/mean ratio.
     parts = []
-    ratio = eff.p99_to_mean_latency_ratio
     if spec.ttft_slo_ms is not None:
-        best = float(fitting["ttft_ms"].min())
-        parts.append(f"best TTFT {best:.0f} ms mean, ~{best * ratio:.0f} ms at p99 (limit {spec.ttft_slo_ms:g} ms)")
+        best = float(fitting["ttft_p99_ms"].min())
+        parts.append(f"best TTFT {best:.0f} ms at p99 (limit {spec.ttft_slo_ms:g} ms)")
     if spec.tpot_slo_ms is not None:
-        best = float(fitting["tpot_ms"].min())
-        parts.append(f"best TPOT {best:.1f} ms mean, ~{best * ratio:.1f} ms at p99 (limit {spec.tpot_slo_ms:g} ms)")
+        best = float(fitting["tpot_p99_ms"].min())
+        parts.append(f"best TPOT {best:.1f} ms at p99 (limit {spec.tpot_slo_ms:g} ms)")
     return "no configuration meets the latency limits: " + ", ".join(parts)
 
 
@@ -301,6 +305,8 @@ class Deployment:
     replicas: int  # at the peak [-]
     ttft_ms: float
     tpot_ms: float
+    ttft_p99_ms: float
+    tpot_p99_ms: float
     replica_requests_per_s: float
     gpu_hours_per_month: float  # paid [GPU-hours/month]
     busy_gpu_hours_per_month: float  # serving traffic [GPU-hours/month]
@@ -336,6 +342,7 @@ def choose_deployment(feasible: pd.DataFrame, spec: WorkloadSpec, utilisation_fr
     return Deployment(
         num_gpus_per_replica=int(best["num_gpus"]), concurrency_per_replica=int(best["concurrency"]),
         replicas=int(cost.replicas[j]), ttft_ms=float(best["ttft_ms"]), tpot_ms=float(best["tpot_ms"]),
+        ttft_p99_ms=float(best["ttft_p99_ms"]), tpot_p99_ms=float(best["tpot_p99_ms"]),
         replica_requests_per_s=float(best["requests_per_s"]),
         gpu_hours_per_month=float(cost.gpu_hours_per_month[j]),
         busy_gpu_hours_per_month=float(cost.busy_gpu_hours_per_month[j]),
@@ -512,6 +519,7 @@ def _self_row(ctx: _WorkloadContext, cand: Candidate, gpu: Gpu, precision: str, 
         monthly_idle_cost_usd=priced.monthly_idle_cost_usd if priced else None,
         replica_requests_per_s=dep.replica_requests_per_s if dep else None,
         notes="; ".join(notes),
+        ttft_p99_ms=dep.ttft_p99_ms if dep else None, tpot_p99_ms=dep.tpot_p99_ms if dep else None,
     )
 
 

@@ -405,18 +405,19 @@ def _column(row: Mapping[str, object], name: str, default: float | None) -> floa
     return float(value)  # type: ignore[arg-type]
 
 
-def error_class_for(architecture: Architecture, gpu: Gpu, num_gpus_per_replica: int, ttft_ms: float | None,
-                    tpot_ms: float | None, spec: WorkloadSpec, p99_ratio: float) -> MeasurementClass:
+def error_class_for(architecture: Architecture, gpu: Gpu, num_gpus_per_replica: int, ttft_p99_ms: float | None,
+                    tpot_p99_ms: float | None, spec: WorkloadSpec) -> MeasurementClass:
     """The error class of a self-hosted option (module Notes).
 
     The classes of ``calculator.validate.measurement_class``, read off the option: the architecture class is
     ``calculator.validate.architecture_class`` of the model over the GPUs per replica (the same helper);
-    latency-bound = a latency limit binds (p99 estimate within ``LATENCY_BINDING_FRAC`` of the limit).
+    latency-bound = a latency limit binds: the option's 99th percentile, the one the limit was checked against
+    (``calculator.pipeline.meets_latency_limits``), is within ``LATENCY_BINDING_FRAC`` of it.
     """
     kind = architecture_class(architecture, num_gpus_per_replica)
     binds = False
-    for value, limit in ((ttft_ms, spec.ttft_slo_ms), (tpot_ms, spec.tpot_slo_ms)):
-        if value is not None and limit is not None and value * p99_ratio >= LATENCY_BINDING_FRAC * limit:
+    for value, limit in ((ttft_p99_ms, spec.ttft_slo_ms), (tpot_p99_ms, spec.tpot_slo_ms)):
+        if value is not None and limit is not None and value >= LATENCY_BINDING_FRAC * limit:
             binds = True
     return MeasurementClass(kind, gpu.vendor, "latency_bound" if binds else "throughput_bound",
                             num_gpus_per_replica > GPUS_PER_NODE)
@@ -460,8 +461,6 @@ def inputs_from_frame(options: pd.DataFrame, scenario: Scenario, catalog: Catalo
     specs = {w.name: w for w in scenario.workloads}
     archs = {c.id: c.architecture for c in candidates(scenario, catalog)}
     gpus = {g.id: g for g in catalog.gpus}
-    eff = catalog.efficiency
-    p99_ratio = eff.p99_to_mean_latency_ratio if eff is not None else 1.0
     always_on = scenario.sized_always_on
     out: list[OptionInputs] = []
     for row in options.to_dict("records"):
@@ -492,8 +491,8 @@ def inputs_from_frame(options: pd.DataFrame, scenario: Scenario, catalog: Catalo
             base = replace(
                 base, self_hosted=True, price_key=f"{gpu.id}|{row['pricing_basis']}",
                 price_sigma_log=gpu_price_sigma_log(scenario, catalog, gpu.id, s), model_key=model_id,
-                error_class=error_class_for(archs[model_id], gpu, n, _column(row, "ttft_ms", None),
-                                            _column(row, "tpot_ms", None), spec, p99_ratio),
+                error_class=error_class_for(archs[model_id], gpu, n, _column(row, "ttft_p99_ms", None),
+                                            _column(row, "tpot_p99_ms", None), spec),
                 replica_requests_per_s=float(row["replica_requests_per_s"]), num_gpus_per_replica=float(n),
                 usd_per_gpu_hour=float(row["usd_per_gpu_hour"]),
                 requests_per_day=spec.requests_per_day * (_column(row, "expected_attempts", 1.0) or 1.0),

@@ -14,6 +14,7 @@ from pricing.options import (
     COLUMNS,
     OPTIONAL_COLUMNS,
     OptionRow,
+    _infeasible_message,
     choose_deployment,
     compare_options,
     price_deployment,
@@ -153,6 +154,36 @@ def test_infeasible_options_say_why(catalog):
     assert_clean(long_in)
 
 
+def test_infeasible_latency_message_states_the_p99_the_limits_were_checked_against(catalog):
+    # Two fitting configurations: mean TTFT 100 / 150 ms with queueing p99 400 / 300 ms; TPOT mean 10 / 20 ms,
+    # p99 12.08 / 24.16 ms (x 1.208). The limits are checked against the p99 columns, so the message names the
+    # smallest p99 of each: TTFT 300 ms (not 100 x 1.208 = 121 ms from the best mean) and TPOT 12.1 ms.
+    rows = pd.DataFrame({"fits": [True, True, False], "ttft_ms": [100.0, 150.0, 1.0],
+                         "ttft_p99_ms": [400.0, 300.0, 1.0], "tpot_ms": [10.0, 20.0, 1.0],
+                         "tpot_p99_ms": [12.08, 24.16, 1.0]})
+    spec = CODING.model_copy(update={"ttft_slo_ms": 250.0, "tpot_slo_ms": 5.0})
+    message = _infeasible_message(None, "h100-sxm", "fp8", spec, catalog, catalog.efficiency, rows)  # type: ignore[arg-type]
+    assert message == ("no configuration meets the latency limits: best TTFT 300 ms at p99 (limit 250 ms), "
+                       "best TPOT 12.1 ms at p99 (limit 5 ms)")
+
+
+def test_served_options_carry_the_p99_latencies_that_met_the_limits(catalog):
+    # Every served self-hosted option states the p99 TTFT/TPOT its limits were checked against: within the
+    # workload's limits, and never below the mean.
+    df = compare_options(scenario(), catalog)
+    ok = df[(df["provider"] == "self-hosted") & df["meets_limits"]]
+    assert len(ok) > 0
+    spec = scenario().workloads[0]
+    for row in ok.to_dict("records"):
+        assert row["ttft_ms"] <= row["ttft_p99_ms"] and row["tpot_ms"] <= row["tpot_p99_ms"]
+        if spec.ttft_slo_ms is not None:
+            assert row["ttft_p99_ms"] <= spec.ttft_slo_ms
+        if spec.tpot_slo_ms is not None:
+            assert row["tpot_p99_ms"] <= spec.tpot_slo_ms
+    api = df[df["provider"] != "self-hosted"]
+    assert api["ttft_p99_ms"].isna().all() and api["tpot_p99_ms"].isna().all()
+
+
 def test_more_traffic_never_lowers_monthly_cost_and_price_never_lowers_cost(catalog):
     prev = None
     for rpd in (0, 50_000, 200_000, 800_000):
@@ -209,7 +240,7 @@ def easy_feasible() -> pd.DataFrame:
     # B: 2 GPUs serving 3 requests/s = 3,300 tokens/s -> 2 x 1e6 / 3300 / 3600 = 0.16835 GPU-hours per 1M tokens.
     return pd.DataFrame({
         "num_gpus": [1, 2], "concurrency": [8, 16], "requests_per_s": [1.0, 3.0],
-        "ttft_ms": [100.0, 120.0], "tpot_ms": [20.0, 25.0],
+        "ttft_ms": [100.0, 120.0], "tpot_ms": [20.0, 25.0], "ttft_p99_ms": [150.0, 180.0], "tpot_p99_ms": [24.0, 30.0],
         "usd_per_million_input_tokens": [0.2, 0.13], "usd_per_million_output_tokens": [0.5, 0.4],
         "usd_per_million_tokens": [1e6 / 1100 / 3600, 2e6 / 3300 / 3600],
     })
@@ -221,6 +252,7 @@ def test_choose_deployment_hand_computed():
     # Busy: 10 / 3 x 2 GPUs x 730 h = 4,866.67 GPU-hours.
     dep = choose_deployment(easy_feasible(), EASY, utilisation_frac=0.5, always_on=True)
     assert (dep.num_gpus_per_replica, dep.concurrency_per_replica, dep.replicas, dep.gpus_total) == (2, 16, 14, 28)
+    assert (dep.ttft_p99_ms, dep.tpot_p99_ms) == (180.0, 30.0)  # B's own p99s, carried to the option's row
     assert dep.gpu_hours_per_month == pytest.approx(20_440.0)
     assert dep.busy_gpu_hours_per_month == pytest.approx(4_866.667, rel=1e-6)
     # Scaled to the average: A pays 10 / 0.5 = 20 replica-average x 730 = 14,600 GPU-hours; B pays

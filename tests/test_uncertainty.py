@@ -274,9 +274,14 @@ def test_error_class_of_an_option_uses_the_calibration_rule():
     gpu = cat.gpu("h100-sxm")
     moe = cat.model("deepseek-r1").architecture
     dense = cat.model("llama-3.3-70b").architecture
-    assert u.error_class_for(moe, gpu, 16, None, None, spec, 1.2).architecture == "moe_multi_node"
-    assert u.error_class_for(moe, gpu, 8, None, None, spec, 1.2).architecture == "moe_single_node"
-    assert u.error_class_for(dense, gpu, 16, None, None, spec, 1.2).architecture == "dense"
+    assert u.error_class_for(moe, gpu, 16, None, None, spec).architecture == "moe_multi_node"
+    assert u.error_class_for(moe, gpu, 8, None, None, spec).architecture == "moe_single_node"
+    assert u.error_class_for(dense, gpu, 16, None, None, spec).architecture == "dense"
+    # Regime: a limit binds when the option's p99 is within 80 % of it (LATENCY_BINDING_FRAC). A TTFT limit of
+    # 1,000 ms: a p99 of 850 ms binds, 500 ms does not; the p99 is taken as given, not rebuilt from a mean.
+    limited = spec.model_copy(update={"ttft_slo_ms": 1000.0, "tpot_slo_ms": None})
+    assert u.error_class_for(dense, gpu, 8, 850.0, 30.0, limited).regime == "latency_bound"
+    assert u.error_class_for(dense, gpu, 8, 500.0, 30.0, limited).regime == "throughput_bound"
 
 
 def test_a_time_metric_residual_enters_the_bands_as_a_speed() -> None:
