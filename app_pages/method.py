@@ -82,10 +82,11 @@ st.markdown(
     "sidebar, are marked in the Catalog and are never ranked.")
 st.header("4. Assumptions to keep in mind")
 st.markdown(
-    f"- Means, not tails: the model predicts average latency. Latency limits are read as 99th-percentile "
-    f"limits: an option passes when its mean x {cat.efficiency.p99_to_mean_latency_ratio:.2f} is within the "
-    "limit (the ratio of the p99 limit to the measured mean time per output token in MLPerf v5.1 "
-    "interactive runs).\n"
+    f"- Latency limits are read as 99th-percentile limits. TTFT: the prompt's prefill plus the 99th-percentile "
+    "wait behind other prompts at the option's load (an M/M/1 queue of the prefill work, "
+    "`calculator/queueing.py`). TPOT: the predicted mean x "
+    f"{cat.efficiency.p99_to_mean_latency_ratio:.2f}, the ratio of the p99 limit to the measured mean time per "
+    "output token in MLPerf v5.1 interactive runs. Compare shows both p99s next to the means.\n"
     "- Efficiency constants are fitted to published results (below); software versions and kernels move them.\n"
     "- Prices and scores carry their source and date (Catalog page); an 'estimate' flag marks derived figures.")
 

@@ -149,14 +149,15 @@ def render(catalog: Catalog) -> None:
     c1, c2 = sb.columns(2)
     c1.number_input("TTFT limit [ms]", min_value=0.001, max_value=600_000.0, step=100.0,
                     format="%g", key="s_ttft", value=_v("s_ttft"), placeholder="no limit", on_change=_mark_custom,
-                    help="Time to first token 99 % of requests must meet [ms], up to 600,000. The model predicts "
-                         f"means, so an option passes when its mean x {ratio:.2f} (the p99/mean ratio of MLPerf "
-                         "runs, Method page) is within the limit. Empty = no limit.")
+                    help="Time to first token 99 % of requests must meet [ms], up to 600,000. An option passes "
+                         "when its predicted 99th-percentile TTFT is within the limit: the prompt's prefill plus the "
+                         "99th-percentile wait behind other prompts at the option's load (queueing model, Method "
+                         "page). Empty = no limit.")
     c2.number_input("TPOT limit [ms]", min_value=0.001, max_value=60_000.0, step=5.0,
                     format="%g", key="s_tpot", value=_v("s_tpot"), placeholder="no limit", on_change=_mark_custom,
                     help="Time per output token 99 % of requests must meet while streaming [ms], up to 60,000 "
-                         f"(50 ms = 20 tokens/s per user). Compared with the predicted mean x {ratio:.2f}, as "
-                         "for TTFT. Empty = no limit.")
+                         f"(50 ms = 20 tokens/s per user). Compared with the predicted mean x {ratio:.2f} (the "
+                         "p99/mean ratio of MLPerf runs, Method page). Empty = no limit.")
     sb.slider("Cached input share", min_value=0.0, max_value=1.0, step=0.05, key="s_cache", value=_v("s_cache"),
               on_change=_mark_custom,
               help="Fraction of input tokens served from a prompt cache [0-1]; APIs bill them at the cached rate.")
