@@ -209,7 +209,9 @@ layout_text = tables.layout_words(est["layout"], est["num_gpus"], est["num_nodes
 st.caption(f"Layout: **{layout_text}**"
            + (f", {est['accepted_tokens_per_step']:.2f} tokens accepted per step (speculative decoding)"
               if est["accepted_tokens_per_step"] > 1.0 else "") + ". "
-           f"Limited by **{est['bound']}**. Meets the latency limits: **{'yes' if est['meets_limits'] else 'no'}**. "
+           f"Limited by **{est['bound']}**. Meets the latency limits: **{'yes' if est['meets_limits'] else 'no'}** "
+           f"(they apply to the 99th percentiles: TTFT {_fmt(est['ttft_p99_ms'], ',.0f', ' ms')}, "
+           f"TPOT {_fmt(est['tpot_p99_ms'], ',.1f', ' ms')}). "
            f"KV cache: {_fmt(est['kv_cache_bytes_per_token'] / 1e3, ',.1f', ' kB')} per token of context.")
 
 st.plotly_chart(charts.memory_breakdown(est["weights_gb_per_gpu"], est["kv_cache_gb_per_gpu"],
