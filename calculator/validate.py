@@ -93,6 +93,8 @@ def is_ratio_point(m: Measurement) -> bool:
 ArchitectureClass = Literal["dense", "moe_single_node", "moe_multi_node", "hybrid"]
 Regime = Literal["throughput_bound", "latency_bound"]
 Engine = Literal["tensorrt_llm", "vllm", "sglang", "other_engine", "unstated"]
+# Metrics that are times (larger = slower); the others are rates (larger = faster).
+TIME_METRICS = frozenset({"tpot_ms", "ttft_ms"})
 # The serving engine named in a measurement's ``software`` field, first match wins. TensorRT-LLM's MLPerf
 # harnesses name "TensorRT" (with or without "-LLM"); NIM and TGI stay "other_engine", because a NIM release
 # can run either TensorRT-LLM or vLLM and the sources do not say which.
@@ -179,7 +181,7 @@ def measurement_class(m: Measurement, cat: Catalog) -> MeasurementClass:
     n = deployment_gpus(m)
     kind = architecture_class(cat.model(m.model_id).architecture, n)
     latency = (m.scenario in ("interactive", "batch1")
-               or m.metric in ("output_tokens_per_s_per_user", "tpot_ms", "ttft_ms")
+               or m.metric in TIME_METRICS or m.metric == "output_tokens_per_s_per_user"
                or (m.concurrency is not None and m.concurrency <= LATENCY_BOUND_MAX_CONCURRENCY))
     return MeasurementClass(kind, cat.gpu(m.gpu_id).vendor, "latency_bound" if latency else "throughput_bound",
                             n > GPUS_PER_NODE, serving_engine(m.software))
@@ -370,10 +372,6 @@ def fold_of(index: int, num_folds: int = NUM_FOLDS) -> int:
     """Fold of the measurement at position ``index`` of the modelled measurements (``modelled``, file order):
     interleaved, ``index mod k``."""
     return index % num_folds
-
-
-# Metrics that are times (larger = slower); the others are rates (larger = faster).
-TIME_METRICS = frozenset({"tpot_ms", "ttft_ms"})
 
 
 @dataclass(frozen=True)
