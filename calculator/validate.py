@@ -78,16 +78,15 @@ class Comparison:
         return self.predicted / self.measurement.measured_value - 1.0
 
 
-def p99_to_mean_ratio(measurements: Sequence[Measurement]) -> float:
-    """Median of (p99 TPOT limit / measured mean TPOT) over runs that report their mean TPOT [-] (1 if none)."""
-    ratios = [m.tpot_slo_ms / m.measured_value for m in measurements
-              if m.metric == "tpot_ms" and m.scenario in ("server", "interactive") and m.tpot_slo_ms]
-    return float(np.median(ratios)) if ratios else 1.0
-
-
 def is_ratio_point(m: Measurement) -> bool:
     """Whether a measurement is one the p99/mean ratio is taken from (kept out of the error figures)."""
     return m.metric == "tpot_ms" and m.scenario in ("server", "interactive") and bool(m.tpot_slo_ms)
+
+
+def p99_to_mean_ratio(measurements: Sequence[Measurement]) -> float:
+    """Median of (p99 TPOT limit / measured mean TPOT) over runs that report their mean TPOT [-] (1 if none)."""
+    ratios = [float(m.tpot_slo_ms or 0.0) / m.measured_value for m in measurements if is_ratio_point(m)]
+    return float(np.median(ratios)) if ratios else 1.0
 
 
 ArchitectureClass = Literal["dense", "moe_single_node", "moe_multi_node", "hybrid"]
