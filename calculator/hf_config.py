@@ -232,6 +232,7 @@ def architecture_from_hf_config(config: dict[str, Any]) -> Architecture:
         "shared_expert_intermediate_size": shared_width if num_experts and shared_count else None,
         "num_dense_layers": num_layers - num_moe if num_experts else 0,
         "num_mtp_layers": _int(cfg, "num_nextn_predict_layers", "mtp_num_hidden_layers", default=0) or 0,
+        "fp4_activation_precision": "fp8" if _quant_method(config) == "mxfp4" else "fp4",
     }
     if compressed:
         fields.update(_compressed_fields(cfg, num_layers))
@@ -252,6 +253,12 @@ def architecture_from_hf_config(config: dict[str, Any]) -> Architecture:
         raise HfConfigError(f"config gives an invalid architecture: field '{loc}': {msg}") from exc
 
 
+def _quant_method(config: dict[str, Any]) -> str:
+    """``quantization_config.quant_method`` in lower case ("" when absent)."""
+    quant = config.get("quantization_config") or {}
+    return str(quant.get("quant_method", "")).lower() if isinstance(quant, dict) else ""
+
+
 def native_precision(config: dict[str, Any]) -> str:
     """Precision of the released weights, from ``quantization_config`` (else bf16).
 
@@ -261,7 +268,7 @@ def native_precision(config: dict[str, Any]) -> str:
     if str(config.get("expert_dtype", "")).lower() == "fp4":
         return "fp4"
     quant = config.get("quantization_config") or {}
-    method = str(quant.get("quant_method", "")).lower() if isinstance(quant, dict) else ""
+    method = _quant_method(config)
     if method == "mxfp4" or "fp4" in method:
         return "fp4"
     if method == "fp8" or "fp8" in str(quant.get("fmt", "")).lower():

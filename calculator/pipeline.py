@@ -115,6 +115,7 @@ class ModelFeatures:
     attn_linear: FloatOrArray  # [FLOP/token]
     hidden_size: FloatOrArray  # [-]
     num_layers: FloatOrArray  # [-]
+    fp8_activations: FloatOrArray  # 1.0 when FP4 weights run with FP8 activations (W4A8), else 0.0
 
 
 @dataclass(frozen=True)
@@ -126,6 +127,7 @@ class GpuFeatures:
     peak_tflops: FloatOrArray  # dense, at the compute precision
     fp4_compute: FloatOrArray  # 1.0 when the tensor cores run at fp4, else 0.0
     weight_only: FloatOrArray  # 1.0 when the weights are dequantised to the compute precision in the kernel
+    fp8_tflops: FloatOrArray  # dense FP8 peak (BF16 where the GPU has no FP8): W4A8 matmuls run at it
     attention_tflops: FloatOrArray  # dense peak at the precision attention's matmuls run at
     interconnect_gb_per_s: FloatOrArray
     scale_up_domain_gpus: FloatOrArray
@@ -163,6 +165,7 @@ def model_features(arch: Architecture, precision: str, kv_precision: str) -> Mod
         attn_linear=coefs["linear"],
         hidden_size=float(arch.hidden_size),
         num_layers=float(arch.num_layers),
+        fp8_activations=1.0 if precision == "fp4" and arch.fp4_activation_precision == "fp8" else 0.0,
     )
 
 
@@ -206,6 +209,7 @@ def gpu_features(gpu: Gpu, precision: str, kv_precision: str | None = None) -> G
         peak_tflops=peak,
         fp4_compute=1.0 if compute == "fp4" else 0.0,
         weight_only=1.0 if compute != precision else 0.0,
+        fp8_tflops=gpu.dense_tflops("fp8") or gpu.bf16_dense_tflops,
         attention_tflops=gpu.dense_tflops(attention) or gpu.bf16_dense_tflops,
         interconnect_gb_per_s=gpu.interconnect_gb_per_s,
         scale_up_domain_gpus=float(gpu.scale_up_domain_gpus),
@@ -416,15 +420,19 @@ def forward_step(
                                                      eff.routing_skew)
     replicated = np.where(ep, m.attention_weights_bytes, 0.0)
     imbalance = np.where(ep, moe.expert_load_imbalance(num_tokens, m.experts_per_token, num_gpus), 1.0)
+    # FP4 weights with FP8 activations (W4A8, ``Architecture.fp4_activation_precision``) on FP4 tensor cores run
+    # as a native mixed FP8 x FP4 matmul at the FP8 rate (Blackwell tcgen05 kind::f8f6f4, CDNA4 MFMA f8f6f4).
+    w4a8 = (np.asarray(gpu.fp4_compute) > 0) & (np.asarray(m.fp8_activations) > 0)
+    peak = np.where(w4a8, gpu.fp8_tflops, gpu.peak_tflops)
     flops_eff = np.where(np.asarray(gpu.weight_only) > 0, eff.weight_only_flops_efficiency_frac,
-                         np.where(np.asarray(gpu.fp4_compute) > 0, eff.fp4_flops_efficiency_frac,
+                         np.where((np.asarray(gpu.fp4_compute) > 0) & ~w4a8, eff.fp4_flops_efficiency_frac,
                                   eff.flops_efficiency_frac))
     # Attention's FLOPs run at their own precision (``attention_precision``); counted as the matmul FLOPs that
     # take the same time at the weights' compute rate.
     attention_rate = np.asarray(gpu.attention_tflops) * eff.flops_efficiency_frac
     flops = (imbalance * throughput.matmul_flops(num_tokens, m.routed_matmul_params)
              + ranks * (throughput.matmul_flops(num_rank_tokens, np.asarray(m.matmul_params) - m.routed_matmul_params)
-                        + rank_attention * (np.asarray(gpu.peak_tflops) * flops_eff) / attention_rate))
+                        + rank_attention * (peak * flops_eff) / attention_rate))
     all_reduce = throughput.allreduce_time_s(tokens_micro, m.hidden_size, m.num_layers, tp,
                                              _link_gb_per_s(tp, gpu, eff), eff.allreduce_latency_s)
     all_to_all = throughput.all_to_all_time_s(num_tokens, m.hidden_size, m.num_moe_layers, m.experts_per_token,
@@ -448,7 +456,7 @@ def forward_step(
         weight_bytes_read=w_read,
         memory_s=throughput.memory_time_s(rnd.bytes_per_gpu, gpu.memory_bandwidth_gb_per_s,
                                           eff.bandwidth_efficiency_frac),
-        compute_s=throughput.compute_time_s(rnd.flops_per_gpu, gpu.peak_tflops, flops_eff),
+        compute_s=throughput.compute_time_s(rnd.flops_per_gpu, peak, flops_eff),
         communication_s=np.where(ep, all_to_all, all_reduce + stage_send),
         overhead_s=stages * throughput.step_overhead_s(m.num_layers / stages, num_sequences / micro,
                                                        eff.step_overhead_s, eff.layer_overhead_s,

@@ -194,6 +194,11 @@ class Architecture(Closed):
     shared_expert_intermediate_size: int | None = Field(default=None, ge=1)
     num_dense_layers: int = Field(default=0, ge=0)
     num_mtp_layers: int = Field(default=0, ge=0)
+    # Tensor precision of the activations when the model runs FP4 weights: "fp4" for NVFP4 checkpoints run
+    # W4A4; "fp8" for OCP MXFP4 checkpoints, which the engines run W4A8 (gpt-oss: TensorRT-LLM's TRTLLM MoE
+    # backend takes MXFP8 activations with MXFP4 weights on Blackwell; AMD's Quark mxfp4_fp8 on MI355X), so
+    # their matmuls run at the FP8 tensor rate (``pipeline.forward_step``).
+    fp4_activation_precision: Literal["fp4", "fp8"] = "fp4"
 
     @model_validator(mode="after")
     def _consistent(self) -> Architecture:

@@ -537,6 +537,29 @@ def test_wide_ep_decode_overlaps_its_all_to_all_at_large_batch_only(catalog):
     plain_tp = forward_step(m, g, eff, 8.0, False, StepWork(2048.0, 2048.0, 0.0, 0.0))
     assert_allclose(tp.total_s, plain_tp.total_s, rtol=1e-12)
 
+def test_mxfp4_weights_with_fp8_activations_run_at_the_fp8_rate_on_fp4_tensor_cores(catalog):
+    # gpt-oss ships OCP MXFP4 experts that engines run W4A8 (fp4_activation_precision fp8, parsed from
+    # quant_method mxfp4): on B200 a 10,000-token prompt chunk (attention FLOPs left out) computes at the dense FP8
+    # peak, 4,500 TFLOP/s x eta_native 0.5 = 2,250 TFLOP/s. The same weights run W4A4 (an NVFP4 checkpoint) compute
+    # at 9,000 x eta_fp4 0.3 = 2,700 TFLOP/s. Weight bytes are FP4 either way.
+    w4a8 = fixture_arch("gpt-oss-120b")
+    assert w4a8.fp4_activation_precision == "fp8"
+    assert fixture_arch("deepseek-v3").fp4_activation_precision == "fp4"
+    w4a4 = w4a8.model_copy(update={"fp4_activation_precision": "fp4"})
+    g = gpu_features(catalog.gpu("b200"), "fp4")
+    eff = fixed_efficiency()
+    work = StepWork(10_000.0, 1.0, 0.0, 0.0)
+    m8, m4 = model_features(w4a8, "fp4", "bf16"), model_features(w4a4, "fp4", "bf16")
+    assert m8.weights_bytes == m4.weights_bytes and m8.fp8_activations == 1.0 and m4.fp8_activations == 0.0
+    flops = 2 * m8.matmul_params * 10_000
+    assert_allclose(forward_step(m8, g, eff, 1.0, False, work).compute_s, flops / (4500e12 * 0.5), rtol=1e-12)
+    assert_allclose(forward_step(m4, g, eff, 1.0, False, work).compute_s, flops / (9000e12 * 0.3), rtol=1e-12)
+    # Where FP4 weights are weight-only anyway (H100: W4A16 at BF16), the activation precision changes nothing.
+    h100 = gpu_features(catalog.gpu("h100-sxm"), "fp4")
+    assert_allclose(forward_step(m8, h100, eff, 1.0, False, work).compute_s,
+                    forward_step(m4, h100, eff, 1.0, False, work).compute_s, rtol=1e-12)
+
+
 def test_fp4_weights_on_hopper_are_weight_only_and_run_at_the_weight_only_efficiency(catalog):
     # H100 has no FP4 tensor cores: FP4 weights are dequantised to BF16 in the kernel (W4A16). A 10,000-token
     # prompt chunk of gpt-oss-120b is compute-bound, so its compute time is
