@@ -33,12 +33,12 @@ from calculator.validate import (
 )
 
 # The gate: every measurement predicted by constants fitted on the other four of five folds. Set just above what
-# the model reaches today (median 20.7 %, p90 58.8 % over 108 measurements on 2026-11-30, after the DP-attention
-# prefill physics, the stated engine batch caps and the RTX PRO 6000 FP8/FP4 rates) so that a regression fails;
-# issue 10's target (median <= 10 %) is not reached. History: 25 % over 86 points, re-based to 28 % / 75 % when
-# the set grew to 108 (27.0 %, 71.5 %), back to 25 % / 65 % at 23.0 % / 60.8 %, then tightened here.
-MAX_MEDIAN_ABS_ERROR = 0.23
-MAX_P90_ABS_ERROR = 0.62
+# the model reaches today (median 20.2 %, p90 53.4 % over 118 measurements on 2026-11-30, after the ten MoE-on-AMD
+# points and W4A8 compute for MXFP4 checkpoints) so that a regression fails; issue 10's target (median <= 10 %) is
+# not reached. History: 25 % over 86 points, re-based to 28 % / 75 % when the set grew to 108 (27.0 %, 71.5 %),
+# back to 25 % / 65 % at 23.0 % / 60.8 %, 23 % / 62 % at 20.7 % / 58.8 %, then tightened here.
+MAX_MEDIAN_ABS_ERROR = 0.22
+MAX_P90_ABS_ERROR = 0.56
 
 
 def test_calibration_set_is_broad_enough(catalog):
