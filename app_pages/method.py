@@ -106,7 +106,8 @@ c1, c2, c3, c4 = st.columns(4)
 c1.metric("Bandwidth achieved", f"{eff.bandwidth_efficiency_frac:.0%}", help="Share of peak memory bandwidth [-].")
 c2.metric("FLOP/s achieved (bf16/fp8)", f"{eff.flops_efficiency_frac:.0%}",
           help=f"Share of dense peak [-]; FP4 tensor cores {eff.fp4_flops_efficiency_frac:.0%}; weights dequantised "
-               f"in the kernel (FP4 on Hopper, INT4) {eff.weight_only_flops_efficiency_frac:.0%}.")
+               f"in the kernel (FP4 on Hopper, INT4) {eff.weight_only_flops_efficiency_frac:.0%}. MXFP4 checkpoints "
+               "(gpt-oss) run with FP8 activations, at the FP8 peak and the bf16/fp8 share.")
 c3.metric("Fixed overhead per step", f"{eff.step_overhead_s * 1e3:.1f} ms", help="Per forward step [ms].")
 c4.metric("Largest batch", f"{eff.max_batch_size:,}",
           help=f"Engine's cap on running sequences of one tensor-parallel scheduler [-]; under data-parallel "

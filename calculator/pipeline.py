@@ -172,10 +172,12 @@ def model_features(arch: Architecture, precision: str, kv_precision: str) -> Mod
 def compute_precision(gpu: Gpu, precision: str) -> str:
     """Precision the tensor cores run at for a weight precision [-].
 
-    FP4 weights run at FP4 where the GPU has FP4 tensor cores (NVFP4/MXFP4 on Blackwell, MI355X); elsewhere
-    they are weight-only and dequantised to BF16 in the kernel (Marlin FP4, the MXFP4 MoE kernels vLLM uses on
-    Hopper). FP8 runs at FP8 where the GPU has it, else weight-only BF16 (Marlin FP8 on Ampere). INT4 is
-    weight-only (GPTQ/AWQ), so BF16. Weight bytes always follow the weight precision.
+    FP4 weights run at FP4 where the GPU has FP4 tensor cores (NVFP4 on Blackwell, MI355X), except checkpoints
+    that feed them FP8 activations (OCP MXFP4, ``Architecture.fp4_activation_precision``), whose matmuls
+    ``forward_step`` runs at the FP8 rate; elsewhere they are weight-only and dequantised to BF16 in the kernel
+    (Marlin FP4, the MXFP4 MoE kernels vLLM uses on Hopper). FP8 runs at FP8 where the GPU has it, else
+    weight-only BF16 (Marlin FP8 on Ampere). INT4 is weight-only (GPTQ/AWQ), so BF16. Weight bytes always follow
+    the weight precision.
     """
     order = {"fp4": ["fp4", "bf16"], "fp8": ["fp8", "bf16"], "int4": ["bf16"], "bf16": ["bf16"]}
     for candidate in order[precision]:

@@ -537,6 +537,7 @@ def test_wide_ep_decode_overlaps_its_all_to_all_at_large_batch_only(catalog):
     plain_tp = forward_step(m, g, eff, 8.0, False, StepWork(2048.0, 2048.0, 0.0, 0.0))
     assert_allclose(tp.total_s, plain_tp.total_s, rtol=1e-12)
 
+
 def test_mxfp4_weights_with_fp8_activations_run_at_the_fp8_rate_on_fp4_tensor_cores(catalog):
     # gpt-oss ships OCP MXFP4 experts that engines run W4A8 (fp4_activation_precision fp8, parsed from
     # quant_method mxfp4): on B200 a 10,000-token prompt chunk (attention FLOPs left out) computes at the dense FP8
