@@ -556,6 +556,8 @@ class Efficiency(Sourced):
     step_overhead_s: float = Field(ge=0.0, le=0.1)  # fixed per forward step
     layer_overhead_s: float = Field(ge=0.0, le=0.001)  # per layer per step (kernel launch floor)
     sequence_overhead_s: float = Field(ge=0.0, le=0.001)  # per running sequence per step (sampling, scheduling)
+    # per running sequence of the busiest data-parallel attention rank per step (calculator/pipeline.py notes)
+    dp_rank_sequence_overhead_s: float = Field(ge=0.0, le=0.001)
     allreduce_latency_s: float = Field(ge=0.0, le=0.01)
     runtime_reserve_frac: float = Field(ge=0.0, le=0.5)
     max_batch_size: int = Field(ge=1, le=100000)  # running sequences of one tensor-parallel scheduler

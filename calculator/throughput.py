@@ -191,14 +191,16 @@ def step_overhead_s(
     num_sequences: FloatOrArray,
     fixed_s: float,
     per_layer_s: float,
-    per_sequence_s: float,
+    per_sequence_s: FloatOrArray,
 ) -> FloatOrArray:
     """Time of a forward step not explained by the roofline [s].
 
     ``t_over = t_fixed + L_layers * t_layer + B * t_seq``: a fixed cost per step (scheduling, CUDA-graph
     launch), a floor per layer (each layer runs a dozen kernels, each taking a few microseconds even when
-    tiny), and a cost per running sequence (sampling, detokenisation, scheduler bookkeeping). The three
-    constants are fitted to the calibration set (``data/efficiency.yaml``).
+    tiny), and a cost per running sequence (sampling, detokenisation, scheduler bookkeeping), ``B`` being the
+    sequences of the scheduler that runs them (one per deployment, or one per DP-attention rank, whose
+    ``t_seq`` may be an array: ``calculator.pipeline`` eq. 1c). The constants are fitted to the calibration
+    set (``data/efficiency.yaml``).
     """
     return fixed_s + num_layers * per_layer_s + num_sequences * per_sequence_s
 

@@ -280,6 +280,7 @@ FIT_GRID: dict[str, tuple[float, ...]] = {
     "step_overhead_s": (0.0, 0.0005, 0.001, 0.002, 0.003, 0.004, 0.006, 0.008),
     "layer_overhead_s": (0.0, 1e-5, 2e-5, 3e-5, 5e-5, 8e-5),
     "sequence_overhead_s": (0.0, 5e-6, 1e-5, 2e-5, 4e-5, 8e-5),
+    "dp_rank_sequence_overhead_s": (0.0, 2e-5, 4e-5, 6e-5, 8e-5, 1.2e-4, 1.6e-4),
     "allreduce_latency_s": (0.0, 2e-6, 5e-6, 1e-5, 2e-5, 3e-5),
     "max_batch_size": (256, 512, 1024, 2048, 4096),
     "max_batch_size_per_rank": (64, 128, 256, 512, 1024, 2048),

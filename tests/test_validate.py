@@ -213,12 +213,15 @@ def test_a_stale_out_of_sample_file_is_named_not_a_traceback(catalog, tmp_path):
 def test_disaggregated_figure_over_both_pools_counts_the_prefill_gpus(catalog):
     # MLPerf v6.0 GB200 NVL72 Interactive: 8 prefill + 64 decode GPUs (4 DEP16 decode instances), output tok/s
     # divided by all 72 GPUs. Predicted as one DEP16 decode instance alone (decode-only steps, MTP with 3 drafts,
-    # the p99 TPOT limit of 15 ms; TTFT is the prefill pool's), per decode GPU, times 64 / 72 = 0.889.
+    # the p99 TPOT limit of 15 ms, the run's stated batch cap of 64 per rank; TTFT is the prefill pool's), per
+    # decode GPU, times 64 / 72 = 0.889.
     wanted = "mlperf-v6.0-deepseek-r1-gb200-interactive-nvidia-x72-disagg-mtp3"
     m = next(m for m in load_measurements() if m.id == wanted)
     assert layout_modelled(m) and (m.prefill_gpus, m.decode_gpus, m.num_gpus) == (8, 64, 72)
+    assert m.max_batch_size == 64
+    capped = catalog.efficiency.model_copy(update={"max_batch_size": 64, "max_batch_size_per_rank": 64})
     one = estimate(catalog.model("deepseek-r1").architecture, catalog.gpu("gb200"),
-                   RequestShape(round(m.input_tokens), round(m.output_tokens), None, 15.0), catalog.efficiency,
+                   RequestShape(round(m.input_tokens), round(m.output_tokens), None, 15.0), capped,
                    precision="fp4", kv_precision="fp8", num_gpus=16, layout="ep",
                    speculation=catalog.speculative_for("deepseek-r1", 3), decode_only=True)
     assert one.tpot_p99_ms <= 15.0
