@@ -108,7 +108,11 @@ c2.metric("FLOP/s achieved (bf16/fp8)", f"{eff.flops_efficiency_frac:.0%}",
           help=f"Share of dense peak [-]; FP4 tensor cores {eff.fp4_flops_efficiency_frac:.0%}; weights dequantised "
                f"in the kernel (FP4 on Hopper, INT4) {eff.weight_only_flops_efficiency_frac:.0%}. MXFP4 checkpoints "
                "(gpt-oss) run with FP8 activations, at the FP8 peak and the bf16/fp8 share.")
-c3.metric("Fixed overhead per step", f"{eff.step_overhead_s * 1e3:.1f} ms", help="Per forward step [ms].")
+c3.metric("Fixed overhead per step", f"{eff.step_overhead_s * 1e3:.1f} ms",
+          help=f"Per forward step [ms]; then {eff.layer_overhead_s * 1e6:.0f} us per layer and, per running sequence, "
+               f"{eff.sequence_overhead_s * 1e6:.1f} us under one tensor-parallel scheduler or "
+               f"{eff.dp_rank_sequence_overhead_s * 1e6:.0f} us on each data-parallel attention rank, whose "
+               "sequences run in parallel with the other ranks'.")
 c4.metric("Largest batch", f"{eff.max_batch_size:,}",
           help=f"Engine's cap on running sequences of one tensor-parallel scheduler [-]; under data-parallel "
                f"attention {eff.max_batch_size_per_rank:,} per GPU.")
