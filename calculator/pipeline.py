@@ -50,7 +50,10 @@ unless told to wait for one another: TensorRT-LLM's ``attention_dp_config`` bala
 prefilled by one rank: its non-expert work is not split over the N GPUs.
 The per-sequence cost of a step is paid by the scheduler that runs the sequence: under tensor parallelism one
 scheduler runs all B sequences of the deployment (``eff.sequence_overhead_s`` each); under DP attention each of
-the N ranks is an engine process of its own (SGLang, vLLM and TensorRT-LLM run one scheduler per attention rank)
+the N ranks schedules its own sequences and holds its own KV cache (SGLang: a scheduler process per GPU rank,
+docs.sglang.io/docs/advanced_features/dp_dpa_router_guide; vLLM data-parallel attention: an independent engine per
+replica, docs.ray.io/en/latest/serve/llm/architecture/serving-patterns/data-parallel.html; TensorRT-LLM attention
+DP: ranks with their own KV cache, docs.nvidia.com/dynamo/additional-resources/tensor-rt-llm-details/dp-rank-routing)
 and runs its B / N sequences in parallel with the others (``eff.dp_rank_sequence_overhead_s`` each)::
 
     t_seq = B * sequence_overhead_s (tensor parallel),   (B / N) * dp_rank_sequence_overhead_s (DP attention)   (1c)
