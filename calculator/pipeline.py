@@ -58,16 +58,13 @@ and runs its B / N sequences in parallel with the others (``eff.dp_rank_sequence
 
     t_seq = B * sequence_overhead_s (tensor parallel),   (B / N) * dp_rank_sequence_overhead_s (DP attention)   (1c)
 
-Both are fitted to the calibration set (the ranks' on its fit grid with the other constants held:
-data/efficiency.yaml); the ranks' comes out about 5x the scheduler's (80 against 16.7 us per sequence per
-step, ~1.3 us per sequence per layer for DeepSeek-V3's 61), which the roofline terms do not explain (the
-attention's per-sequence work is counted in its KV bytes and FLOPs). With the constants of data/efficiency.yaml
-as fitted before this split, charging the ranks' sequences per deployment instead left the wide-EP SGLang decode
-pools (48 to 96 GPUs) 74 to 86 % low; charged per rank at the scheduler's 16.7 us the single-node
-expert-parallel TensorRT-LLM and MLPerf DeepSeek-R1 runs came out up to +106 % high (mean capped log error 0.283
-against 0.249); with the ranks' own 80 us it is 0.245, the wide-EP pools land at -6 to +37 %
-(``python -m calculator validate``), and the MLPerf v6.0 disaggregated interactive decode pools at +59 and +103 %
-(their TPOT limit, not their batch, is what the per-rank cost no longer holds down).
+Both are fitted (data/efficiency.yaml gives the ranks' constant's grid figures). The ranks' comes out about 5x
+the scheduler's (80 against 16.7 us per sequence per step, ~1.3 us per sequence per layer for DeepSeek-V3's 61),
+which the roofline terms do not explain (the attention's per-sequence work is counted in its KV bytes and FLOPs).
+Charged per deployment, as before this split, the wide-EP SGLang decode pools (48 to 96 GPUs) came out 74 to
+86 % low; charged per rank at the scheduler's 16.7 us, the single-node expert-parallel TensorRT-LLM and MLPerf
+DeepSeek-R1 runs came out up to +106 % high. With the ranks' own constant the pools land at -6 to +37 %
+(``python -m calculator validate``).
 Pipeline parallel (any model, beyond one scale-up domain): tensor parallel over the t GPUs of a scale-up
 domain, the layers cut into p = N / t stages (``pipeline_stages``), activations sent between stages over the
 scale-out network (``throughput.pipeline_round``; Narayanan et al., Megatron-LM PTD-P, SC'21, arXiv:2104.04473).
@@ -472,10 +469,10 @@ def forward_step(
                                           eff.bandwidth_efficiency_frac),
         compute_s=throughput.compute_time_s(rnd.flops_per_gpu, peak, flops_eff),
         communication_s=np.where(ep, all_to_all, all_reduce + stage_send),
-        # Per running sequence: all B of one tensor-parallel scheduler, B / N on each DP-attention rank.
-        overhead_s=stages * throughput.step_overhead_s(m.num_layers / stages, num_sequences / micro,
+        # Per running sequence of one scheduler (eq. 1c): the deployment's (R = 1) or each DP-attention rank's.
+        overhead_s=stages * throughput.step_overhead_s(m.num_layers / stages, num_sequences / (micro * ranks),
                                                        eff.step_overhead_s, eff.layer_overhead_s,
-                                                       np.where(ep, eff.dp_rank_sequence_overhead_s / ranks,
+                                                       np.where(ep, eff.dp_rank_sequence_overhead_s,
                                                                 eff.sequence_overhead_s)),
     )
 

@@ -196,6 +196,15 @@ def measured_layout(meas: Measurement, is_moe: bool) -> str:
     return "auto"
 
 
+def run_efficiency(meas: Measurement, eff: Efficiency) -> Efficiency:
+    """The constants a measured run is predicted with: the engine's batch cap as the run set it, where it states
+    one, in place of both fitted caps (per tensor-parallel scheduler and per DP-attention rank)."""
+    if meas.max_batch_size is None:
+        return eff
+    return eff.model_copy(update={"max_batch_size": meas.max_batch_size,
+                                  "max_batch_size_per_rank": meas.max_batch_size})
+
+
 def predict(meas: Measurement, cat: Catalog, eff: Efficiency) -> float:
     """Predict the measurement's metric under its stated conditions (see module docstring)."""
     if not layout_modelled(meas):
@@ -203,9 +212,7 @@ def predict(meas: Measurement, cat: Catalog, eff: Efficiency) -> float:
                            f"(the decode pool alone gives {', '.join(sorted(DECODE_POOL_METRICS))})")
     model = cat.model(meas.model_id)
     gpu = cat.gpu(meas.gpu_id)
-    if meas.max_batch_size is not None:  # the engine's cap as the run set it, in place of the fitted caps
-        eff = eff.model_copy(update={"max_batch_size": meas.max_batch_size,
-                                     "max_batch_size_per_rank": meas.max_batch_size})
+    eff = run_efficiency(meas, eff)
     replica = meas.tensor_parallel or meas.expert_parallel
     limits = meas.scenario in ("server", "interactive")
     # A disaggregated run's figure is its decode pool's, fed by a prefill pool that keeps up: one decode instance

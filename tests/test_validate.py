@@ -28,6 +28,7 @@ from calculator.validate import (
     p99_to_mean_ratio,
     predict,
     predict_out_of_sample,
+    run_efficiency,
     serving_engine,
     stored_fold_constants,
 )
@@ -221,9 +222,9 @@ def test_disaggregated_figure_over_both_pools_counts_the_prefill_gpus(catalog):
     m = next(m for m in load_measurements() if m.id == wanted)
     assert layout_modelled(m) and (m.prefill_gpus, m.decode_gpus, m.num_gpus) == (8, 64, 72)
     assert m.max_batch_size == 64
-    capped = catalog.efficiency.model_copy(update={"max_batch_size": 64, "max_batch_size_per_rank": 64})
     one = estimate(catalog.model("deepseek-r1").architecture, catalog.gpu("gb200"),
-                   RequestShape(round(m.input_tokens), round(m.output_tokens), None, 15.0), capped,
+                   RequestShape(round(m.input_tokens), round(m.output_tokens), None, 15.0),
+                   run_efficiency(m, catalog.efficiency),
                    precision="fp4", kv_precision="fp8", num_gpus=16, layout="ep",
                    speculation=catalog.speculative_for("deepseek-r1", 3), decode_only=True)
     assert one.tpot_p99_ms <= 15.0
