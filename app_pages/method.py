@@ -84,7 +84,9 @@ st.header("4. Assumptions to keep in mind")
 st.markdown(
     f"- Latency limits are read as 99th-percentile limits. TTFT: the prompt's prefill plus the 99th-percentile "
     "wait behind other prompts at the option's load (an M/M/1 queue of the prefill work, "
-    "`calculator/queueing.py`). TPOT: the predicted mean x "
+    "`calculator/queueing.py`). Requests arrive at random, so each scheduler's slots (memory and the "
+    "engine's batch cap) carry a mean load that leaves 99 % of arrivals a free slot (Erlang C: 64 slots carry "
+    "46.6, 1,024 carry 950); Sizing and Compare size at that load. TPOT: the predicted mean x "
     f"{cat.efficiency.p99_to_mean_latency_ratio:.2f}, the ratio of the p99 limit to the measured mean time per "
     "output token in MLPerf v5.1 interactive runs. Compare shows both p99s next to the means.\n"
     "- Efficiency constants are fitted to published results (below); software versions and kernels move them.\n"

@@ -70,6 +70,8 @@ domain, the layers cut into p = N / t stages (``pipeline_stages``), activations 
 scale-out network (``throughput.pipeline_round``; Narayanan et al., Megatron-LM PTD-P, SC'21, arXiv:2104.04473).
 
 Latency at the 99th percentile: ``calculator.queueing`` (TTFT) and the measured p99/mean ratio (TPOT).
+Requests that arrive at random (an open loop) need free slots: a scheduler's K slots carry a mean below K
+(``mean_concurrency_limit``, eq. 4; ``calculator.queueing`` eq. 2).
 """
 
 from __future__ import annotations
@@ -252,9 +254,10 @@ class Evaluation:
     kv_cache_gb_per_sequence_per_gpu: npt.NDArray[np.float64]
     reserve_gb_per_gpu: npt.NDArray[np.float64]
     memory_needed_gb_per_gpu: npt.NDArray[np.float64]  # weights + reserve + KV at the concurrency
-    max_concurrency: npt.NDArray[np.float64]
+    max_concurrency: npt.NDArray[np.float64]  # slots: sequences that fit in memory and under the engine's cap
+    max_mean_concurrency: npt.NDArray[np.float64]  # mean load the slots carry (open loop: calculator.queueing)
     fits: npt.NDArray[np.bool_]  # at least one sequence fits
-    concurrency_fits: npt.NDArray[np.bool_]
+    concurrency_fits: npt.NDArray[np.bool_]  # concurrency <= max_mean_concurrency
     experts_touched_per_layer: npt.NDArray[np.float64]  # decode-only step
     weight_bytes_read_per_step: npt.NDArray[np.float64]  # decode-only step, per replica
     kv_bytes_read_per_step: npt.NDArray[np.float64]  # per replica
@@ -592,6 +595,7 @@ def evaluate(
     accepted_tokens_per_step: FloatOrArray = 1.0,
     num_draft_tokens: FloatOrArray = 0.0,
     colocated_prefill: FloatOrArray = 1.0,
+    open_loop: FloatOrArray = 0.0,
 ) -> Evaluation:
     """Evaluate configurations (columns broadcast against each other). See the module docstring.
 
@@ -603,6 +607,10 @@ def evaluate(
     ``accepted_tokens_per_step`` a of them on average (1 and 0 without speculation; ``speculative_step``).
     ``colocated_prefill``: 1 when the deployment prefills its own prompts (chunked into its steps), 0 when a
     separate prefill pool does (``evaluate_disaggregated``; its steps then decode only).
+    ``open_loop``: 1 when requests arrive at random (a served request stream), 0 for a closed loop (a fixed
+    number of clients, an offline batch). Open loop, each scheduler's slots carry a mean of
+    ``queueing.open_loop_load`` of its share of the sequences, so that 99 % of arrivals find a free slot
+    (``max_mean_concurrency``, eq. 4); closed loop, the concurrency may fill the slots.
     """
     n = np.asarray(num_gpus, dtype=float)
     b = np.asarray(concurrency, dtype=float)
@@ -627,6 +635,7 @@ def evaluate(
         memory.max_concurrency(gpu.memory_gb, eff.runtime_reserve_frac, weights_gb_per_gpu, kv_seq_gb_per_gpu),
         batch_cap(n, ep, eff),
     ), 0.0)
+    max_mean = mean_concurrency_limit(max_conc, np.where(ep, n, 1.0), open_loop)
 
     # Decode-only step: B tokens, reading the batch's KV cache (bytes per deployment = per GPU x N).
     kv_read = b * kv_seq_per_gpu(i + o / 2.0) * n
@@ -686,8 +695,9 @@ def evaluate(
         reserve_gb_per_gpu=full(reserve),
         memory_needed_gb_per_gpu=full(weights_gb_per_gpu + reserve + kv_gb_per_gpu),
         max_concurrency=full(max_conc),
+        max_mean_concurrency=full(max_mean),
         fits=full(max_conc) >= 1,
-        concurrency_fits=full(b) <= full(max_conc),
+        concurrency_fits=full(b) <= full(max_mean),
         experts_touched_per_layer=full(decode.experts_touched_per_layer),
         weight_bytes_read_per_step=full(decode.weight_bytes_read),
         kv_bytes_read_per_step=full(kv_read),
@@ -714,6 +724,25 @@ def evaluate(
     )
 
 
+def mean_concurrency_limit(slots: FloatOrArray, num_schedulers: FloatOrArray,
+                           open_loop: FloatOrArray) -> FloatOrArray:
+    """Most sequences a deployment runs on average [-]: its ``slots`` K in a closed loop; in an open loop, each of
+    its R schedulers (1 under tensor parallelism, one per rank under DP attention, each with K / R slots and
+    1 / R of the arrivals) carries ``queueing.open_loop_load(K / R)``::
+
+        B_max = K (closed loop),   R * L*(floor(K / R)) (open loop; L*: P(wait for a slot) = 1 %)       (4)
+    """
+    k = np.asarray(slots, dtype=float)
+    is_open = np.asarray(open_loop, dtype=float) > 0.0
+    if not is_open.any():
+        return k
+    k, r, is_open = np.broadcast_arrays(k, np.maximum(np.asarray(num_schedulers, dtype=float), 1.0), is_open)
+    limit = k.copy()
+    limit[is_open] = np.minimum(r[is_open] * np.asarray(queueing.open_loop_load(k[is_open] / r[is_open])),
+                                k[is_open])
+    return limit
+
+
 def evaluate_disaggregated(
     m: ModelFeatures,
     gpu: GpuFeatures,
@@ -729,6 +758,7 @@ def evaluate_disaggregated(
     cached_input_frac: FloatOrArray = 0.0,
     accepted_tokens_per_step: FloatOrArray = 1.0,
     num_draft_tokens: FloatOrArray = 0.0,
+    open_loop: FloatOrArray = 0.0,
 ) -> Evaluation:
     """Disaggregated prefill and decode: one deployment of two pools (DistServe, Zhong et al., OSDI 2024;
     Splitwise, Patel et al., ISCA 2024; the prefill/decode split of SGLang, Dynamo and vLLM).
@@ -745,9 +775,9 @@ def evaluate_disaggregated(
     with W the queueing wait of ``calculator.queueing`` (the prefill pool as one server busy rho of the time,
     service time one lone prefill) and t_kv the prompt's KV cache sent to the decode pool
     (``throughput.kv_transfer_time_s``): the first token comes out of the prefill, the second from the first
-    decode step. Memory: each pool must hold the weights; the decode pool holds the B sequences' caches, the
-    prefill pool the prompts in flight. Cost: every GPU of both pools, with the prefill pool's share
-    ``N_p / (N_p + N_d)`` attributed to input tokens.
+    decode step. Memory: each pool must hold the weights; the decode pool holds the B sequences' caches (in an
+    open loop, eq. 4's mean of its slots), the prefill pool the prompts in flight. Cost: every GPU of both
+    pools, with the prefill pool's share ``N_p / (N_p + N_d)`` attributed to input tokens.
     """
     n_p = np.asarray(num_prefill_gpus, dtype=float)
     n_d = np.asarray(num_decode_gpus, dtype=float)
@@ -755,7 +785,7 @@ def evaluate_disaggregated(
     i = np.asarray(input_tokens, dtype=float)
     o = np.asarray(output_tokens, dtype=float)
     dec = evaluate(m, gpu, n_d, b, i, o, usd_per_gpu_hour, eff, decode_layout, cached_input_frac,
-                   accepted_tokens_per_step, num_draft_tokens, colocated_prefill=0.0)
+                   accepted_tokens_per_step, num_draft_tokens, colocated_prefill=0.0, open_loop=open_loop)
     pre = evaluate(m, gpu, n_p, 1.0, i, 1.0, 0.0, eff, prefill_layout, cached_input_frac)
 
     # Prefill pool capacity: prompt-only steps of C tokens.
@@ -783,11 +813,13 @@ def evaluate_disaggregated(
     request_s = 1.0 / np.maximum(served, 1e-300)  # deployment time per request [s]
     input_share = n_p / n_total
     max_conc = np.where(pre.fits, dec.max_concurrency, 0.0)
+    max_mean = np.where(pre.fits, dec.max_mean_concurrency, 0.0)
     return replace(
         dec,
         max_concurrency=max_conc,
+        max_mean_concurrency=max_mean,
         fits=max_conc >= 1,
-        concurrency_fits=b <= max_conc,
+        concurrency_fits=b <= max_mean,
         prefill_s=pre.prefill_s,
         ttft_s=pre.prefill_s + wait_mean + t_kv,
         ttft_p99_s=pre.prefill_s + wait_p99 + t_kv,

@@ -98,6 +98,8 @@ class Estimate:
     pipeline_parallel: int = 1
     num_prefill_gpus: int = 0  # GPUs of the prefill pool (layout disagg; 0 when prompts are colocated)
     num_decode_gpus: int = 0  # GPUs that decode (all of them unless the layout is disagg)
+    open_loop: bool = False  # requests arrive at random (a served stream), not from a fixed number of clients
+    max_mean_concurrency: float = 0.0  # mean sequences the slots carry (open loop: 99 % of arrivals find one free)
 
     def to_dict(self) -> dict[str, object]:
         return asdict(self)
@@ -121,7 +123,7 @@ def _evaluate_one(
     arch: Architecture, gpu: Gpu, precision: str, kv_precision: str, num_gpus: int,
     concurrency: np.ndarray, wl: RequestShape, usd_per_gpu_hour: float, eff: Efficiency,
     layout: str = "tp", cached_input_frac: float = 0.0, speculation: SpeculativeDecoding | None = None,
-    num_prefill_gpus: int = 0, decode_only: bool = False,
+    num_prefill_gpus: int = 0, decode_only: bool = False, open_loop: bool = False,
 ) -> Evaluation:
     """Evaluate one deployment over concurrencies; ``num_prefill_gpus`` > 0: ``num_gpus`` decode GPUs fed by a
     separate prefill pool of that many GPUs (``pipeline.evaluate_disaggregated``; each pool's own layout is
@@ -138,11 +140,11 @@ def _evaluate_one(
             float(wl.output_tokens), usd_per_gpu_hour, eff,
             prefill_layout=LAYOUT_CODES[pool_layout(arch, gpu, num_prefill_gpus)],
             decode_layout=LAYOUT_CODES[pool_layout(arch, gpu, num_gpus)], cached_input_frac=cached_input_frac,
-            accepted_tokens_per_step=accepted, num_draft_tokens=drafts)
+            accepted_tokens_per_step=accepted, num_draft_tokens=drafts, open_loop=float(open_loop))
     return evaluate(m, g, float(num_gpus), concurrency, float(wl.input_tokens), float(wl.output_tokens),
                     usd_per_gpu_hour, eff, layout=LAYOUT_CODES[layout], cached_input_frac=cached_input_frac,
                     accepted_tokens_per_step=accepted, num_draft_tokens=drafts,
-                    colocated_prefill=0.0 if decode_only else 1.0)
+                    colocated_prefill=0.0 if decode_only else 1.0, open_loop=float(open_loop))
 
 
 def pool_layout(arch: Architecture, gpu: Gpu, num_gpus: int) -> str:
@@ -172,17 +174,20 @@ def disagg_splits(arch: Architecture, gpu: Gpu, precision: str, kv_precision: st
 
 
 def max_concurrency(arch: Architecture, gpu: Gpu, precision: str, kv_precision: str, num_gpus: int,
-                    wl: RequestShape, eff: Efficiency, layout: str = "tp") -> int:
-    """Most sequences that fit in memory on one replica of ``num_gpus`` GPUs [-]."""
-    ev = _evaluate_one(arch, gpu, precision, kv_precision, num_gpus, np.array([1.0]), wl, 0.0, eff, layout)
-    return int(ev.max_concurrency[0])
+                    wl: RequestShape, eff: Efficiency, layout: str = "tp", open_loop: bool = False) -> int:
+    """Most sequences that fit in memory (and under the engine's cap) on one replica of ``num_gpus`` GPUs [-];
+    ``open_loop``: the most it carries on average under random arrivals (``pipeline.mean_concurrency_limit``)."""
+    ev = _evaluate_one(arch, gpu, precision, kv_precision, num_gpus, np.array([1.0]), wl, 0.0, eff, layout,
+                       open_loop=open_loop)
+    return int(ev.max_mean_concurrency[0])
 
 
 def fewest_gpus(arch: Architecture, gpu: Gpu, precision: str, kv_precision: str, wl: RequestShape,
-                eff: Efficiency, layout: str = "tp") -> int | None:
-    """Fewest GPUs per replica (from GPU_COUNTS) on which at least one sequence fits; None if none does."""
+                eff: Efficiency, layout: str = "tp", open_loop: bool = False) -> int | None:
+    """Fewest GPUs per replica (from GPU_COUNTS) on which at least one sequence fits (open loop: is carried on
+    average); None if none does."""
     for n in GPU_COUNTS:
-        if max_concurrency(arch, gpu, precision, kv_precision, n, wl, eff, layout) >= 1:
+        if max_concurrency(arch, gpu, precision, kv_precision, n, wl, eff, layout, open_loop) >= 1:
             return n
     return None
 
@@ -223,6 +228,7 @@ def estimate(
     cached_input_frac: float = 0.0,
     speculation: SpeculativeDecoding | None = None,
     decode_only: bool = False,
+    open_loop: bool | None = None,
 ) -> Estimate:
     """Estimate memory, latency, throughput and cost of one deployment.
 
@@ -243,6 +249,9 @@ def estimate(
     decode_only : the deployment is the decode pool of a disaggregated one, fed by a prefill pool not counted
         (unlimited): its steps carry no prompt chunks; TTFT is then that of a colocated prefill, for reference.
         The disagg layout is not among the candidates then.
+    open_loop : requests arrive at random (a served stream): the concurrency is a mean that leaves free slots for
+        99 % of arrivals (``pipeline.mean_concurrency_limit``). Default: open unless ``concurrency`` is given (a
+        fixed number of clients, as a benchmark runs them).
     """
     check_range("input_tokens", wl.input_tokens, 1, 10_000_000)
     check_range("output_tokens", wl.output_tokens, 1, 1_000_000)
@@ -253,6 +262,7 @@ def estimate(
     check_range("usd_per_gpu_hour", usd_per_gpu_hour, 0.0, MAX_USD_PER_GPU_HOUR)
     check_range("cached_input_frac", cached_input_frac, 0.0, 0.99)
     kv_precision = kv_precision or default_kv_precision(precision)
+    arrivals_open = concurrency is None if open_loop is None else open_loop
     candidates = []
     names = layouts_for(arch, layout, num_gpus)
     if decode_only:
@@ -264,15 +274,17 @@ def estimate(
                 raise SizingError(f"layout disagg needs num_gpus of at least twice the fewest GPUs that hold the "
                                   f"model (got {num_gpus})")
             candidates += [_estimate_layout(arch, gpu, wl, eff, precision, kv_precision, d, concurrency,
-                                            usd_per_gpu_hour, name, cached_input_frac, speculation, p)
+                                            usd_per_gpu_hour, name, cached_input_frac, speculation, p,
+                                            open_loop=arrivals_open)
                            for p, d in splits]
             continue
-        n = num_gpus or fewest_gpus(arch, gpu, precision, kv_precision, wl, eff, name) or GPU_COUNTS[-1]
+        n = (num_gpus or fewest_gpus(arch, gpu, precision, kv_precision, wl, eff, name, arrivals_open)
+             or GPU_COUNTS[-1])
         if name == "pp" and pipeline_stages(n, gpu.scale_up_domain_gpus) == 1:
             continue  # within one scale-up domain pipeline parallel is plain tensor parallel
         candidates.append(_estimate_layout(arch, gpu, wl, eff, precision, kv_precision, n, concurrency,
                                            usd_per_gpu_hour, name, cached_input_frac, speculation,
-                                           decode_only=decode_only))
+                                           decode_only=decode_only, open_loop=arrivals_open))
     return max(candidates, key=lambda e: (e.fits and e.meets_limits, e.fits, e.output_tokens_per_s_per_gpu))
 
 
@@ -280,19 +292,20 @@ def _estimate_layout(
     arch: Architecture, gpu: Gpu, wl: RequestShape, eff: Efficiency, precision: str, kv_precision: str,
     chosen_n: int, concurrency: int | None, usd_per_gpu_hour: float | None, layout: str,
     cached_input_frac: float, speculation: SpeculativeDecoding | None, num_prefill_gpus: int = 0,
-    decode_only: bool = False,
+    decode_only: bool = False, open_loop: bool = False,
 ) -> Estimate:
     """The best concurrency of one deployment (``chosen_n`` GPUs; with ``num_prefill_gpus`` > 0, ``chosen_n``
     decode GPUs plus a prefill pool)."""
-    max_conc = int(_evaluate_one(arch, gpu, precision, kv_precision, chosen_n, np.array([1.0]), wl, 0.0, eff,
-                                 layout, num_prefill_gpus=num_prefill_gpus).max_concurrency[0])
+    first = _evaluate_one(arch, gpu, precision, kv_precision, chosen_n, np.array([1.0]), wl, 0.0, eff,
+                          layout, num_prefill_gpus=num_prefill_gpus, open_loop=open_loop)
+    max_conc = int(first.max_concurrency[0])
     if concurrency is not None:
         grid = np.array([float(concurrency)])
     else:
-        grid = np.arange(1.0, max(max_conc, 1) + 1.0)
+        grid = np.arange(1.0, max(int(first.max_mean_concurrency[0]), 1) + 1.0)
     price = usd_per_gpu_hour if usd_per_gpu_hour is not None else 0.0
     ev = _evaluate_one(arch, gpu, precision, kv_precision, chosen_n, grid, wl, price, eff, layout,
-                       cached_input_frac, speculation, num_prefill_gpus, decode_only)
+                       cached_input_frac, speculation, num_prefill_gpus, decode_only, open_loop)
     ok = ev.concurrency_fits & meets_latency_limits(ev, wl.ttft_slo_ms, wl.tpot_slo_ms, eff)
     if concurrency is not None or not ok.any():
         j = 0
@@ -347,6 +360,8 @@ def _estimate_layout(
         pipeline_parallel=stages,
         num_prefill_gpus=num_prefill_gpus,
         num_decode_gpus=chosen_n,
+        open_loop=open_loop,
+        max_mean_concurrency=float(ev.max_mean_concurrency[j]),
     )
 
 
@@ -356,7 +371,12 @@ def _message(fits: bool, meets: bool, ev: Evaluation, j: int, n: int, gpu: Gpu, 
         return (f"does not fit on {n} x {gpu.name}: needs {need * n:.0f} GB "
                 f"({need:.1f} GB per GPU for one sequence) of {gpu.memory_gb * n:.0f} GB")
     if not fits:
-        return f"concurrency exceeds the {int(ev.max_concurrency[j])} sequences that fit in memory"
+        slots = int(ev.max_concurrency[j])
+        mean = float(ev.max_mean_concurrency[j])
+        if mean < slots:
+            return (f"concurrency exceeds the mean of {mean:.2f} sequences that the {slots} slots (memory and the "
+                    f"engine's cap) carry when requests arrive at random with 99 % finding a free slot")
+        return f"concurrency exceeds the {slots} sequences that fit in memory"
     if not meets:
         return "no concurrency meets the latency limits; showing concurrency 1"
     return "ok"

@@ -4,8 +4,10 @@ The sweep builds index arrays for the cartesian product, gathers each model's an
 columns, and calls :func:`calculator.pipeline.evaluate` once for all configurations: no Python loop runs
 per configuration. ``bench/bench_sweep.py`` prints its configurations per second.
 
-Concurrencies are a geometric grid (x1.5 steps) plus, for every deployment, the largest concurrency that
-fits in memory, so the memory-limited optimum is always among the rows. Layouts (``calculator.pipeline``):
+Concurrencies are a geometric grid (x1.5 steps) plus, for every deployment, the largest mean concurrency its
+slots carry (memory and the engine's cap, with free slots for 99 % of random arrivals:
+``calculator.pipeline.mean_concurrency_limit``), so the memory-limited optimum is always among the rows. The
+sweep serves request streams: every row is an open loop. Layouts (``calculator.pipeline``):
 tensor parallel for every model, pipeline parallel across scale-up domains for every model on more GPUs
 than one domain holds (shown as layout ``tp`` with ``pipeline_parallel`` > 1), expert parallel with
 data-parallel attention for MoE models on 2 or more GPUs; ``best_per_deployment`` then picks the cheapest
@@ -125,7 +127,7 @@ def sweep_arrays(
     # Pass 1: one configuration per deployment (concurrency 1) gives the memory-limited concurrency.
     first = _evaluate_rows(rows, m_cols, g_cols, np.ones(mi.size), input_tokens, output_tokens, np.zeros(mi.size),
                            eff, cached_input_frac)
-    cap = np.maximum(first.max_concurrency, 1.0)
+    cap = np.maximum(np.floor(first.max_mean_concurrency), 1.0)
 
     # Pass 2: the grid plus the memory-limited concurrency of each deployment.
     grid = np.asarray(concurrencies, dtype=float)
@@ -176,7 +178,8 @@ def _evaluate_rows(rows: _Rows, m: ModelFeatures, g: GpuFeatures, concurrency: n
     if co.size:
         r = rows.take(co)
         parts.append(evaluate(take(m, co), take(g, co), r.n, concurrency[co], input_tokens, output_tokens,
-                              prices[co], eff, r.layout.astype(float), cached_input_frac, r.accepted, r.drafts))
+                              prices[co], eff, r.layout.astype(float), cached_input_frac, r.accepted, r.drafts,
+                              open_loop=1.0))
     if di.size:
         r = rows.take(di)
         n_p = r.n * r.prefill_frac
@@ -184,7 +187,7 @@ def _evaluate_rows(rows: _Rows, m: ModelFeatures, g: GpuFeatures, concurrency: n
         parts.append(evaluate_disaggregated(
             take(m, di), take(g, di), n_p, n_d, concurrency[di], input_tokens, output_tokens, prices[di], eff,
             _pool_layout(n_p, r.moe, r.domain), _pool_layout(n_d, r.moe, r.domain), cached_input_frac,
-            r.accepted, r.drafts))
+            r.accepted, r.drafts, open_loop=1.0))
     return concat(parts)
 
 

@@ -16,6 +16,10 @@ GPUs per replica: the stated tensor- or expert-parallel size; when the source do
   stored in ``data/efficiency.yaml``);
 - ``batch1`` / ``fixed_concurrency``: the stated concurrency.
 
+Server and interactive runs are open loops (MLPerf's load generator issues Poisson arrivals): their mean
+concurrency leaves free slots for 99 % of arrivals (``calculator.pipeline.mean_concurrency_limit``); offline and
+fixed-concurrency runs are closed loops and may fill the slots.
+
 The engine's batch cap: where the source states the cap the run was configured with (``max_batch_size``: per
 scheduler, per attention rank under data-parallel attention; TensorRT-LLM ``max_batch_size``, MLPerf
 ``gpu_batch_size``, an SGLang decode batch per GPU), it replaces both fitted caps for that prediction; else the
@@ -236,7 +240,8 @@ def predict(meas: Measurement, cat: Catalog, eff: Efficiency) -> float:
     # Unknown parallelism: submitters tune it, so take the GPUs per replica with the most throughput per GPU.
     est = max((estimate(model.architecture, gpu, wl, eff, precision=meas.precision,
                         kv_precision=meas.kv_precision, num_gpus=n, concurrency=concurrency,
-                        layout=layout if n > 1 else "tp", speculation=speculation, decode_only=decode_only)
+                        layout=layout if n > 1 else "tp", speculation=speculation, decode_only=decode_only,
+                        open_loop=limits)
                for n in counts),
               key=lambda e: (e.fits, e.output_tokens_per_s_per_gpu))
     metric = meas.metric

@@ -416,6 +416,51 @@ def test_batch_cap_holds_per_dp_attention_rank(catalog):
     assert tp.max_concurrency[0] == 6
 
 
+def test_random_arrivals_keep_free_slots_per_scheduler(catalog):
+    # Same deployments, cap 64 per DP-attention rank: EP8 has 8 x 64 = 512 slots (memory holds more); tensor
+    # parallel, memory holds 304 sequences (the cap of 512 does not bind). Closed loop: the concurrency may fill
+    # the slots. Open loop: each scheduler carries the Erlang-C load at 1 % waiting (calculator.queueing): TP one
+    # scheduler of 304 slots, L*(304) = 264.19 (87 %); EP8 eight ranks of 64 slots with 1/8 of the arrivals each,
+    # 8 x L*(64) = 8 x 46.598 = 372.8 (73 %), less than one scheduler of 512 would carry (L*(512) = 459.9).
+    arch = fixture_arch("deepseek-v3")
+    eff = fixed_efficiency(max_batch_size=512, max_batch_size_per_rank=64)
+    gpu = catalog.gpu("h200-sxm")
+    b = np.array([260.0, 400.0, 500.0])
+    closed_ep = _eval(arch, gpu, "fp8", 8, b, 1000, 1000, eff, layout=LAYOUT_EP)
+    idx = np.zeros(3, dtype=np.int64)
+    m = stack([model_features(arch, "fp8", "bf16")], idx)
+    g = stack([gpu_features(gpu, "fp8")], idx)
+    open_ep = evaluate(m, g, 8.0, b, 1000.0, 1000.0, 0.0, eff, LAYOUT_EP, open_loop=1.0)
+    open_tp = evaluate(m, g, 8.0, b, 1000.0, 1000.0, 0.0, eff, LAYOUT_TP, open_loop=1.0)
+    assert closed_ep.max_mean_concurrency[0] == closed_ep.max_concurrency[0] == 512
+    assert closed_ep.concurrency_fits.tolist() == [True, True, True]
+    assert open_ep.max_concurrency[0] == 512 and open_tp.max_concurrency[0] == 304
+    assert_allclose(open_ep.max_mean_concurrency[0], 8 * 46.598, rtol=1e-4)
+    assert_allclose(open_tp.max_mean_concurrency[0], 264.19, atol=0.01)
+    assert open_ep.concurrency_fits.tolist() == [True, False, False]
+    assert open_tp.concurrency_fits.tolist() == [True, False, False]
+    # The step itself does not depend on how the sequences arrived.
+    assert_allclose(open_ep.output_tokens_per_s, closed_ep.output_tokens_per_s, rtol=1e-12)
+
+
+def test_a_served_stream_is_sized_below_the_slots_a_benchmark_fills(catalog):
+    # Llama 3.1 70B bf16 on 4 H100, 1000 + 1000 tokens, engine cap 4,096 (memory binds): with no concurrency
+    # given, estimate sizes a served stream (open loop) and stays under the slots' Erlang-C mean; a fixed
+    # concurrency at the memory limit (a benchmark's closed loop) fits.
+    eff = fixed_efficiency(max_batch_size=4096)
+    wl = RequestShape(input_tokens=1000, output_tokens=1000)
+    served = estimate(fixture_arch("llama-3.1-70b"), catalog.gpu("h100-sxm"), wl, eff, precision="bf16",
+                      num_gpus=4, layout="tp")
+    slots = served.max_concurrency
+    assert served.open_loop and 1 <= served.concurrency <= served.max_mean_concurrency < slots
+    bench = estimate(fixture_arch("llama-3.1-70b"), catalog.gpu("h100-sxm"), wl, eff, precision="bf16",
+                     num_gpus=4, layout="tp", concurrency=slots)
+    assert not bench.open_loop and bench.fits and bench.max_mean_concurrency == slots
+    forced = estimate(fixture_arch("llama-3.1-70b"), catalog.gpu("h100-sxm"), wl, eff, precision="bf16",
+                      num_gpus=4, layout="tp", concurrency=slots, open_loop=True)
+    assert not forced.fits and "arrive at random" in forced.message
+
+
 def test_a_lone_prompt_under_dp_attention_runs_its_non_expert_layers_on_one_rank(catalog):
     # DeepSeek-V3 fp8 on 8 H200 with DP attention + EP8, one 4,000-token prompt (attention FLOPs left out). The
     # routed experts' FLOPs are spread over the 8 GPUs (2 T P_routed x imbalance / 8); the rest of the matmuls

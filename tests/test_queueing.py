@@ -1,12 +1,13 @@
-"""Queueing wait of a prompt (M/M/1), hand-computed."""
+"""Queueing wait of a prompt (M/M/1) and slots under random arrivals (M/M/K, Erlang C), hand-computed."""
 
 from __future__ import annotations
 
 import math
 
+import numpy as np
 from numpy.testing import assert_allclose
 
-from calculator.queueing import prompt_wait_s
+from calculator.queueing import erlang_c, open_loop_load, prompt_wait_s
 
 
 def test_wait_at_half_load():
@@ -24,3 +25,38 @@ def test_no_wait_when_idle_or_alone():
     assert mean == 0.0 and p99 == 0.0
     # Capped at B - 1 prompts ahead: rho = 0.99, S = 0.1, B = 3 -> at most 0.2 s.
     assert_allclose(prompt_wait_s(0.99, 0.1, 3.0)[1], 0.2, rtol=1e-12)
+
+
+def test_erlang_c_by_hand_and_by_the_closed_form():
+    # One slot: P(wait) = rho (M/M/1). Two slots at L = 1: B(1) = 1/2, B(2) = 0.5/2.5 = 0.2,
+    # C = 0.2 / (1 - 0.5 x 0.8) = 1/3.
+    assert_allclose(erlang_c(1, 0.3), 0.3, rtol=1e-12)
+    assert_allclose(erlang_c(2, 1.0), 1.0 / 3.0, rtol=1e-12)
+    # The recursion against the closed form C = (a^c/c! x c/(c-a)) / (sum_{k<c} a^k/k! + a^c/c! x c/(c-a)),
+    # e.g. a call centre of 55 agents offered 48 erlangs (360 calls per half hour of 4 minutes).
+    for c, a in ((55, 48.0), (10, 8.0), (64, 46.6), (3, 2.0)):
+        top = a ** c / math.factorial(c) * c / (c - a)
+        closed = top / (sum(a ** k / math.factorial(k) for k in range(c)) + top)
+        assert_allclose(erlang_c(c, a), closed, rtol=1e-10)
+    assert erlang_c(8, 8.0) == 1.0 and erlang_c(8, 9.5) == 1.0  # no steady state at or above the slots
+
+
+def test_open_loop_load_leaves_one_percent_of_arrivals_waiting():
+    loads = np.asarray(open_loop_load(np.array([1.0, 2.0, 64.0, 1024.0, 64.9, 0.5])))
+    assert_allclose(loads[0], 0.01, rtol=1e-4)  # one slot: rho = 1 %
+    for k, load in zip((2, 64, 1024), loads[1:4], strict=True):
+        assert_allclose(erlang_c(k, load), 0.01, rtol=1e-3)
+        assert erlang_c(k, load * 1.01) > 0.01  # the largest such load
+    # Square-root staffing: K - L grows as sqrt(L); the share carried rises with K (73 % of 64, 93 % of 1,024).
+    assert_allclose(loads[2], 46.6, atol=0.05)
+    assert_allclose(loads[3], 949.6, atol=0.05)
+    assert loads[4] == loads[2]  # whole slots only
+    assert loads[5] == 0.0
+
+
+def test_open_loop_load_of_64_slots_matches_the_mlperf_gb200_interactive_run():
+    # MLPerf Inference v6.0 DeepSeek-R1 Interactive, GB200 NVL72 disaggregated, 64 sequences per decode rank
+    # (tests/calibration/measurements.yaml): 240,317.85 / 64 = 3,755 output tok/s per decode GPU at a mean TPOT
+    # of 11.89 ms is 3,755 x 0.01189 = 44.6 sequences in flight per rank. Erlang C at 1 %: 46.6 (+4.4 %).
+    measured = 3755.0 * 0.01189
+    assert abs(float(np.asarray(open_loop_load(64.0))) / measured - 1.0) < 0.10
