@@ -26,7 +26,8 @@ st.markdown(
     f"- **Runtime reserve**: {eff.runtime_reserve_frac:.0%} of each GPU's memory (CUDA context, buffers, "
     "activations), as vLLM's default leaves.\n"
     "- **GPUs per replica** = the fewest (1, 2, 4, 8, ...) on which weights + reserve + one sequence fit; "
-    "**concurrency** = how many sequences fit beside the weights.")
+    "**concurrency** = how many sequences fit beside the weights (and under the engine's batch cap); requests "
+    "arriving at random are served at a lower mean that leaves a free slot for 99 % of them (section 4).")
 st.header("2. Speed (roofline)")
 st.markdown(
     "- A decode step reads the weights it needs plus every sequence's KV cache from memory, and does "

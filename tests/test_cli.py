@@ -31,7 +31,11 @@ def test_estimate_json_contract(capsys):
     assert data["num_gpus"] == 2  # 72.7 GB of fp8 weights do not leave room for KV on one 80 GB H100
     assert data["kv_precision"] == "fp8"  # default for fp8 weights
     assert data["kv_cache_bytes_per_token"] == 163_840  # 2 x 80 x 8 x 128 x 1 B
-    assert data["concurrency"] == data["max_concurrency"]  # no limits: memory-bound optimum
+    # No limits: the memory-bound optimum of a served stream. 174 sequences fit; arriving at random they leave
+    # slots free for 99 % of arrivals at a mean of L*(174) = 144.27 (Erlang C, calculator.queueing).
+    assert data["max_concurrency"] == 174 and data["open_loop"] is True
+    assert abs(data["max_mean_concurrency"] - 144.27) < 0.01
+    assert data["concurrency"] == 144
     assert data["usd_per_million_output_tokens"] > 0
 
 
