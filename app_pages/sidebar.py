@@ -203,7 +203,9 @@ def render(catalog: Catalog) -> None:
                  help="Which of the class's quotes for a GPU and tier to use [$ per GPU-hour]: the best quote is "
                       "what a buyer who shops around pays; median and highest show the spread.")
     sb.slider("Utilisation", min_value=0.05, max_value=1.0, step=0.05, key="s_util", value=_v("s_util"),
-              help="Average share of paid GPU time doing useful work [0-1].")
+              help="Average share of paid GPU time doing useful work [0-1]. Each replica's capacity already "
+                   "leaves free slots for requests arriving at random; this is headroom for the rest: burstier "
+                   "traffic, uneven routing, forecast error.")
     sb.checkbox("GPUs always on", key="s_on", value=_v("s_on"),
                 help="Pay for the peak fleet around the clock (730 h/month); off = pay only for busy hours.")
     with sb.expander("Fleet policy"):

@@ -26,8 +26,10 @@ paid replica delivers ``1 - l`` of its capacity on average)::
     scaled              replica-hours = (max(lambda / (q u (1 - l)), m) + r) * 730  [replica-hours/month]
 
 The latency limits are held at the 99th percentile by the configuration choice (mean latency x the measured
-p99/mean ratio must meet each limit, ``calculator.sizing``); the planned utilisation ``u`` is the queueing
-headroom on top of that.
+p99/mean ratio must meet each limit, ``calculator.sizing``), and ``q`` is already taken at the mean load a
+replica's slots carry under Poisson arrivals with 99 % of requests finding a free slot (``calculator.queueing``
+eq. 2). The planned utilisation ``u`` is the headroom for what that does not cover: traffic burstier than
+Poisson, uneven routing between replicas, forecast error.
 
 "Always on" is capacity planning for the peak with utilisation headroom (the usual rule for latency-bound
 services, e.g. Google SRE book, ch. 18 "Software Engineering in SRE", capacity planning; Kubernetes HPA
