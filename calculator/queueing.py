@@ -39,6 +39,7 @@ from __future__ import annotations
 import functools
 
 import numpy as np
+import numpy.typing as npt
 
 from calculator.units import FloatOrArray
 
@@ -77,11 +78,17 @@ def erlang_c(slots: int, load: FloatOrArray) -> FloatOrArray:
     return np.where(occupancy < 1.0, waiting, 1.0)
 
 
-@functools.lru_cache(maxsize=8192)
-def _open_loop_load(slots: int) -> float:
-    """Largest L with ``erlang_c(slots, L) <= P99_TAIL_FRAC``, to 1e-6 of a slot (bisection; C rises with L)."""
+TABLE_LOAD_STEP: float = 0.2  # spacing of the loads the table's Erlang C is evaluated at [sequences]; L* to ~4e-6
+TABLE_MIN_SLOTS: int = 512  # slots the smallest table covers [-]; larger ones double it (cost ~ slots^2)
+TABLE_MAX_SLOTS: int = 8192  # beyond, each K takes the bisection [-]
+EXACT_MAX_SLOTS: int = 64  # up to this many slots the table takes the bisection (a coarse grid for small K)
+
+
+@functools.lru_cache(maxsize=1024)
+def open_loop_load_exact(slots: int) -> float:
+    """Largest L with ``erlang_c(slots, L) <= P99_TAIL_FRAC``, to 1e-9 of the slots (bisection; C rises with L)."""
     low, high = 0.0, float(slots)
-    while high - low > 1e-6 * max(1.0, slots):
+    while high - low > 1e-9 * max(1.0, slots):
         candidates = np.linspace(low, high, 34)[1:-1]
         ok = np.asarray(erlang_c(slots, candidates)) <= P99_TAIL_FRAC
         low = float(candidates[ok].max()) if ok.any() else low
@@ -89,10 +96,49 @@ def _open_loop_load(slots: int) -> float:
     return low
 
 
+@functools.lru_cache(maxsize=8)
+def _open_loop_table(max_slots: int) -> npt.NDArray[np.float64]:
+    """L*(K) for K = 1..max_slots in one pass of the Erlang B recursion (eq. 2) over a grid of loads spaced
+    ``TABLE_LOAD_STEP``: after step k the grid holds B(k, L), C(k, L) rises with L below k, and L* is where
+    ln C crosses ln 1 % (inverse quadratic interpolation between grid loads). Up to ``EXACT_MAX_SLOTS`` slots
+    it takes the bisection."""
+    loads = np.arange(1, int(max_slots / TABLE_LOAD_STEP) + 1) * TABLE_LOAD_STEP
+    blocking = np.ones_like(loads)
+    table = np.zeros(max_slots)
+    log_target = np.log(P99_TAIL_FRAC)
+    for k in range(1, max_slots + 1):
+        blocking = loads * blocking / (k + loads * blocking)
+        below = int(np.searchsorted(loads, float(k)))  # grid loads < k
+        b = blocking[:below]
+        waiting = b / (1.0 - loads[:below] / k * (1.0 - b))
+        j = int(np.searchsorted(waiting, P99_TAIL_FRAC, side="right"))  # first grid load with C > 1 %
+        if k <= EXACT_MAX_SLOTS or j < 2 or j + 1 >= below:
+            table[k - 1] = open_loop_load_exact(k)
+            continue
+        # Inverse quadratic interpolation of L in ln C through the grid loads j - 1, j, j + 1.
+        y = np.log(waiting[j - 1:j + 2])
+        x = loads[j - 1:j + 2]
+        table[k - 1] = sum(x[a] * np.prod([(log_target - y[c]) / (y[a] - y[c]) for c in range(3) if c != a])
+                           for a in range(3))
+    return table
+
+
+def _table_size(slots: int) -> int:
+    """The smallest table size (``TABLE_MIN_SLOTS`` doubled) that covers ``slots``."""
+    size = TABLE_MIN_SLOTS
+    while size < slots:
+        size *= 2
+    return size
+
+
 def open_loop_load(slots: FloatOrArray) -> FloatOrArray:
     """Mean number of sequences ``slots`` K carry under Poisson arrivals with at most 1 % of the arrivals
-    waiting for a slot [-] (eq. 2; K is floored to whole slots; 0 for K < 1)."""
+    waiting for a slot [-] (eq. 2; K is floored to whole slots; 0 for K < 1). Read from one table that covers
+    every K asked for up to ``TABLE_MAX_SLOTS``; beyond, the bisection."""
     k = np.floor(np.asarray(slots, dtype=float))
     unique, inverse = np.unique(k, return_inverse=True)
-    loads = np.array([_open_loop_load(int(u)) if u >= 1 else 0.0 for u in unique])
+    tabled = unique[(unique >= 1) & (unique <= TABLE_MAX_SLOTS)]
+    table = _open_loop_table(_table_size(int(tabled.max()))) if tabled.size else np.zeros(0)
+    loads = np.array([0.0 if u < 1 else float(table[int(u) - 1]) if u <= TABLE_MAX_SLOTS
+                      else open_loop_load_exact(int(u)) for u in unique])
     return loads[inverse].reshape(k.shape)

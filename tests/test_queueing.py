@@ -7,7 +7,7 @@ import math
 import numpy as np
 from numpy.testing import assert_allclose
 
-from calculator.queueing import erlang_c, open_loop_load, prompt_wait_s
+from calculator.queueing import erlang_c, open_loop_load, open_loop_load_exact, prompt_wait_s
 
 
 def test_wait_at_half_load():
@@ -60,3 +60,10 @@ def test_open_loop_load_of_64_slots_matches_the_mlperf_gb200_interactive_run():
     # of 11.89 ms is 3,755 x 0.01189 = 44.6 sequences in flight per rank. Erlang C at 1 %: 46.6 (+4.4 %).
     measured = 3755.0 * 0.01189
     assert abs(float(np.asarray(open_loop_load(64.0))) / measured - 1.0) < 0.10
+
+
+def test_the_table_of_open_loop_loads_agrees_with_the_bisection():
+    # open_loop_load reads L*(K) from one pass of the Erlang B recursion over a grid of loads (inverse quadratic
+    # interpolation of ln C); the bisection on erlang_c is the reference, to 1e-9 K.
+    for k in (65, 66, 100, 174, 304, 777, 1024, 2662, 4096):
+        assert abs(float(np.asarray(open_loop_load(float(k)))) - open_loop_load_exact(k)) < 1e-4
