@@ -198,6 +198,8 @@ ESTIMATE_LABELS: dict[str, tuple[str, str]] = {
     "num_nodes": ("Servers per replica", ",.0f"),
     "num_prefill_gpus": ("Prefill GPUs per replica (disaggregated layout)", ",.0f"),
     "num_decode_gpus": ("Decode GPUs per replica (disaggregated layout)", ",.0f"),
+    "open_loop": ("Requests arrive at random (open loop)", ""),
+    "max_mean_concurrency": ("Mean sequences the slots carry, 99 % finding a free one [sequences]", ",.1f"),
     "accepted_tokens_per_step": ("Tokens per decode step (speculative decoding)", ",.2f"),
     "ttft_p99_ms": ("Time to first token, 99th percentile [ms]", ",.0f"),
     "tpot_p99_ms": ("Time per output token, 99th percentile [ms]", ",.1f"),
