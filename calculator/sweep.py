@@ -124,7 +124,7 @@ def sweep_arrays(
     m_cols = stack(m_feats, mi * num_p + pi)
     g_cols = stack(g_feats, gi * num_p + pi)
 
-    # Pass 1: one configuration per deployment (concurrency 1) gives the memory-limited concurrency.
+    # Pass 1: one configuration per deployment (concurrency 1) gives the mean concurrency its slots carry.
     first = _evaluate_rows(rows, m_cols, g_cols, np.ones(mi.size), input_tokens, output_tokens, np.zeros(mi.size),
                            eff, cached_input_frac)
     cap = np.maximum(np.floor(first.max_mean_concurrency), 1.0)
